@@ -1,0 +1,33 @@
+"""Who may see what. Every query for an organization's data goes through one of these helpers,
+so isolation between organizations is enforced in one place. An object outside the user's
+organizations is reported as missing (404), never as forbidden, so its existence does not leak."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Membership, Organization
+
+
+def memberships_for(user):
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("organization")
+
+
+def organizations_for(user):
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user)
+
+
+def get_membership(user, organization_id):
+    """The user's membership in that organization, or 404."""
+    membership = memberships_for(user).filter(organization_id=organization_id).first()
+    if membership is None:
+        raise Http404("No such organization.")
+    return membership
+
+
+def require_admin(membership):
+    if not membership.is_admin:
+        raise PermissionDenied("Only owners and admins can do this.")

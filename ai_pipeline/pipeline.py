@@ -1,0 +1,119 @@
+"""The processing pipeline: ordered stages, one progress reporter, cleanup that always runs.
+
+A stage is a small class: `name` (a stable key shown in the UI and stored on the Job),
+`weight` (its share of the overall percent), `able_to_run(context)`, `run(context, progress)`
+and `cleanup(context)`. Stages talk to each other only through the PipelineContext."""
+
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+class PipelineError(Exception):
+    """A failure with a reason a user can read. `retryable` says whether trying again may help."""
+
+    def __init__(self, message, retryable=False):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass
+class PipelineContext:
+    job: object
+    meeting: object
+    recording: object
+    options: dict = field(default_factory=dict)
+    workdir: Path | None = None
+    data: dict = field(default_factory=dict)  # what stages hand on: audio, speech regions, turns, words...
+
+    def local_recording_path(self):
+        """A filesystem path for the recording, copied out of remote storage when needed."""
+        storage = self.recording.file.storage
+        try:
+            return Path(storage.path(self.recording.file.name))
+        except NotImplementedError:
+            target = self.workdir / ("input" + Path(self.recording.file.name).suffix)
+            if not target.exists():
+                with self.recording.file.open("rb") as source, open(target, "wb") as out:
+                    shutil.copyfileobj(source, out, 1024 * 1024)
+            return target
+
+
+class Stage:
+    name = "stage"
+    weight = 1.0
+
+    def able_to_run(self, context):
+        return True
+
+    def run(self, context, progress):
+        raise NotImplementedError
+
+    def cleanup(self, context):
+        pass
+
+
+class ProgressReporter:
+    """Maps each stage's 0..1 progress onto the job's overall percent and writes it,
+    at most once per `min_interval` seconds (or when the stage or whole percent changes)."""
+
+    def __init__(self, job, stages, min_interval=0.5):
+        self.job = job
+        total = sum(stage.weight for stage in stages) or 1.0
+        self.offsets = {}
+        running = 0.0
+        for stage in stages:
+            self.offsets[stage.name] = (running / total, stage.weight / total)
+            running += stage.weight
+        self.min_interval = min_interval
+        self._last_write = 0.0
+        self.current = None
+
+    def start(self, stage_name):
+        self.current = stage_name
+        self._write(stage_name, 0.0, force=True)
+
+    def __call__(self, fraction):
+        self._write(self.current, fraction)
+
+    def _write(self, stage_name, fraction, force=False):
+        offset, share = self.offsets[stage_name]
+        percent = int(100 * (offset + share * max(0.0, min(1.0, fraction))))
+        now = time.monotonic()
+        if force or (percent != self.job.percent and now - self._last_write >= self.min_interval):
+            self.job.report(stage_name, min(percent, 99))
+            self._last_write = now
+
+
+def run_stages(context, stages):
+    """Run the stages in order; returns {stage name: seconds}. Cleanup runs for every stage
+    that started, whatever happens. The caller owns the job's state transitions."""
+    runnable = [stage for stage in stages if stage.able_to_run(context)]
+    reporter = ProgressReporter(context.job, runnable)
+    timings = {}
+    started = []
+    own_workdir = context.workdir is None
+    if own_workdir:
+        context.workdir = Path(tempfile.mkdtemp(prefix=f"nexochat-job{context.job.pk}-"))
+    try:
+        for stage in runnable:
+            started.append(stage)
+            reporter.start(stage.name)
+            began = time.perf_counter()
+            stage.run(context, reporter)
+            timings[stage.name] = round(time.perf_counter() - began, 3)
+            logger.info("job %s: stage %s took %.2fs", context.job.pk, stage.name, timings[stage.name])
+    finally:
+        for stage in reversed(started):
+            try:
+                stage.cleanup(context)
+            except Exception:  # cleanup must never hide the real error
+                logger.exception("cleanup of stage %s failed", stage.name)
+        if own_workdir:
+            shutil.rmtree(context.workdir, ignore_errors=True)
+    return timings

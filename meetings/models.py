@@ -1,0 +1,192 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+
+
+class Language(models.TextChoices):
+    KOREAN = "ko", _("Korean")
+    ENGLISH = "en", _("English")
+    AUTO = "auto", _("Detect automatically")
+
+
+class MeetingStatus(models.TextChoices):
+    NEW = "new", _("No recording")
+    QUEUED = "queued", _("Queued")
+    PROCESSING = "processing", _("Processing")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Tag(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="unique_tag_per_org")]
+
+    def __str__(self):
+        return self.name
+
+
+class Meeting(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="meetings")
+    title = models.CharField(_("title"), max_length=200)
+    held_at = models.DateTimeField(_("date and time"), default=timezone.now)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.KOREAN)
+    description = models.TextField(_("description"), blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="meetings", verbose_name=_("tags"))
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="meetings_attended", verbose_name=_("participants")
+    )
+    external_participants = models.CharField(
+        _("other participants"), max_length=500, blank=True, help_text=_("Names of guests, comma-separated.")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.NEW)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="meetings_created"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-held_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-held_at", "-id"], name="meeting_org_held"),
+            models.Index(fields=["organization", "status", "-held_at"], name="meeting_org_status"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def recording(self):
+        try:
+            return self._recording
+        except Recording.DoesNotExist:
+            return None
+
+
+def recording_upload_to(instance, filename):
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"recordings/org-{instance.meeting.organization_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Recording(models.Model):
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="_recording")
+    file = models.FileField(upload_to=recording_upload_to, max_length=300)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.BigIntegerField(_("size (bytes)"))
+    duration = models.FloatField(_("duration (s)"), null=True, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    media_info = models.JSONField(_("media info"), default=dict, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+
+    def __str__(self):
+        return self.original_name
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Job(models.Model):
+    """One background run over a recording. State moves queued → running(stage, percent) → done | failed."""
+
+    FINISHED_STATES = (JobState.DONE, JobState.FAILED)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(_("kind"), max_length=32, default="process")
+    state = models.CharField(_("state"), max_length=16, choices=JobState.choices, default=JobState.QUEUED)
+    stage = models.CharField(_("stage"), max_length=32, blank=True)
+    percent = models.PositiveSmallIntegerField(_("percent"), default=0)
+    reason = models.TextField(_("failure reason"), blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    timings = models.JSONField(_("stage timings (s)"), default=dict, blank=True)
+    log = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("processing job")
+        verbose_name_plural = _("processing jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "-created_at"], name="job_state")]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def is_finished(self):
+        return self.state in self.FINISHED_STATES
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    # --- state machine ---------------------------------------------------------------------
+    # Each transition writes only its own fields, so a progress update never overwrites
+    # another process's change to the same row.
+
+    def _set_meeting_status(self, status):
+        Meeting.objects.filter(pk=self.meeting_id).update(status=status, updated_at=timezone.now())
+
+    def mark_running(self, stage=""):
+        self.state = JobState.RUNNING
+        self.stage = stage
+        self.percent = 0
+        self.reason = ""
+        self.attempts += 1
+        self.started_at = timezone.now()
+        self.finished_at = None
+        self.save(update_fields=["state", "stage", "percent", "reason", "attempts", "started_at", "finished_at", "updated_at"])
+        self._set_meeting_status(MeetingStatus.PROCESSING)
+
+    def report(self, stage, percent):
+        self.stage = stage
+        self.percent = max(0, min(100, int(percent)))
+        self.save(update_fields=["stage", "percent", "updated_at"])
+
+    def add_log(self, line):
+        stamp = timezone.now().strftime("%H:%M:%S")
+        self.log = f"{self.log}{stamp} {line}\n"
+        self.save(update_fields=["log", "updated_at"])
+
+    def mark_done(self):
+        self.state = JobState.DONE
+        self.percent = 100
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "percent", "finished_at", "timings", "updated_at"])
+        self._set_meeting_status(MeetingStatus.READY)
+
+    def mark_failed(self, reason):
+        self.state = JobState.FAILED
+        self.reason = str(reason)[:2000]
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "reason", "finished_at", "timings", "updated_at"])
+        self._set_meeting_status(MeetingStatus.FAILED)

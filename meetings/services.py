@@ -1,0 +1,156 @@
+"""Write paths for meetings, recordings and jobs. Views and API views call these; they hold
+the rules (validation, duplicate detection, cleanup on failure) so both front ends agree."""
+
+import logging
+import unicodedata
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .media import MediaError, probe
+from .models import Job, JobState, Meeting, MeetingStatus, Recording, Tag
+
+logger = logging.getLogger(__name__)
+
+
+class UploadError(Exception):
+    """A recording was refused. The message is for the user; `code` is stable for API clients."""
+
+    def __init__(self, message, code, existing_meeting=None):
+        super().__init__(message)
+        self.code = code
+        self.existing_meeting = existing_meeting
+
+
+def clean_file_name(name):
+    """Keep a readable original name for display; the stored file gets a random name anyway."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
+    return name[:200] or "recording"
+
+
+def set_tags(meeting, names):
+    tags = []
+    for raw in names:
+        name = raw.strip()[:50]
+        if name:
+            tag, _created = Tag.objects.get_or_create(organization=meeting.organization, name=name)
+            tags.append(tag)
+    meeting.tags.set(tags)
+
+
+def parse_tag_names(text):
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+@transaction.atomic
+def create_meeting(organization, user, *, title, held_at, language="ko", description="", tags=(), participants=(),
+                   external_participants=""):
+    meeting = Meeting.objects.create(
+        organization=organization,
+        title=title,
+        held_at=held_at,
+        language=language,
+        description=description,
+        external_participants=external_participants,
+        created_by=user,
+    )
+    set_tags(meeting, tags)
+    meeting.participants.set(participants)
+    return meeting
+
+
+def attach_recording(meeting, uploaded_file, user):
+    """Validate an uploaded file, store it as the meeting's recording and queue its processing.
+
+    On any refusal nothing is left behind: no row, no stored file."""
+    if getattr(uploaded_file, "size", 0) == 0:
+        raise UploadError(_("The file is empty."), "empty")
+    if uploaded_file.size > settings.MAX_UPLOAD_SIZE:
+        raise UploadError(_("The file is larger than the upload limit."), "too_large")
+    if meeting.recording is not None:
+        raise UploadError(_("This meeting already has a recording."), "exists")
+    path = uploaded_file.temporary_file_path()
+    try:
+        info = probe(path, decode_seconds=5)
+    except MediaError as exc:
+        raise UploadError(str(exc), "invalid_media") from exc
+    sha256 = getattr(uploaded_file, "sha256", None) or _sha256_of(path)
+    duplicate = (
+        Recording.objects.filter(meeting__organization=meeting.organization, sha256=sha256)
+        .select_related("meeting")
+        .first()
+    )
+    if duplicate:
+        raise UploadError(
+            _("This file was already uploaded to the meeting “%(title)s”.") % {"title": duplicate.meeting.title},
+            "duplicate",
+            existing_meeting=duplicate.meeting,
+        )
+    original_name = clean_file_name(uploaded_file.name)
+    uploaded_file.name = original_name
+    recording = Recording(
+        meeting=meeting,
+        original_name=original_name,
+        content_type=(uploaded_file.content_type or "")[:100],
+        size=uploaded_file.size,
+        duration=info.duration,
+        sha256=sha256,
+        media_info=info.as_dict(),
+        uploaded_by=user,
+    )
+    recording.file.save(original_name, uploaded_file, save=False)
+    try:
+        with transaction.atomic():
+            recording.save()
+            job = queue_processing(meeting, kind="process")
+    except Exception:
+        recording.file.delete(save=False)
+        raise
+    return recording, job
+
+
+def _sha256_of(path):
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def queue_processing(meeting, kind="process", options=None):
+    """Create a queued Job and hand it to the worker once the transaction commits."""
+    job = Job.objects.create(meeting=meeting, kind=kind, options=options or {})
+    Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.QUEUED)
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id):
+    from django_q.tasks import async_task
+
+    q_options = {"task_name": f"job-{job_id}", "timeout": settings.JOB_TIMEOUT}
+    if settings.GPU_CLUSTER_NAME:
+        q_options["cluster"] = settings.GPU_CLUSTER_NAME
+    task_id = async_task("ai_pipeline.tasks.run_job", job_id, q_options=q_options)
+    Job.objects.filter(pk=job_id).update(task_id=str(task_id or "")[:64])
+
+
+def retry_job(job):
+    """Queue a fresh run of a failed (or stuck) job with the same kind and options."""
+    if job.state == JobState.RUNNING:
+        raise ValueError("This job is still running.")
+    return queue_processing(job.meeting, kind=job.kind, options=job.options)
+
+
+def delete_meeting(meeting):
+    recording = meeting.recording
+    stored_name = recording.file.name if recording else None
+    storage = recording.file.storage if recording else None
+    meeting.delete()
+    if stored_name:
+        transaction.on_commit(lambda: storage.delete(stored_name))
+

@@ -1,0 +1,102 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import Job, JobState, Meeting, Recording, Tag
+
+
+class RecordingInline(admin.StackedInline):
+    model = Recording
+    extra = 0
+    readonly_fields = ("original_name", "content_type", "size", "duration", "sha256", "media_info", "created_at")
+    fields = ("file", *readonly_fields)
+
+
+class JobInline(admin.TabularInline):
+    model = Job
+    extra = 0
+    can_delete = False
+    fields = ("kind", "state", "stage", "percent", "attempts", "reason", "created_at", "finished_at")
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.action(description=_("Reprocess the recording"))
+def reprocess(modeladmin, request, queryset):
+    queued = 0
+    for meeting in queryset.select_related("_recording"):
+        if meeting.recording is not None:
+            services.queue_processing(meeting, kind="process")
+            queued += 1
+    modeladmin.message_user(
+        request, ngettext("%d meeting queued.", "%d meetings queued.", queued) % queued, messages.SUCCESS
+    )
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ("title", "organization", "held_at", "language", "status", "duration", "created_by")
+    list_filter = ("status", "language", "organization", ("held_at", admin.DateFieldListFilter))
+    search_fields = ("title", "description", "organization__name", "created_by__email")
+    date_hierarchy = "held_at"
+    list_select_related = ("organization", "created_by", "_recording")
+    autocomplete_fields = ("tags", "participants")
+    readonly_fields = ("status", "created_at", "updated_at")
+    inlines = (RecordingInline, JobInline)
+    actions = (reprocess,)
+
+    @admin.display(description=_("duration (s)"))
+    def duration(self, meeting):
+        return round(meeting.recording.duration or 0) if meeting.recording else "—"
+
+
+@admin.register(Recording)
+class RecordingAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "meeting", "content_type", "size", "duration", "created_at")
+    search_fields = ("original_name", "sha256", "meeting__title")
+    list_filter = ("content_type",)
+    list_select_related = ("meeting",)
+    readonly_fields = ("sha256", "size", "duration", "media_info", "created_at")
+    raw_id_fields = ("meeting", "uploaded_by")
+
+
+@admin.action(description=_("Retry the selected jobs"))
+def retry_jobs(modeladmin, request, queryset):
+    retried = 0
+    for job in queryset.exclude(state=JobState.RUNNING).select_related("meeting"):
+        services.retry_job(job)
+        retried += 1
+    modeladmin.message_user(request, ngettext("%d job retried.", "%d jobs retried.", retried) % retried)
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("id", "meeting", "kind", "state", "stage", "percent", "attempts", "created_at", "run_seconds")
+    list_filter = ("state", "kind", "stage")
+    search_fields = ("meeting__title", "reason", "task_id")
+    list_select_related = ("meeting",)
+    readonly_fields = (
+        "meeting", "kind", "state", "stage", "percent", "reason", "options", "attempts", "task_id", "timings",
+        "log", "created_at", "started_at", "finished_at",
+    )  # fmt: skip
+    actions = (retry_jobs,)
+
+    @admin.display(description=_("run time (s)"))
+    def run_seconds(self, job):
+        return round(job.duration, 1) if job.duration is not None else "—"
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "organization", "meeting_count")
+    search_fields = ("name",)
+    list_filter = ("organization",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(meeting_count=Count("meetings"))
+
+    @admin.display(description=_("meetings"), ordering="meeting_count")
+    def meeting_count(self, tag):
+        return tag.meeting_count

@@ -190,3 +190,70 @@ class Job(models.Model):
         self.finished_at = timezone.now()
         self.save(update_fields=["state", "reason", "finished_at", "timings", "updated_at"])
         self._set_meeting_status(MeetingStatus.FAILED)
+
+
+# --- transcript ----------------------------------------------------------------------------
+
+SPEAKER_COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"]
+
+
+class Speaker(models.Model):
+    """A voice found in one meeting. `label` (S1, S2...) is stable; `name` and `member` are what people set."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="speakers")
+    label = models.CharField(_("label"), max_length=16)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    color = models.CharField(_("color"), max_length=7, blank=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organization member"),
+    )
+
+    class Meta:
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+        ordering = ["meeting", "label"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "label"], name="unique_speaker_label")]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        if self.name:
+            return self.name
+        if self.member_id:
+            return self.member.name or str(self.member)
+        return self.label
+
+
+class Segment(models.Model):
+    """One run of speech by one speaker. `words` keeps [{w, s, e, p}] so speakers can be
+    re-assigned later without running speech-to-text again."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="segments")
+    position = models.PositiveIntegerField(_("position"))
+    speaker = models.ForeignKey(Speaker, on_delete=models.SET_NULL, null=True, blank=True, related_name="segments")
+    start = models.FloatField(_("start (s)"))
+    end = models.FloatField(_("end (s)"))
+    text = models.TextField(_("text"))
+    original_text = models.TextField(_("original text"), blank=True)
+    words = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(_("confidence"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["meeting", "position"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="unique_segment_position")]
+
+    def __str__(self):
+        return f"{self.start:.1f}-{self.end:.1f}: {self.text[:50]}"
+
+    @property
+    def is_edited(self):
+        return self.text != self.original_text

@@ -2,8 +2,6 @@
 
 import logging
 
-from django.db import close_old_connections
-
 from meetings.models import Job, JobState
 
 from .pipeline import PipelineContext, PipelineError, run_stages
@@ -16,7 +14,6 @@ def run_job(job_id):
     """Run one processing job. Safe to deliver twice: a finished job is left alone, and a job
     found 'running' (its worker died) starts over from the first stage; stages replace what
     they write, so nothing is duplicated."""
-    close_old_connections()
     job = Job.objects.select_related("meeting", "meeting__organization").filter(pk=job_id).first()
     if job is None:
         logger.warning("job %s no longer exists (meeting deleted?)", job_id)

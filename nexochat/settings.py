@@ -72,7 +72,7 @@ SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off (set SECRET_KEY or SECRET_KEY_FILE).")
-    SECRET_KEY = "insecure-dev-only-key-do-not-use-in-production"
+    SECRET_KEY = "insecure-dev-only-key-do-not-use-in-production"  # noqa: S105 (DEBUG only)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -141,7 +141,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "var")))
-DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'nexochat.sqlite3'}")
+DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'nexochat.sqlite3'}"
 try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 except ValueError as exc:
@@ -201,9 +201,7 @@ SOCIALACCOUNT_PROVIDERS = {
         "AUTH_PARAMS": {"access_type": "online"},
         "OAUTH_PKCE_ENABLED": True,
         "APPS": (
-            [{"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET, "key": ""}]
-            if GOOGLE_LOGIN_ENABLED
-            else []
+            [{"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET, "key": ""}] if GOOGLE_LOGIN_ENABLED else []
         ),
     }
 }

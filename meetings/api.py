@@ -1,18 +1,22 @@
 """API views for meetings, their recordings and processing jobs. Thin: access goes through
 meetings.access, writes through meetings.services, validation through meetings.serializers."""
 
+import json
+
 from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from accounts.access import get_membership
@@ -30,11 +34,25 @@ from .serializers import (
     RecordingUploadResultSerializer,
     RecordingUploadSerializer,
 )
+from .streaming import ranged_file_response
+from .views import _recording_content_type as recording_content_type
 
 # Database ids: anything else in the URL is a 404, never a database error.
 ID_REGEX = r"\d{1,18}"
 # Room for the multipart envelope around a file of exactly MAX_UPLOAD_SIZE bytes.
 MULTIPART_OVERHEAD = 64 * 1024
+
+
+class MediaPassthroughRenderer(BaseRenderer):
+    """Lets a client that asks for audio get the file; errors still come back as JSON."""
+
+    media_type = "*/*"
+    format = "media"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode()
 
 
 class StandardPagination(PageNumberPagination):
@@ -175,6 +193,44 @@ class MeetingViewSet(viewsets.ModelViewSet):
                 raise Http404(_("This meeting has no recording yet."))
             return Response(RecordingSerializer(meeting.recording).data)
         return self._upload(request)
+
+    @extend_schema(
+        summary="Download the recording (supports Range requests for seeking)",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (206, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such meeting, or no recording yet."),
+            416: OpenApiResponse(description="The requested range is past the end of the file."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="recording/file",
+        renderer_classes=[JSONRenderer, MediaPassthroughRenderer],
+    )
+    def recording_file(self, request, pk=None):
+        meeting = self.get_object()
+        recording = meeting.recording
+        if recording is None or not recording.file:
+            raise Http404(_("This meeting has no recording yet."))
+        storage = recording.file.storage
+        try:
+            size = storage.size(recording.file.name)
+            fileobj = storage.open(recording.file.name, "rb")
+        except FileNotFoundError as exc:
+            raise Http404(_("This meeting has no recording yet.")) from exc
+        response = ranged_file_response(
+            request,
+            fileobj,
+            size=size,
+            content_type=recording_content_type(recording),
+            filename=recording.original_name,
+            etag=f'"{recording.sha256}"' if recording.sha256 else None,
+        )
+        response["Cache-Control"] = "private, max-age=3600"
+        response["Content-Security-Policy"] = "sandbox"
+        return response
 
     def _upload(self, request):
         meeting = self.get_object()

@@ -64,6 +64,7 @@ def detail_routes(meeting, job):
         ("delete", f"/api/v1/meetings/{meeting.pk}/", None),
         ("get", f"/api/v1/meetings/{meeting.pk}/recording/", None),
         ("post", f"/api/v1/meetings/{meeting.pk}/recording/", None),
+        ("get", f"/api/v1/meetings/{meeting.pk}/recording/file/", None),
         ("get", f"/api/v1/meetings/{meeting.pk}/jobs/", None),
         ("get", f"/api/v1/jobs/{job.pk}/", None),
         ("post", f"/api/v1/jobs/{job.pk}/retry/", None),

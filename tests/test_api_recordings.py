@@ -237,3 +237,21 @@ def test_deleting_a_meeting_removes_its_file(meeting, member, tone_wav, media_ro
         assert api.delete(f"/api/v1/meetings/{meeting.pk}/").status_code == 204
     assert stored_files(media_root) == []
     assert not Meeting.objects.filter(pk=meeting.pk).exists()
+
+
+def test_download_the_recording_whole_and_by_range(meeting, member, outsider, tone_wav):
+    api = client_for(member)
+    url = f"/api/v1/meetings/{meeting.pk}/recording/file/"
+    missing = api.get(url)
+    assert missing.status_code == 404
+    assert missing.json()["detail"]
+    assert upload(api, meeting, tone_wav).status_code == 201
+    whole = api.get(url, HTTP_ACCEPT="audio/*")
+    assert whole.status_code == 200
+    assert whole["Content-Type"] == "audio/x-wav" or whole["Content-Type"].startswith("audio/")
+    assert b"".join(whole.streaming_content) == tone_wav.read_bytes()
+    part = api.get(url, HTTP_RANGE="bytes=0-99")
+    assert part.status_code == 206
+    assert b"".join(part.streaming_content) == tone_wav.read_bytes()[:100]
+    assert api.get(url, HTTP_RANGE=f"bytes={10**9}-").status_code == 416
+    assert client_for(outsider).get(url).status_code == 404

@@ -19,6 +19,7 @@ EXPECTED_PATHS = {
     "/api/v1/meetings/",
     "/api/v1/meetings/{id}/",
     "/api/v1/meetings/{id}/recording/",
+    "/api/v1/meetings/{id}/recording/file/",
     "/api/v1/meetings/{id}/jobs/",
     "/api/v1/jobs/{id}/",
     "/api/v1/jobs/{id}/retry/",

@@ -1,4 +1,9 @@
-"""The stages of the recording pipeline, and which ones each job kind runs."""
+"""The stages of the recording pipeline, and which ones each job kind runs.
+
+Heavy libraries (torch, CTranslate2, senko) are imported inside the stages' run methods through
+the engine registries, never at module level: the web process imports this module too."""
+
+import logging
 
 from django.utils.translation import gettext_noop
 
@@ -6,9 +11,18 @@ from meetings.media import MediaError, probe
 
 from .pipeline import PipelineError, Stage
 
+logger = logging.getLogger(__name__)
+
 # Stage names are stable keys; the UI translates them.
 STAGE_LABELS = {
     "probe": gettext_noop("Checking the recording"),
+    "decode": gettext_noop("Decoding"),
+    "vad": gettext_noop("Detecting speech"),
+    "words": gettext_noop("Reading the stored transcript"),
+    "diarize": gettext_noop("Separating speakers"),
+    "transcribe": gettext_noop("Transcribing"),
+    "align": gettext_noop("Aligning"),
+    "save": gettext_noop("Saving"),
 }
 
 
@@ -30,8 +44,207 @@ class ProbeStage(Stage):
         progress(1.0)
 
 
+def _option(context, name, default=None):
+    value = context.options.get(name)
+    return default if value in (None, "") else value
+
+
+def _log(context, line):
+    logger.debug("job %s: %s", getattr(context.job, "pk", None), line)
+    add_log = getattr(context.job, "add_log", None)
+    if add_log:
+        add_log(line)
+
+
+class DecodeStage(Stage):
+    """The recording as 16 kHz mono float32 samples, kept in memory for the later stages."""
+
+    name = "decode"
+    weight = 0.5
+
+    def run(self, context, progress):
+        from .audio import SAMPLE_RATE, decode_audio
+
+        path = context.data.get("input_path") or context.local_recording_path()
+        hint = getattr(context.recording, "duration", None)
+        audio = decode_audio(path, progress=progress, duration_hint=hint)
+        context.data["audio"] = audio
+        context.data["duration"] = round(len(audio) / SAMPLE_RATE, 3)
+        progress(1.0)
+
+    def cleanup(self, context):
+        context.data.pop("audio", None)
+
+
+class VadStage(Stage):
+    name = "vad"
+    weight = 0.3
+
+    def run(self, context, progress):
+        from .audio import speech_regions
+
+        regions = speech_regions(context.data["audio"])
+        context.data["speech"] = regions
+        if not regions:
+            _log(context, "No speech was found in the recording.")
+        progress(1.0)
+
+
+class StoredWordsStage(Stage):
+    """For re-diarization: the words (with times) the last transcription stored."""
+
+    name = "words"
+    weight = 0.1
+
+    def run(self, context, progress):
+        rows = context.meeting.segments.order_by("position").values_list("words", flat=True)
+        words = [word for row in rows for word in (row or [])]
+        if not words and context.meeting.segments.exists():
+            raise PipelineError("The stored transcript has no word timings; transcribe the recording again.")
+        context.data["words"] = words
+        progress(1.0)
+
+
+class DiarizeStage(Stage):
+    name = "diarize"
+    weight = 0.6
+
+    def run(self, context, progress):
+        from .diarization import get_diarizer
+        from .stt import ModelLoadError
+
+        if not context.data.get("speech"):
+            context.data["turns"] = []
+            return
+        try:
+            diarizer = get_diarizer(_option(context, "diarizer"), _option(context, "diarizer_model"))
+        except ModelLoadError as exc:
+            raise PipelineError(str(exc)) from exc
+        progress(0.1)
+        num = _option(context, "num_speakers")
+        turns = diarizer.diarize(
+            context.data["audio"],
+            num_speakers=int(num) if num else None,
+            min_speakers=_option(context, "min_speakers"),
+            max_speakers=_option(context, "max_speakers"),
+        )
+        context.data["turns"] = turns
+        _log(context, f"diarization ({diarizer.name}): {len({t[2] for t in turns})} speakers, {len(turns)} turns")
+        progress(1.0)
+
+
+def _language(context):
+    language = _option(context, "language") or getattr(context.meeting, "language", None) or "ko"
+    return None if language == "auto" else language
+
+
+def _glossary(context):
+    glossary = _option(context, "glossary") or getattr(getattr(context.meeting, "organization", None), "glossary", "")
+    if isinstance(glossary, (list, tuple)):
+        glossary = ", ".join(glossary)
+    return (glossary or "").strip() or None
+
+
+def _free_accelerator_memory():
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def transcribe_with_fallback(context, audio, progress=None):
+    """Run STT; on GPU out-of-memory retry with half the batch, then on the CPU (noted in the job log)."""
+    from .stt import ModelLoadError, OutOfMemory, get_engine
+
+    name, model = _option(context, "stt_engine"), _option(context, "stt_model")
+    batch_size = _option(context, "batch_size")
+    device = None
+    while True:
+        try:
+            engine = get_engine(name, model, device)
+        except ModelLoadError as exc:
+            raise PipelineError(str(exc)) from exc
+        try:
+            return engine, engine.transcribe(
+                audio,
+                language=_language(context),
+                initial_prompt=_glossary(context),
+                progress=progress,
+                speech_regions=context.data.get("speech"),
+                batch_size=batch_size,
+            )
+        except OutOfMemory as exc:
+            _free_accelerator_memory()
+            if engine.device == "cpu":
+                raise PipelineError("Out of memory while transcribing.", retryable=True) from exc
+            current = int(batch_size or getattr(engine, "default_batch_size", 1))
+            if current > 1:
+                batch_size = current // 2
+                _log(context, f"GPU out of memory; retrying with batch size {batch_size}")
+            else:
+                device, batch_size = "cpu", None
+                _log(context, "GPU out of memory at batch size 1; retrying on the CPU")
+
+
+class TranscribeStage(Stage):
+    name = "transcribe"
+    weight = 8.0
+
+    def run(self, context, progress):
+        if not context.data.get("speech"):
+            context.data["words"] = []
+            context.data["language"] = _language(context) or ""
+            return
+        engine, transcript = transcribe_with_fallback(context, context.data["audio"], progress)
+        context.data["words"] = [w.as_dict() for w in transcript.words]
+        context.data["language"] = transcript.language
+        context.data["stt"] = f"{engine.name}:{engine.model_name or 'whisper-base'}:{engine.device}"
+        for reason, text in transcript.dropped:
+            _log(context, f"speech-to-text guard ({reason}): {text[:80]}")
+        progress(1.0)
+
+
+class AlignStage(Stage):
+    name = "align"
+    weight = 0.1
+
+    def run(self, context, progress):
+        from .align import assign_speakers, build_segments, relabel
+
+        words = context.data.get("words") or []
+        turns = context.data.get("turns") or []
+        if words and not turns:
+            turns = [(0.0, context.data.get("duration") or words[-1]["e"], "S1")]
+        context.data["segments"] = relabel(build_segments(words, assign_speakers(words, turns)))
+        progress(1.0)
+
+
+class SaveStage(Stage):
+    name = "save"
+    weight = 0.2
+
+    def run(self, context, progress):
+        from .transcript import save_transcript
+
+        count = save_transcript(context.meeting, context.data.get("segments") or [])
+        _log(context, f"saved {count} segments")
+        progress(1.0)
+
+
+SPEECH_STAGES = [DecodeStage, VadStage, DiarizeStage, TranscribeStage, AlignStage]
+
+
 def stages_for(kind, options):
-    """The ordered stages a job of this kind runs. Later issues add speech, minutes and index stages."""
-    if kind in ("process", "probe"):
+    """The ordered stages a job of this kind runs."""
+    if kind == "probe":
         return [ProbeStage()]
+    if kind == "process":
+        return [ProbeStage(), *(cls() for cls in SPEECH_STAGES), SaveStage()]
+    if kind == "transcribe":
+        return [*(cls() for cls in SPEECH_STAGES), SaveStage()]
+    if kind == "diarize":
+        return [DecodeStage(), VadStage(), StoredWordsStage(), DiarizeStage(), AlignStage(), SaveStage()]
+    if kind == "file":  # the transcribe command: no database
+        return [cls() for cls in SPEECH_STAGES]
     raise PipelineError(f"Unknown job kind {kind!r}.")

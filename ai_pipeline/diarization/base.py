@@ -1,0 +1,43 @@
+"""The diarization interface, and helpers every engine shares."""
+
+import numpy as np
+
+
+class Diarizer:
+    name = "base"
+
+    def __init__(self, model, device):
+        self.model_name = model
+        self.device = device
+
+    def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None):
+        """audio: 16 kHz mono float32. Returns [(start, end, speaker)] sorted by start."""
+        raise NotImplementedError
+
+
+def limit_speakers(turns, centroids, max_speakers):
+    """Merge the closest voices (cosine similarity of their centroids) until at most max_speakers remain."""
+    centroids = {k: np.asarray(v, dtype=np.float64) for k, v in centroids.items()}
+    mapping = {k: k for k in centroids}
+    while len(centroids) > max_speakers:
+        keys = list(centroids)
+        matrix = np.stack([centroids[k] / (np.linalg.norm(centroids[k]) or 1.0) for k in keys])
+        similarity = matrix @ matrix.T
+        np.fill_diagonal(similarity, -np.inf)
+        i, j = np.unravel_index(np.argmax(similarity), similarity.shape)
+        keep, drop = keys[i], keys[j]
+        centroids[keep] = (centroids[keep] + centroids.pop(drop)) / 2
+        for k, v in mapping.items():
+            if v == drop:
+                mapping[k] = keep
+    return [(s, e, mapping.get(spk, spk)) for s, e, spk in turns]
+
+
+def merge_adjacent(turns, gap=0.0):
+    merged = []
+    for start, end, speaker in sorted(turns):
+        if merged and merged[-1][2] == speaker and start - merged[-1][1] <= gap:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]), speaker)
+        else:
+            merged.append((start, end, speaker))
+    return merged

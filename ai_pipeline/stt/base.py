@@ -1,0 +1,63 @@
+"""The speech-to-text interface every engine implements."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Word:
+    text: str  # as the model wrote it, leading space included
+    start: float
+    end: float
+    probability: float = 1.0
+
+    def as_dict(self):
+        return {"w": self.text, "s": round(self.start, 3), "e": round(self.end, 3), "p": round(self.probability, 3)}
+
+
+@dataclass
+class SttSegment:
+    start: float
+    end: float
+    text: str
+    words: list = field(default_factory=list)
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    compression_ratio: float = 1.0
+
+
+@dataclass
+class Transcript:
+    language: str
+    segments: list = field(default_factory=list)
+    dropped: list = field(default_factory=list)  # (reason, text) the guards removed
+
+    @property
+    def words(self):
+        return [word for segment in self.segments for word in segment.words]
+
+
+class ModelLoadError(Exception):
+    """The model could not be loaded (missing folder, wrong format, no network for a hub id)."""
+
+
+class OutOfMemory(Exception):
+    """The accelerator ran out of memory; the caller may retry smaller or on the CPU."""
+
+
+class SttEngine:
+    name = "base"
+
+    def __init__(self, model, device):
+        self.model_name = model
+        self.device = device
+
+    def transcribe(
+        self, audio, language=None, initial_prompt=None, progress=None, speech_regions=None, batch_size=None
+    ):
+        """audio: 16 kHz mono float32. language None = detect. Returns a Transcript."""
+        raise NotImplementedError
+
+
+def is_out_of_memory(exc):
+    text = str(exc).lower()
+    return exc.__class__.__name__ == "OutOfMemoryError" or "out of memory" in text

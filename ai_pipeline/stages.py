@@ -23,6 +23,7 @@ STAGE_LABELS = {
     "transcribe": gettext_noop("Transcribing"),
     "align": gettext_noop("Aligning"),
     "save": gettext_noop("Saving"),
+    "index": gettext_noop("Indexing for search"),
 }
 
 
@@ -235,16 +236,32 @@ class SaveStage(Stage):
 SPEECH_STAGES = [DecodeStage, VadStage, DiarizeStage, TranscribeStage, AlignStage]
 
 
+def _after_save():
+    try:
+        from .search.stage import IndexStage
+    except ImportError:  # a worker built without the search app
+        return []
+    return [IndexStage()]
+
+
 def stages_for(kind, options):
     """The ordered stages a job of this kind runs."""
     if kind == "probe":
         return [ProbeStage()]
     if kind == "process":
-        return [ProbeStage(), *(cls() for cls in SPEECH_STAGES), SaveStage()]
+        return [ProbeStage(), *(cls() for cls in SPEECH_STAGES), SaveStage(), *_after_save()]
     if kind == "transcribe":
-        return [*(cls() for cls in SPEECH_STAGES), SaveStage()]
+        return [*(cls() for cls in SPEECH_STAGES), SaveStage(), *_after_save()]
     if kind == "diarize":
-        return [DecodeStage(), VadStage(), StoredWordsStage(), DiarizeStage(), AlignStage(), SaveStage()]
+        return [
+            DecodeStage(),
+            VadStage(),
+            StoredWordsStage(),
+            DiarizeStage(),
+            AlignStage(),
+            SaveStage(),
+            *_after_save(),
+        ]
     if kind == "file":  # the transcribe command: no database
         return [cls() for cls in SPEECH_STAGES]
     raise PipelineError(f"Unknown job kind {kind!r}.")

@@ -256,7 +256,7 @@ def test_process_job_saves_speakers_and_segments_and_rerun_is_idempotent(org, ow
     meeting = make_meeting(org, owner, meeting_audio[0])
     job = run(meeting)
     assert job.state == JobState.DONE, job.reason
-    assert list(job.timings) == ["probe", "decode", "vad", "diarize", "transcribe", "align", "save"]
+    assert list(job.timings)[:7] == ["probe", "decode", "vad", "diarize", "transcribe", "align", "save"]
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.READY
     segments = list(meeting.segments.select_related("speaker"))

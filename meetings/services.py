@@ -163,9 +163,14 @@ def _enqueue(job_id):
 
 
 def retry_job(job):
-    """Queue a fresh run of a failed (or stuck) job with the same kind and options."""
+    """Queue a fresh run of a failed (or stuck) job with the same kind and options.
+
+    A job still waiting in the queue is closed first, so the meeting never has two live jobs;
+    if the broker hands the old one out later, run_job sees it finished and skips it."""
     if job.state == JobState.RUNNING:
         raise ValueError("This job is still running.")
+    if job.state == JobState.QUEUED:
+        job.mark_failed("Replaced by a retry.")
     return queue_processing(job.meeting, kind=job.kind, options=job.options)
 
 

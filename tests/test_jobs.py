@@ -141,3 +141,13 @@ def test_job_for_a_deleted_meeting_is_ignored(meeting):
     job_id = job.pk
     meeting.delete()
     assert tasks.run_job(job_id) == "missing"
+
+
+def test_retrying_a_queued_job_closes_it_so_only_one_job_is_live(meeting):
+    stuck = Job.objects.create(meeting=meeting, state=JobState.QUEUED)
+    # No recording: the new job fails at once, but the stuck one must not stay queued.
+    services.retry_job(stuck)
+    stuck.refresh_from_db()
+    assert stuck.state == JobState.FAILED and stuck.reason == "Replaced by a retry."
+    assert tasks.run_job(stuck.pk) == JobState.FAILED  # a late delivery does nothing
+    assert Job.objects.filter(meeting=meeting, state__in=[JobState.QUEUED, JobState.RUNNING]).count() == 0

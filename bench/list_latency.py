@@ -102,6 +102,7 @@ def measure(client, url, headers=None):
 
 def main():
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off serves hashed static names
     user = seed()
     client = Client()
     client.force_login(user)

@@ -115,6 +115,10 @@ class MeetingFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["tag"].queryset = Tag.objects.filter(organization=organization)
 
+    @property
+    def tag_names(self):
+        return list(self.fields["tag"].queryset.values_list("name", flat=True))
+
     def filter(self, queryset):
         """Apply the valid filters; a malformed one (a bad date, an unknown tag) is ignored."""
         self.is_valid()

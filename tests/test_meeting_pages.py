@@ -192,6 +192,11 @@ def test_list_filter_by_tag_and_status(org, owner, meeting, owner_client):
     assert titles(owner_client.get(url, {"status": "failed"})) == ["Untagged"]
     assert titles(owner_client.get(url, {"status": "new", "tag": "weekly"})) == ["주간 제품 회의"]
     assert titles(owner_client.get(url, {"status": "ready"})) == []
+    page = owner_client.get(url, {"status": "failed", "tag": "제품", "q": "회의", "date_from": "2025-01-02"})
+    html = page.content.decode()
+    assert '<option value="제품" selected>' in html
+    assert '<option value="failed" selected>' in html
+    assert 'value="회의"' in html and 'value="2025-01-02"' in html
 
 
 def test_list_tag_filter_only_offers_own_organizations_tags(meeting, other_org, owner_client):

@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -19,3 +20,11 @@ def megabytes(size):
     if size is None:
         return ""
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+@register.filter
+def local_minute(value):
+    """2025-03-04 10:30 in the current time zone; a cheaper stand-in for |date in long lists."""
+    if not value:
+        return ""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")

@@ -9,5 +9,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("orgs/", include("accounts.urls")),
     path("meetings/", include("meetings.urls")),
+    path("meetings/<int:pk>/transcript/", include("meetings.transcript_urls")),
+    path("api/v1/meetings/<int:pk>/transcript/", include("meetings.transcript_api")),
     path("api/v1/", include("nexochat.api_urls")),
 ]

@@ -1,0 +1,26 @@
+"""Template helpers for the transcript panel, which the meeting page includes with only `meeting`
+in its context: `{% transcript_load meeting %}` adds what the panel shows."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def transcript_load(context, meeting):
+    if "timeline" not in context:
+        from meetings.transcript_views import transcript_context
+
+        context.update(transcript_context(meeting))
+    return ""
+
+
+@register.filter
+def clock(seconds):
+    """1:02:03 from an hour on, 2:03 below (seconds rounded down, as players show them)."""
+    if seconds is None or seconds == "":
+        return ""
+    total = int(float(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

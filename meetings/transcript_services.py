@@ -1,0 +1,179 @@
+"""Write paths for a meeting's transcript: speakers (rename, merge, map to a member), segment text
+edits, and re-running diarization or transcription. The page views and the API both call these,
+so the rules (same meeting, members only, one job at a time) live in one place."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, User
+
+from .models import Job, JobState, Meeting, Segment, Speaker
+from .services import queue_processing
+
+MAX_SPEAKERS = 20
+MAX_MODEL_LENGTH = 200
+
+
+class TranscriptError(Exception):
+    """A refused change. The message is for the user; `code` is stable for API clients."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.code = code
+
+
+def speakers_of(meeting):
+    return list(Speaker.objects.filter(meeting=meeting).select_related("member").order_by("label"))
+
+
+def segments_of(meeting):
+    return list(Segment.objects.filter(meeting=meeting).select_related("speaker__member").order_by("position"))
+
+
+def get_speaker(meeting, speaker_id):
+    """A speaker of this meeting, or None: ids from another meeting are treated as missing."""
+    return Speaker.objects.filter(meeting=meeting, pk=speaker_id).select_related("member").first()
+
+
+def get_segment(meeting, segment_id):
+    return Segment.objects.filter(meeting=meeting, pk=segment_id).select_related("speaker__member").first()
+
+
+def organization_members(meeting):
+    return User.objects.filter(memberships__organization_id=meeting.organization_id).order_by("name", "email")
+
+
+def rename_speaker(speaker, name):
+    """An empty name goes back to the member's name or the label."""
+    speaker.name = " ".join((name or "").split())[: Speaker._meta.get_field("name").max_length]
+    speaker.save(update_fields=["name"])
+    return speaker
+
+
+def map_speaker_to_member(speaker, user):
+    """Link a speaker to a member of the meeting's organization (None unlinks)."""
+    if user is not None:
+        organization_id = Meeting.objects.filter(pk=speaker.meeting_id).values_list("organization_id", flat=True)[0]
+        if not Membership.objects.filter(user=user, organization_id=organization_id).exists():
+            raise TranscriptError(_("That person is not a member of this organization."), "not_member")
+    speaker.member = user
+    speaker.save(update_fields=["member"])
+    return speaker
+
+
+@transaction.atomic
+def merge_speakers(source, target):
+    """Move every segment of `source` to `target` and remove `source`. Segment positions stay as
+    they are; neighbouring segments of the now-same speaker are left separate."""
+    if source.meeting_id != target.meeting_id:
+        raise TranscriptError(_("Both speakers must be in the same meeting."), "other_meeting")
+    if source.pk == target.pk:
+        raise TranscriptError(_("Choose a different speaker to merge into."), "same_speaker")
+    Segment.objects.filter(speaker=source).update(speaker=target)
+    changed = []
+    if not target.name and source.name and not target.member_id:
+        target.name = source.name
+        changed.append("name")
+    if not target.member_id and source.member_id:
+        target.member_id = source.member_id
+        changed.append("member")
+    if changed:
+        target.save(update_fields=changed)
+    source.delete()
+    return target
+
+
+def edit_segment(segment, text):
+    """Replace a segment's text. The first text the machine wrote stays in `original_text`,
+    however many times people edit it afterwards."""
+    text = (text or "").strip()
+    if not text:
+        raise TranscriptError(_("The text cannot be empty."), "empty")
+    fields = ["text"]
+    if not segment.original_text:
+        segment.original_text = segment.text
+        fields.append("original_text")
+    segment.text = text
+    segment.save(update_fields=fields)
+    return segment
+
+
+def is_edited(segment):
+    return bool(segment.original_text) and segment.text != segment.original_text
+
+
+def active_job(meeting):
+    return (
+        Job.objects.filter(meeting=meeting, state__in=[JobState.QUEUED, JobState.RUNNING])
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def stt_engines():
+    """Engine names the pipeline knows; imported lazily so the web process never loads a model."""
+    try:
+        from ai_pipeline.stt import ENGINES
+    except ImportError:
+        return ["faster-whisper"]
+    return list(ENGINES)
+
+
+def _check_can_queue(meeting):
+    # Locking the meeting row makes two clicks in a row queue one job, not two.
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    if meeting.recording is None:
+        raise TranscriptError(_("This meeting has no recording."), "no_recording")
+    if active_job(meeting) is not None:
+        raise TranscriptError(
+            _("A processing job is already running for this meeting. Wait until it finishes."), "running"
+        )
+
+
+def parse_num_speakers(value):
+    """'' or None means detect automatically; otherwise a whole number from 1 to MAX_SPEAKERS."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        number = 0
+    if not 1 <= number <= MAX_SPEAKERS:
+        raise TranscriptError(
+            _("The number of speakers must be between 1 and %(max)d.") % {"max": MAX_SPEAKERS}, "invalid"
+        )
+    return number
+
+
+@transaction.atomic
+def queue_rediarization(meeting, num_speakers=None):
+    """Separate speakers again from the stored words, without running speech-to-text again."""
+    num_speakers = parse_num_speakers(num_speakers)
+    _check_can_queue(meeting)
+    if not Segment.objects.filter(meeting=meeting).exists():
+        raise TranscriptError(_("There is no transcript yet to separate into speakers."), "no_transcript")
+    options = {} if num_speakers is None else {"num_speakers": num_speakers}
+    return queue_processing(meeting, kind="diarize", options=options)
+
+
+@transaction.atomic
+def queue_retranscription(meeting, stt, model=""):
+    stt = (stt or "").strip()
+    model = (model or "").strip()
+    if stt not in stt_engines():
+        raise TranscriptError(_("Unknown speech-to-text engine."), "invalid")
+    if len(model) > MAX_MODEL_LENGTH or any(ch.isspace() for ch in model):
+        raise TranscriptError(_("Enter a model name or folder without spaces."), "invalid")
+    _check_can_queue(meeting)
+    return queue_processing(meeting, kind="transcribe", options={"stt": stt, "model": model})
+
+
+def talk_times(speakers, segments):
+    """[(speaker, seconds, percent of all talk)] in descending order of seconds."""
+    totals = {speaker.pk: 0.0 for speaker in speakers}
+    for segment in segments:
+        if segment.speaker_id in totals:
+            totals[segment.speaker_id] += max(0.0, segment.end - segment.start)
+    whole = sum(totals.values())
+    rows = [(speaker, totals[speaker.pk], 100.0 * totals[speaker.pk] / whole if whole else 0.0) for speaker in speakers]
+    return sorted(rows, key=lambda row: -row[1])

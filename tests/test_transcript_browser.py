@@ -1,0 +1,149 @@
+"""The transcript panel in a real browser (headless Chromium): seeking, following the audio,
+and the HTMX rename and edit round trips."""
+
+import shutil
+
+import pytest
+from django.core.files import File
+from django.test import Client
+
+from meetings.models import Recording, Segment, Speaker
+from tests.conftest import write_tone_wav
+from tests.test_transcript import build_transcript
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
+]
+
+
+@pytest.fixture
+def browser_page(live_server, member, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still
+    # plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    client = Client()
+    client.force_login(member)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required", "--mute-audio"]
+        )
+        context = browser.new_context()
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page
+        browser.close()
+        assert not errors
+
+
+@pytest.fixture
+def meeting(org, owner, member, tmp_path):
+    meeting = build_transcript(org, owner, with_recording=False)
+    wav = write_tone_wav(tmp_path / "meeting.wav", seconds=70)
+    with open(wav, "rb") as handle:
+        recording = Recording(meeting=meeting, original_name="meeting.wav", size=wav.stat().st_size, sha256="c" * 64)
+        recording.file.save("meeting.wav", File(handle), save=False)
+    recording.duration = 70.0
+    recording.save()
+    return meeting
+
+
+def open_transcript(page, live_server, meeting):
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/transcript/")
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+
+
+def play_at(page, seconds):
+    page.evaluate(
+        "t => { const a = document.getElementById('player'); a.currentTime = t;"
+        " a.dispatchEvent(new Event('timeupdate')); }",
+        seconds,
+    )
+
+
+def test_clicking_words_and_times_seeks_and_playback_highlights(browser_page, live_server, meeting):
+    page = browser_page
+    open_transcript(page, live_server, meeting)
+    page.click(f"#segment-{meeting.segments.get(position=0).pk} .w >> nth=1")
+    assert abs(page.evaluate("document.getElementById('player').currentTime") - 1.3) < 0.05
+    page.evaluate("document.getElementById('player').pause()")
+
+    second = meeting.segments.get(position=1)
+    page.click(f"#segment-{second.pk} .segment-time")
+    page.evaluate("document.getElementById('player').pause()")
+    assert abs(page.evaluate("document.getElementById('player').currentTime") - 2.5) < 0.05
+    page.wait_for_selector(f"#segment-{second.pk}.current")
+
+    play_at(page, 62)
+    last = meeting.segments.get(position=3)
+    page.wait_for_selector(f"#segment-{last.pk}.current")
+    assert page.locator(".segment.current").count() == 1
+    cursor_left = page.eval_on_selector(".timeline-cursor", "el => el.style.left")
+    assert cursor_left.startswith("88.")  # 62 of 70 seconds
+
+    first = meeting.segments.get(position=0)
+    play_at(page, 1.5)
+    page.wait_for_selector(f"#segment-{first.pk}.current .w.current:text('여러분')")
+
+    page.click(".timeline-block[data-seek='61.0']")
+    page.evaluate("document.getElementById('player').pause()")
+    assert abs(page.evaluate("document.getElementById('player').currentTime") - 61.0) < 0.05
+
+
+def test_rename_and_edit_round_trips(browser_page, live_server, meeting):
+    page = browser_page
+    open_transcript(page, live_server, meeting)
+    s1 = meeting.speakers.get(label="S1")
+    page.click(f"#speaker-name-{s1.pk} button")
+    page.fill(f"#speaker-name-{s1.pk} input[name=name]", "김대표")
+    page.click(f"#speaker-name-{s1.pk} button[type=submit]")
+    page.wait_for_selector(f"#speaker-name-{s1.pk} strong:text('김대표')")
+    assert page.locator(".segment-speaker:text('김대표')").count() == 2
+    assert Speaker.objects.get(pk=s1.pk).name == "김대표"
+
+    segment = meeting.segments.get(position=2)
+    page.click(f"#segment-{segment.pk} .segment-edit-button")
+    page.fill(f"#segment-{segment.pk} textarea", "오늘 안건은 네 가지입니다.")
+    page.click(f"#segment-{segment.pk} button[type=submit]")
+    page.wait_for_selector(f"#segment-{segment.pk}.edited")
+    assert "네 가지" in page.inner_text(f"#segment-{segment.pk} .segment-text")
+    stored = Segment.objects.get(pk=segment.pk)
+    assert (stored.text, stored.original_text) == ("오늘 안건은 네 가지입니다.", "오늘 안건은 세 가지입니다.")
+
+    # the player still drives the highlight after the swaps
+    play_at(page, 8)
+    page.wait_for_selector(f"#segment-{segment.pk}.current")
+
+
+def test_follows_the_audio_until_the_reader_scrolls_away(browser_page, live_server, meeting):
+    speaker = meeting.speakers.get(label="S1")
+    for position in range(4, 80):
+        start = 10 + (position - 4) * 0.6
+        Segment.objects.create(
+            meeting=meeting, position=position, speaker=speaker, start=start, end=start + 0.5, text=f"문장 {position}"
+        )
+    page = browser_page
+    open_transcript(page, live_server, meeting)
+    assert page.eval_on_selector("#transcript-segments", "el => el.scrollTop") == 0
+    play_at(page, 49.8)  # segment 70: 49.6 to 50.1
+    page.wait_for_selector(".segment.current:has-text('문장 70')")
+    assert page.eval_on_selector("#transcript-segments", "el => el.scrollTop") > 0
+    assert page.is_hidden(".follow-button")
+
+    page.evaluate("document.getElementById('player').play()")
+    page.wait_for_timeout(300)
+    page.eval_on_selector("#transcript-segments", "el => { el.scrollTop = 0; }")
+    page.wait_for_selector(".follow-button", state="visible")
+    play_at(page, 19.8)  # segment 20: the list stays where the reader put it
+    page.wait_for_selector(".segment.current:has-text('문장 20')")
+    assert page.eval_on_selector("#transcript-segments", "el => el.scrollTop") == 0
+    page.click(".follow-button")
+    page.wait_for_function("document.getElementById('transcript-segments').scrollTop > 0")
+    page.evaluate("document.getElementById('player').pause()")

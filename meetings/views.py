@@ -246,9 +246,18 @@ def _stage_label(stage):
     return _(STAGE_LABELS[stage]) if stage in STAGE_LABELS else stage
 
 
+def _transcript_url(meeting):
+    # The transcript pages live in their own URLconf; the link appears once they are installed.
+    try:
+        return reverse("transcript:panel", args=[meeting.pk])
+    except NoReverseMatch:
+        return None
+
+
 def _status_context(meeting):
     job = meeting.jobs.first()
     return {
+        "transcript_url": _transcript_url(meeting) if job is not None and job.state == JobState.DONE else None,
         "recording": meeting.recording,
         "job": job,
         "job_polling": job is not None and job.state in STATUS_POLL_STATES,
@@ -259,7 +268,7 @@ def _status_context(meeting):
 @login_required
 def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
-    context = {"meeting": meeting, **_status_context(meeting)}
+    context = {"meeting": meeting, "status_oob": True, **_status_context(meeting)}
     response = render(request, "meetings/detail.html#status", context)
     if not context["job_polling"]:
         response.status_code = HTMX_STOP_POLLING
@@ -279,6 +288,7 @@ def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
         services.retry_job(job)
         if request.htmx:
             meeting.refresh_from_db()
-            return render(request, "meetings/detail.html#status", {"meeting": meeting, **_status_context(meeting)})
+            context = {"meeting": meeting, "status_oob": True, **_status_context(meeting)}
+            return render(request, "meetings/detail.html#status", context)
         messages.success(request, _("Processing was queued again."))
     return redirect("meetings:detail", pk=meeting.pk)

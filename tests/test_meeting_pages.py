@@ -446,6 +446,8 @@ def test_status_panel_stops_polling_when_done(recorded, member_client):
     assert 'data-state="done"' in page
     assert "hx-trigger" not in page
     assert "<html" not in page
+    # The meeting's status badge at the top of the page is refreshed along with the panel.
+    assert '<span id="meeting-status" class="badge ready" hx-swap-oob="true">Ready</span>' in page
 
 
 @pytest.mark.parametrize(("state", "stage", "percent"), [("queued", "", 0), ("running", "probe", 42)])

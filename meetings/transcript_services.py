@@ -165,7 +165,11 @@ def queue_retranscription(meeting, stt, model=""):
     if len(model) > MAX_MODEL_LENGTH or any(ch.isspace() for ch in model):
         raise TranscriptError(_("Enter a model name or folder without spaces."), "invalid")
     _check_can_queue(meeting)
-    return queue_processing(meeting, kind="transcribe", options={"stt": stt, "model": model})
+    # The pipeline's option names (ai_pipeline.stages, the transcribe command): stt_engine, stt_model.
+    options = {"stt_engine": stt}
+    if model:
+        options["stt_model"] = model
+    return queue_processing(meeting, kind="transcribe", options=options)
 
 
 def talk_times(speakers, segments):

@@ -108,7 +108,7 @@ def _panel_response(request, meeting, *, error=None, notice=None, status=200):
     """HTMX: the refreshed panel. A plain form post: back to the meeting page with a message."""
     if request.htmx:
         context = transcript_context(meeting)
-        context.update(error=error, notice=notice)
+        context.update(transcript_error=error, transcript_notice=notice)
         return render(request, PANEL, context, status=status)
     if error:
         messages.error(request, error)

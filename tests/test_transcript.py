@@ -102,9 +102,12 @@ def test_speaker_and_segment_ids_from_another_meeting_are_404(member_client, mee
     assert member_client.post(base + f"segments/{foreign_segment.pk}/edit/", {"text": "x"}).status_code == 404
     target = meeting.speakers.get(label="S1")
     response = member_client.post(
-        base + f"speakers/{target.pk}/merge/", {"target": foreign_speaker.pk}, headers={"HX-Request": "true"}
+        base + f"speakers/{target.pk}/merge/",
+        {"target": foreign_speaker.pk},
+        headers={"HX-Request": "true", "Accept-Language": "en"},
     )
     assert response.status_code == 200
+    assert "Choose a speaker to merge into." in response.content.decode()
     assert Speaker.objects.filter(pk=foreign_speaker.pk).exists()
     assert Speaker.objects.filter(pk=target.pk).exists()
 
@@ -129,6 +132,14 @@ def test_full_page_has_player_segments_words_timeline_and_talk_time(member_clien
     for fmt in ("txt", "srt", "vtt", "json", "docx", "md"):
         assert f"/meetings/{meeting.pk}/transcript/export/{fmt}/" in html
     assert "js/transcript.js" in html
+
+
+def test_meeting_page_embeds_the_panel_with_the_player(member_client, outsider_client, meeting):
+    html = member_client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert '<audio id="player"' in html
+    assert 'id="transcript-panel"' in html and "오늘 안건은 세 가지입니다." in html
+    assert html.count('id="transcript-panel"') == 1
+    assert outsider_client.get(f"/meetings/{meeting.pk}/").status_code == 404
 
 
 def test_htmx_request_gets_only_the_panel(member_client, meeting):
@@ -333,7 +344,7 @@ def test_retranscribe_queues_a_job_with_engine_and_model(member_client, meeting)
     assert response.status_code == 302
     job = Job.objects.get(meeting=meeting)
     assert job.kind == "transcribe"
-    assert job.options == {"stt": "transformers", "model": "SungBeom/whisper-small-ko"}
+    assert job.options == {"stt_engine": "transformers", "stt_model": "SungBeom/whisper-small-ko"}
 
 
 @pytest.mark.parametrize(
@@ -349,6 +360,11 @@ def test_rediarize_validates_the_count(member_client, meeting, data, message):
     )
     assert message in response.content.decode()
     assert not Job.objects.exists()
+
+
+def test_retranscribe_without_a_model_uses_the_engine_default(meeting):
+    job = services.queue_retranscription(meeting, "faster-whisper", "  ")
+    assert (job.kind, job.options) == ("transcribe", {"stt_engine": "faster-whisper"})
 
 
 def test_retranscribe_refuses_unknown_engine(meeting):

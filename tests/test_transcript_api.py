@@ -165,7 +165,10 @@ def test_rediarize_and_retranscribe_queue_jobs(member, meeting):
     )
     assert response.status_code == 202
     job = Job.objects.get(pk=response.json()["id"])
-    assert (job.kind, job.options) == ("transcribe", {"stt": "transformers", "model": "openai/whisper-small"})
+    assert (job.kind, job.options) == (
+        "transcribe",
+        {"stt_engine": "transformers", "stt_model": "openai/whisper-small"},
+    )
 
 
 def test_rerun_errors(member, org, owner, meeting):

@@ -147,3 +147,13 @@ def test_follows_the_audio_until_the_reader_scrolls_away(browser_page, live_serv
     page.click(".follow-button")
     page.wait_for_function("document.getElementById('transcript-segments').scrollTop > 0")
     page.evaluate("document.getElementById('player').pause()")
+
+
+def test_meeting_page_panel_seeks_the_page_player(browser_page, live_server, meeting):
+    page = browser_page
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    page.click(".timeline-block[data-seek='7.0']")
+    page.evaluate("document.getElementById('player').pause()")
+    assert abs(page.evaluate("document.getElementById('player').currentTime") - 7.0) < 0.05
+    page.wait_for_selector(f"#segment-{meeting.segments.get(position=2).pk}.current")

@@ -11,7 +11,8 @@ def transcript_load(context, meeting):
     if "timeline" not in context:
         from meetings.transcript_views import transcript_context
 
-        context.update(transcript_context(meeting))
+        # Into the innermost layer (the include's own), so nothing outlives the panel.
+        context.dicts[-1].update(transcript_context(meeting))
     return ""
 
 

@@ -200,7 +200,11 @@ class TranscribeStage(Stage):
         engine, transcript = transcribe_with_fallback(context, context.data["audio"], progress)
         context.data["words"] = [w.as_dict() for w in transcript.words]
         context.data["language"] = transcript.language
-        context.data["stt"] = f"{engine.name}:{engine.model_name or 'whisper-base'}:{engine.device}"
+        _log(
+            context,
+            f"speech-to-text ({engine.name}, {engine.model_name or 'bundled whisper-base'}, {engine.device}): "
+            f"{len(context.data['words'])} words, language {transcript.language}",
+        )
         for reason, text in transcript.dropped:
             _log(context, f"speech-to-text guard ({reason}): {text[:80]}")
         progress(1.0)
@@ -265,3 +269,23 @@ def stages_for(kind, options):
     if kind == "file":  # the transcribe command: no database
         return [cls() for cls in SPEECH_STAGES]
     raise PipelineError(f"Unknown job kind {kind!r}.")
+
+
+# --- minutes (issue #4; added by the minutes engineer, additive only) -------------------------
+# A "minutes" job writes minutes from the saved transcript; after a "process" job's transcript is
+# saved, minutes follow automatically unless settings.MINUTES_AUTO is False.
+STAGE_LABELS["minutes"] = gettext_noop("Writing the minutes")
+_stages_without_minutes = stages_for
+
+
+def stages_for(kind, options):  # noqa: F811
+    from django.conf import settings
+
+    from .minutes.stage import MinutesStage
+
+    if kind == "minutes":
+        return [MinutesStage()]
+    stages = _stages_without_minutes(kind, options)
+    if kind == "process" and getattr(settings, "MINUTES_AUTO", True):
+        stages.append(MinutesStage(automatic=True))
+    return stages

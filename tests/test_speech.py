@@ -350,3 +350,16 @@ def test_retranscribe_with_another_engine_replaces_the_text(org, owner, meeting_
     assert "probe" not in job.timings and "transcribe" in job.timings
     positions = list(meeting.segments.values_list("position", flat=True))
     assert positions == list(range(len(positions)))
+
+
+def test_pyannote_engine_offline_with_senkos_segmentation_and_campplus(meeting_samples):
+    pytest.importorskip(
+        "pyannote.audio",
+        reason="pyannote.audio is not in this environment (it needs torch 2.9.x + torchaudio; see OFFLINE_MODELS.md)",
+    )
+    from ai_pipeline.diarization import get_diarizer
+
+    diarizer = get_diarizer("pyannote", "", "cpu")
+    turns = diarizer.diarize(meeting_samples)
+    assert turns and all(s < e for s, e, _speaker in turns)
+    assert len({t[2] for t in diarizer.diarize(meeting_samples, num_speakers=2)}) == 2

@@ -235,3 +235,17 @@ def test_gpu_out_of_memory_retries_smaller_batches_then_the_cpu(meeting, monkeyp
     job.refresh_from_db()
     assert "retrying with batch size 2" in job.log and "retrying on the CPU" in job.log
     stt.forget_engines()
+
+
+def test_pyannote_engine_without_pyannote_installed_says_what_to_do(settings):
+    from importlib.util import find_spec
+
+    if find_spec("pyannote") is not None and find_spec("pyannote.audio") is not None:
+        pytest.skip("pyannote.audio is installed here; test_speech.py runs the real engine")
+    from ai_pipeline.diarization import get_diarizer
+    from ai_pipeline.stt import ModelLoadError
+
+    with pytest.raises(ModelLoadError, match="pyannote.audio is not installed"):
+        get_diarizer("pyannote", "", "cpu")
+    with pytest.raises(ModelLoadError, match="Unknown diarization engine"):
+        get_diarizer("nope", "", "cpu")

@@ -6,6 +6,7 @@ cross-attention alignment heads."""
 import logging
 import os
 import re
+from importlib.util import find_spec
 from pathlib import Path
 
 from .base import ModelLoadError, OutOfMemory, SttEngine, SttSegment, Transcript, Word, is_out_of_memory
@@ -52,10 +53,13 @@ class TransformersWhisperEngine(SttEngine):
         self.torch = torch
         self.dtype = torch.float16 if device == "cuda" else torch.float32
         offline = local or os.environ.get("HF_HUB_OFFLINE") == "1"
+        attention = "sdpa"
+        if device == "cuda" and find_spec("flash_attn") is not None:
+            attention = "flash_attention_2"
         try:
             self.processor = WhisperProcessor.from_pretrained(model, local_files_only=offline)
             self.model = WhisperForConditionalGeneration.from_pretrained(
-                model, dtype=self.dtype, attn_implementation="sdpa", local_files_only=offline
+                model, dtype=self.dtype, attn_implementation=attention, local_files_only=offline
             )
         except Exception as exc:
             raise ModelLoadError(f"The speech-to-text model {model!r} could not be loaded: {exc}") from exc

@@ -1,0 +1,26 @@
+"""Structured meeting minutes: schema and validation, prompts and templates, map-reduce over long
+transcripts, due-date parsing, the extractive (no-LLM) builder, Markdown/DOCX rendering, and the
+pipeline stage. Nothing here imports Django models at module level except stage.py's run()."""
+
+from .duedates import parse_due
+from .generate import MinutesResult, finish, generate_minutes
+from .prompts import BUILTIN_TEMPLATES, Template
+from .render import markdown_to_docx, to_markdown
+from .schema import MODEL_SCHEMA, normalize, parse_minutes
+from .turns import Turn, turns_from_json
+
+__all__ = [
+    "BUILTIN_TEMPLATES",
+    "MODEL_SCHEMA",
+    "MinutesResult",
+    "Template",
+    "Turn",
+    "finish",
+    "generate_minutes",
+    "markdown_to_docx",
+    "normalize",
+    "parse_due",
+    "parse_minutes",
+    "to_markdown",
+    "turns_from_json",
+]

@@ -12,6 +12,7 @@ from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus, Recording
 
 from .conftest import ffmpeg_convert, write_tone_wav
+from .test_browser import CHROMIUM, CHROMIUM_ARGS
 
 XHR = {"x-requested-with": "XMLHttpRequest", "accept": "application/json"}
 
@@ -400,3 +401,63 @@ def test_file_name_does_not_decide_the_format(owner_client, meeting, tone_mp3, d
     assert recording.media_info["container"] == "mp3"
     audio = owner_client.get(reverse("meetings:audio", args=[meeting.pk]))
     assert audio["Content-Type"] == "audio/x-wav"  # from the stored name, never the declared text/plain
+
+
+# --- the upload widget in a real browser ------------------------------------------------------
+
+
+@pytest.fixture
+def async_unsafe(monkeypatch):
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls here are still plain sync code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser_page():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_upload_widget_reports_errors_in_place(async_unsafe, live_server, browser_page, settings, org, owner, tmp_path):
+    page = browser_page
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    settings.MAX_UPLOAD_SIZE = 200_000
+    meeting = services.create_meeting(org, owner, title="Browser upload", held_at=timezone.now())
+    client = Client()
+    client.force_login(owner)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+    page.goto(f"{live_server.url}{reverse('meetings:detail', args=[meeting.pk])}")
+    error = page.locator(".upload-error")
+
+    # Over the limit: refused in the browser before anything is sent.
+    page.set_input_files("#upload-file", str(write_tone_wav(tmp_path / "long.wav", seconds=10)))
+    error.wait_for(state="visible")
+    assert "larger than the upload limit (195.3\xa0KB)" in error.inner_text()
+
+    # Not audio: the server refuses it and the message appears in place, the page stays.
+    fake = tmp_path / "notes.mp3"
+    fake.write_text("not audio at all\n" * 200)
+    page.set_input_files("#upload-file", str(fake))
+    page.wait_for_function(
+        "document.querySelector('.upload-error').textContent.includes('not audio or video that can be read')"
+    )
+    assert page.locator("#upload-file").is_enabled()
+    assert not Recording.objects.exists()
+
+    # A good file: progress, then the page shows the player and the finished status panel.
+    page.set_input_files("#upload-file", str(write_tone_wav(tmp_path / "short.wav", seconds=1)))
+    page.wait_for_selector("#job-status[data-state=done]")
+    assert page.locator("audio").count() == 1
+    assert Recording.objects.get(meeting=meeting).duration == pytest.approx(1.0, abs=0.01)

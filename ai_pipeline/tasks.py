@@ -24,7 +24,7 @@ def run_job(job_id):
         job.add_log(f"restarting after an interrupted attempt ({job.attempts} so far)")
     job.mark_running()
     recording = job.meeting.recording
-    if recording is None:
+    if recording is None and job.kind not in ("minutes",):  # minutes need only the saved transcript
         job.mark_failed("This meeting has no recording.")
         return job.state
     context = PipelineContext(job=job, meeting=job.meeting, recording=recording, options=job.options)

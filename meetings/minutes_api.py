@@ -1,0 +1,303 @@
+"""/api/v1/meetings/<pk>/minutes/: read the minutes (any version), regenerate, follow the job, edit the
+Markdown, mark reviewed, export. Included by the project's API urls; access through meetings.access (a
+meeting outside your organizations is a 404), rules in minutes_services."""
+
+from django.http import HttpResponse
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import minutes_services as services
+from .access import get_meeting_for
+from .models import ActionItem, Decision, ItemStatus
+from .serializers import JobSerializer
+from .transcript_api import AnyAcceptNegotiation
+
+ERROR_STATUS = {"running": status.HTTP_409_CONFLICT, "no_transcript": status.HTTP_409_CONFLICT}
+VERSION = OpenApiParameter("version", int, OpenApiParameter.QUERY, required=False, description="Default: the latest.")
+
+
+class MinutesErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="A message for the user.")
+    code = serializers.CharField(
+        help_text="Stable, for programs: no_transcript, running, unknown_template, unknown_provider, empty, too_long."
+    )
+
+
+@extend_schema_field({"type": "string", "description": "One of: " + ", ".join(ItemStatus.values) + "."})
+class ItemStatusField(serializers.ChoiceField):
+    """Documented without an enum: drf-spectacular would give it the same component name as the
+    meeting's "status" enum and warn (the schema is generated with --fail-on-warn)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=ItemStatus.choices, **kwargs)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Decision
+        fields = ["id", "text", "speaker", "speaker_name", "member", "segment", "start", "position"]
+
+
+class ActionItemSerializer(serializers.ModelSerializer):
+    status = ItemStatusField(read_only=True)
+
+    class Meta:
+        model = ActionItem
+        fields = [
+            "id",
+            "text",
+            "owner_name",
+            "assignee",
+            "due_text",
+            "due_date",
+            "status",
+            "speaker",
+            "speaker_name",
+            "segment",
+            "start",
+            "position",
+        ]
+
+
+class MinutesDataSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    overview = serializers.CharField()
+    key_points = serializers.ListField(child=serializers.CharField())
+    decisions = serializers.ListField(child=serializers.DictField(), help_text="{text, speaker, line, start}")
+    action_items = serializers.ListField(
+        child=serializers.DictField(), help_text="{text, owner, due, due_date, speaker, line, start}"
+    )
+    open_questions = serializers.ListField(child=serializers.CharField())
+    topics = serializers.ListField(child=serializers.DictField(), help_text="{title, from_line, to_line, start, end}")
+    language = serializers.CharField()
+    extractive = serializers.BooleanField()
+
+
+class MinutesSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    latest = serializers.BooleanField()
+    provider = serializers.CharField()
+    model = serializers.CharField()
+    template = serializers.CharField()
+    language = serializers.CharField()
+    is_extractive = serializers.BooleanField(help_text="True: sentences picked from the transcript, no language model.")
+    data = MinutesDataSerializer()
+    markdown = serializers.CharField(help_text="The editable text; exports are made from it.")
+    edited_at = serializers.DateTimeField(allow_null=True)
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    reviewed_by = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    decisions = DecisionSerializer(many=True, help_text="Rows of the latest version only; empty for older ones.")
+    action_items = ActionItemSerializer(many=True, help_text="Rows of the latest version only; empty for older ones.")
+
+
+class MinutesVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    provider = serializers.CharField()
+    model = serializers.CharField()
+    template = serializers.CharField()
+    is_extractive = serializers.BooleanField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class GenerateSerializer(serializers.Serializer):
+    template = serializers.CharField(required=False, allow_blank=True, help_text="default, report, or org:<id>.")
+    provider = serializers.ChoiceField(
+        choices=[("", "")] + [(p, p) for p in services.PROVIDER_NAMES], required=False, allow_blank=True
+    )
+
+
+class MarkdownSerializer(serializers.Serializer):
+    markdown = serializers.CharField(trim_whitespace=False, max_length=services.MAX_MARKDOWN)
+
+
+class ReviewSerializer(serializers.Serializer):
+    reviewed = serializers.BooleanField(default=True)
+
+
+class ActionItemUpdateSerializer(serializers.Serializer):
+    status = ItemStatusField()
+
+
+class MinutesJobSerializer(serializers.Serializer):
+    job = JobSerializer(allow_null=True)
+    partial_text = serializers.CharField(help_text="What the running job has written so far.")
+
+
+def _error(exc):
+    return Response(
+        {"error": str(exc), "code": exc.code}, status=ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
+    )
+
+
+def minutes_data(minutes, latest):
+    meeting = minutes.meeting
+    return {
+        "version": minutes.version,
+        "latest": latest,
+        "provider": minutes.provider,
+        "model": minutes.model,
+        "template": minutes.template,
+        "language": minutes.language,
+        "is_extractive": minutes.is_extractive,
+        "data": minutes.data,
+        "markdown": minutes.markdown,
+        "edited_at": minutes.edited_at,
+        "reviewed_at": minutes.reviewed_at,
+        "reviewed_by": minutes.reviewed_by_id,
+        "created_at": minutes.created_at,
+        "decisions": DecisionSerializer(services.decisions_of(meeting), many=True).data if latest else [],
+        "action_items": ActionItemSerializer(services.action_items_of(meeting), many=True).data if latest else [],
+    }
+
+
+class MinutesMixin:
+    def meeting(self, pk):
+        return get_meeting_for(self.request.user, pk)
+
+    def version(self, meeting):
+        raw = self.request.query_params.get("version")
+        if raw in (None, ""):
+            minutes = services.current_minutes(meeting)
+        else:
+            try:
+                minutes = services.get_version(meeting, int(raw))
+            except ValueError:
+                minutes = None
+        if minutes is None:
+            raise NotFound("No minutes (or no such version).")
+        return minutes
+
+    def respond(self, minutes):
+        current = services.current_minutes(minutes.meeting)
+        return Response(minutes_data(minutes, current is not None and current.pk == minutes.pk))
+
+
+ERRORS = {
+    400: MinutesErrorSerializer,
+    409: OpenApiResponse(MinutesErrorSerializer, description="No transcript, or running."),
+}
+
+
+class MinutesView(MinutesMixin, APIView):
+    @extend_schema(
+        summary="A meeting's minutes (the latest version unless ?version=)",
+        parameters=[VERSION],
+        responses={200: MinutesSerializer, 404: OpenApiResponse(description="No minutes yet.")},
+    )
+    def get(self, request, pk):
+        return self.respond(self.version(self.meeting(pk)))
+
+    @extend_schema(
+        summary="Edit the minutes' Markdown",
+        parameters=[VERSION],
+        request=MarkdownSerializer,
+        responses={200: MinutesSerializer, 400: MinutesErrorSerializer},
+    )
+    def patch(self, request, pk):
+        minutes = self.version(self.meeting(pk))
+        body = MarkdownSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.edit_minutes(minutes, body.validated_data["markdown"], request.user)
+        except services.MinutesError as exc:
+            return _error(exc)
+        return self.respond(minutes)
+
+
+class MinutesVersionsView(MinutesMixin, APIView):
+    @extend_schema(summary="All versions of the minutes, newest first", responses=MinutesVersionSerializer(many=True))
+    def get(self, request, pk):
+        versions = services.versions_of(self.meeting(pk))
+        return Response(MinutesVersionSerializer(versions, many=True).data)
+
+
+class MinutesGenerateView(MinutesMixin, APIView):
+    @extend_schema(
+        summary="Generate the minutes again (a new version); queues a job",
+        request=GenerateSerializer,
+        responses={202: JobSerializer, **ERRORS},
+    )
+    def post(self, request, pk):
+        meeting = self.meeting(pk)
+        body = GenerateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            job = services.queue_minutes(meeting, request.user, **body.validated_data)
+        except services.MinutesError as exc:
+            return _error(exc)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MinutesJobView(MinutesMixin, APIView):
+    @extend_schema(summary="The latest minutes job and the text it has streamed so far", responses=MinutesJobSerializer)
+    def get(self, request, pk):
+        job = services.latest_minutes_job(self.meeting(pk))
+        return Response({"job": JobSerializer(job).data if job else None, "partial_text": services.draft_text(job)})
+
+
+class MinutesReviewView(MinutesMixin, APIView):
+    @extend_schema(
+        summary="Mark the minutes reviewed (or not)",
+        parameters=[VERSION],
+        request=ReviewSerializer,
+        responses=MinutesSerializer,
+    )
+    def post(self, request, pk):
+        minutes = self.version(self.meeting(pk))
+        body = ReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.set_reviewed(minutes, request.user, body.validated_data["reviewed"])
+        return self.respond(minutes)
+
+
+class MinutesExportView(MinutesMixin, APIView):
+    content_negotiation_class = AnyAcceptNegotiation
+
+    @extend_schema(
+        summary="Download the minutes as Markdown or DOCX",
+        parameters=[VERSION, OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(services.EXPORT_FORMATS))],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, pk, fmt):
+        minutes = self.version(self.meeting(pk))
+        try:
+            export = services.export_minutes(minutes, fmt)
+        except services.MinutesError:
+            raise NotFound("No such export format.") from None
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = export.content_disposition()
+        return response
+
+
+class ActionItemView(MinutesMixin, APIView):
+    @extend_schema(
+        summary="Change an action item's status", request=ActionItemUpdateSerializer, responses=ActionItemSerializer
+    )
+    def patch(self, request, pk, item_id):
+        meeting = self.meeting(pk)
+        item = services.action_items_of(meeting).filter(pk=item_id).first()
+        if item is None:
+            raise NotFound("No such action item.")
+        body = ActionItemUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item.status = body.validated_data["status"]
+        item.save(update_fields=["status", "updated_at"])
+        return Response(ActionItemSerializer(item).data)
+
+
+urlpatterns = [
+    path("", MinutesView.as_view(), name="minutes"),
+    path("versions/", MinutesVersionsView.as_view(), name="minutes-versions"),
+    path("generate/", MinutesGenerateView.as_view(), name="minutes-generate"),
+    path("job/", MinutesJobView.as_view(), name="minutes-job"),
+    path("review/", MinutesReviewView.as_view(), name="minutes-review"),
+    path("export/<str:fmt>/", MinutesExportView.as_view(), name="minutes-export"),
+    path("action-items/<int:item_id>/", ActionItemView.as_view(), name="minutes-action-item"),
+]

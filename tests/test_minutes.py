@@ -378,8 +378,10 @@ def test_offline_minutes_on_real_dev_transcripts():
         assert result.extractive and data["extractive"] and data["overview"].startswith("추출 요약")
         assert 3 <= len(data["key_points"]) <= 10
         corpus = " ".join(t.text for t in turns)
-        assert all(point.rstrip("…")[:30] in corpus for point in data["key_points"])  # quotations, not inventions
         speakers = {t.speaker for t in turns}
+        for point in data["key_points"]:  # "speaker: quotation", never an invention
+            speaker, _, quote = point.partition(": ")
+            assert speaker in speakers and quote.rstrip("…")[:30] in corpus
         assert all(d["speaker"] in speakers for d in data["decisions"])
         assert all(0 <= a["line"] < len(turns) for a in data["action_items"])
         assert data["topics"] and data["topics"][0]["from_line"] == 0

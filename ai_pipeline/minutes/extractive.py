@@ -19,10 +19,15 @@ _FIRST_PERSON = re.compile(
 )
 
 HEADINGS = {
-    "ko": {"overview": "추출 요약: 전사문에서 고른 문장이며 언어 모델을 사용하지 않았습니다.", "untitled": "회의록"},
+    "ko": {
+        "overview": "추출 요약: 전사문에서 고른 문장이며 언어 모델을 사용하지 않았습니다.",
+        "untitled": "회의록",
+        "speakers": "발언자: ",
+    },
     "en": {
         "overview": "Extractive summary: sentences picked from the transcript; no language model was used.",
         "untitled": "Meeting minutes",
+        "speakers": "Speakers: ",
     },
 }
 
@@ -57,20 +62,14 @@ def build_extractive_minutes(turns: list[Turn], *, title="", language="ko", key_
         return minutes
     ranked = rank_sentences(sentences)
     score = dict(ranked)
-    limit = key_points or key_point_count(turns)
-    chosen, seen = [], set()
-    for index, value in ranked:
-        if value <= 0 or len(chosen) >= limit:
-            break
-        text = _short(sentences[index])
-        if len(text) < 12 or text in seen or _QUESTION.search(sentences[index]):
-            continue
-        seen.add(text)
-        chosen.append(index)
-    chosen.sort()
-    minutes["key_points"] = [_short(sentences[i]) for i in chosen]
-    lead = [_short(sentences[i], 160) for i in chosen[:2]]
-    minutes["overview"] = " ".join([words["overview"], *lead]).strip()
+    chosen = _spread_key_points(turns, sentences, owners, ranked, key_points or key_point_count(turns))
+    minutes["key_points"] = [_attributed(owners[i].speaker, sentences[i]) for i in chosen]
+    lead = [_short(sentences[i], 160) for i in sorted(sorted(chosen, key=lambda i: -score.get(i, 0))[:2])]
+    speakers = list(dict.fromkeys(t.speaker for t in turns if t.speaker))
+    people = (
+        [words["speakers"] + ", ".join(speakers[:12]) + ("…" if len(speakers) > 12 else "") + "."] if speakers else []
+    )
+    minutes["overview"] = " ".join([words["overview"], *people, *lead]).strip()
 
     cues = find_cues(sentences)
     decisions = [c for c in cues if c.kind == "decision"]
@@ -95,6 +94,46 @@ def build_extractive_minutes(turns: list[Turn], *, title="", language="ko", key_
 
     minutes["topics"] = _topics(turns, sentences, owners, score)
     return minutes
+
+
+def _attributed(speaker, sentence):
+    return f"{speaker}: {_short(sentence)}" if speaker else _short(sentence)
+
+
+def _usable(sentence):
+    return len(sentence) >= 12 and not _QUESTION.search(sentence)
+
+
+def _spread_key_points(turns, sentences, owners, ranked, limit):
+    """The most central sentence of each stretch of the meeting first (so a long meeting's later
+    subjects are not crowded out by its main one), then the most central of the rest."""
+    score = dict(ranked)
+    blocks = max(1, min(limit, round(len(turns) / 15)))
+    size = -(-len(turns) // blocks)
+    chosen, seen = [], set()
+
+    def take(index):
+        text = _short(sentences[index])
+        if text in seen or len(chosen) >= limit:
+            return
+        seen.add(text)
+        chosen.append(index)
+
+    for start in range(0, len(turns), size):
+        lines = {t.index for t in turns[start : start + size]}
+        candidates = [
+            i
+            for i, owner in enumerate(owners)
+            if owner.index in lines and score.get(i, 0) > 0 and _usable(sentences[i])
+        ]
+        if candidates:
+            take(max(candidates, key=lambda i: score[i]))
+    for index, value in ranked:
+        if value <= 0 or len(chosen) >= limit:
+            break
+        if _usable(sentences[index]):
+            take(index)
+    return sorted(chosen)
 
 
 def _topics(turns, sentences, owners, score):

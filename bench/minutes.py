@@ -1,0 +1,129 @@
+"""Minutes benchmark on the dev key points: coverage, decisions/action items found, time per meeting.
+
+    .venv/bin/python bench/minutes.py                      # offline (extractive) provider
+    .venv/bin/python bench/minutes.py --provider openai    # whatever LLM_* points at (a real model only;
+                                                            # numbers against a fake server mean nothing)
+
+Coverage uses the shared scorer (../shared/tools/score.py, or SCORE_PY=path): a reference key point
+counts as covered when `score.covered(point, text)` holds, i.e. at least half of the point's character
+bigrams (after normalisation) appear in ONE line of `text`. Two texts are scored:
+  - key points: only the minutes' key_points, one per line (the strict number);
+  - whole minutes: the rendered Markdown (overview, key points, decisions, action items, questions, topics),
+    which is longer, so it covers more by construction.
+A lead baseline (the meeting's first N sentences, N = the number of key points produced) shows what the
+same amount of text covers without any selection."""
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexochat.settings")
+os.environ.setdefault("DEBUG", "1")
+EVAL = Path(os.environ.get("EVAL_DIR") or ROOT.parent / "shared" / "eval")
+
+
+def load_score():
+    path = Path(os.environ.get("SCORE_PY") or ROOT.parent / "shared" / "tools" / "score.py")
+    spec = importlib.util.spec_from_file_location("score", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--provider", default="offline")
+    parser.add_argument("--template", default="default")
+    parser.add_argument("--json", action="store_true", help="print per-meeting rows as JSON too")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from ai_pipeline.llm import get_provider
+    from ai_pipeline.llm.extractive import split_sentences
+    from ai_pipeline.minutes import BUILTIN_TEMPLATES, generate_minutes, to_markdown, turns_from_json
+
+    score = load_score()
+    corpus = {record["id"]: record for record in read_jsonl(EVAL / "corpus_dev.jsonl")}
+    references = read_jsonl(EVAL / "keypoints_dev.jsonl")
+    provider = get_provider(args.provider)
+    rows = []
+    for reference in references:
+        record = corpus[reference["meeting_id"]]
+        turns, title, date = turns_from_json(record)
+        began = time.perf_counter()
+        result = generate_minutes(
+            turns, provider=provider, template=BUILTIN_TEMPLATES[args.template], title=title, date=date
+        )
+        seconds = time.perf_counter() - began
+        data = result.data
+        points_text = "\n".join(data["key_points"])
+        whole_text = to_markdown(data, date=date)
+        sentences = [s for t in turns for s in split_sentences(t.text)]
+        lead_text = "\n".join(sentences[: len(data["key_points"])])
+        points = reference["key_points"]
+        rows.append(
+            {
+                "meeting": reference["meeting_id"],
+                "turns": len(turns),
+                "reference_points": len(points),
+                "key_points": len(data["key_points"]),
+                "covered_key_points": sum(score.covered(p, points_text) for p in points),
+                "covered_whole": sum(score.covered(p, whole_text) for p in points),
+                "covered_lead": sum(score.covered(p, lead_text) for p in points),
+                "decisions": len(data["decisions"]),
+                "action_items": len(data["action_items"]),
+                "action_items_with_due_date": sum(1 for a in data["action_items"] if a.get("due_date")),
+                "open_questions": len(data["open_questions"]),
+                "topics": len(data["topics"]),
+                "seconds": round(seconds, 3),
+                "calls": result.calls,
+            }
+        )
+    total = sum(r["reference_points"] for r in rows)
+
+    def pct(key):
+        return 100.0 * sum(r[key] for r in rows) / total
+
+    print(f"provider={provider.name} model={provider.model} template={args.template} meetings={len(rows)}")
+    print(f"{'meeting':32} turns ref  kp cov_kp cov_all lead  dec act due  sec")
+    for r in rows:
+        print(
+            f"{r['meeting']:32} {r['turns']:5} {r['reference_points']:3} {r['key_points']:3} "
+            f"{r['covered_key_points']:6} "
+            f"{r['covered_whole']:7} {r['covered_lead']:4} {r['decisions']:4} {r['action_items']:3} "
+            f"{r['action_items_with_due_date']:3} {r['seconds']:5.2f}"
+        )
+    print()
+    print(f"key-point coverage, key points only : {pct('covered_key_points'):.1f}% of {total} reference points")
+    print(f"key-point coverage, whole minutes   : {pct('covered_whole'):.1f}%")
+    print(f"lead baseline (same number of sents): {pct('covered_lead'):.1f}%")
+    print(f"key points per meeting (mean)       : {statistics.mean(r['key_points'] for r in rows):.1f}")
+    print(f"decisions per meeting (mean)        : {statistics.mean(r['decisions'] for r in rows):.1f}")
+    print(
+        f"action items per meeting (mean)     : {statistics.mean(r['action_items'] for r in rows):.1f}"
+        f" ({sum(r['action_items_with_due_date'] for r in rows)} with a resolved due date in all)"
+    )
+    print(
+        f"seconds per meeting (mean / max)    : {statistics.mean(r['seconds'] for r in rows):.3f}"
+        f" / {max(r['seconds'] for r in rows):.3f}"
+    )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

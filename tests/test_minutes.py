@@ -401,3 +401,29 @@ def test_offline_minutes_in_english_with_owners_and_due_dates():
     action = next(a for a in data["action_items"] if "release notes" in a["text"])
     assert action["owner"] == "Alice" and action["due_date"] == "2026-11-27"
     assert data["open_questions"] == ["Who owns the billing migration?"]
+
+
+def test_a_clova_stream_ending_with_an_error_event_is_retried_from_the_start():
+    with FakeClova(reply=minutes_reply, stream_error_after=3) as fake:
+        provider = ClovaProvider(base_url=fake.url, api_key=fake.api_key, retry=fast_retry())
+        original = fake.handle
+
+        def handle(handler, body):
+            if fake.attempts > 1:
+                fake.stream_error_after = None
+            return original(handler, body)
+
+        fake.handle = handle
+        result = generate_minutes(ko_turns(5), provider=provider, date=WEDNESDAY)
+    assert fake.attempts == 2 and fake.requests[0].path == "/v3/chat-completions/HCX-005"
+    assert result.data["decisions"] and any("midway" in line for line in result.log)
+
+
+def test_a_clova_authentication_error_is_not_retried():
+    from ai_pipeline.llm import AuthenticationError
+
+    with FakeClova(reply=minutes_reply) as fake:
+        provider = ClovaProvider(base_url=fake.url, api_key="nv-wrong", retry=fast_retry())
+        with pytest.raises(AuthenticationError):
+            generate_minutes(ko_turns(5), provider=provider)
+    assert fake.attempts == 1

@@ -150,9 +150,13 @@ class MapReduce:
                         self.on_text("".join(parts))
                     else:
                         completion = item
-            except StreamInterruptedError as exc:
+            except LLMError as exc:
+                # The provider retries only before the first delta; a stream that fails after it
+                # (cut, or an error event) is retried here, from the start.
+                if not (parts and exc.retryable) and not isinstance(exc, StreamInterruptedError):
+                    raise
                 last_error = exc
-                self.log.append(f"stream interrupted (attempt {attempt + 1}): {exc}")
+                self.log.append(f"stream failed midway (attempt {attempt + 1}): {exc}")
                 continue
             if completion is None:
                 last_error = InvalidOutputError("The model sent no answer.")

@@ -69,9 +69,11 @@ class FasterWhisperEngine(SttEngine):
                 segments, info = self.model.transcribe(
                     audio,
                     vad_filter=True,
-                    # conditioning on earlier text is what lets one mistake turn into a loop
-                    condition_on_previous_text=False,
-                    hallucination_silence_threshold=2.0,
+                    # Kept on: with condition_on_previous_text=False or hallucination_silence_threshold,
+                    # Whisper base marked whole stretches of (synthetic) Korean speech as no-speech and
+                    # returned nothing. Loops are handled by the temperature fallback's prompt reset
+                    # and by clean_segments.
+                    condition_on_previous_text=True,
                     **common,
                 )
             result = []

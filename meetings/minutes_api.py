@@ -301,3 +301,139 @@ urlpatterns = [
     path("export/<str:fmt>/", MinutesExportView.as_view(), name="minutes-export"),
     path("action-items/<int:item_id>/", ActionItemView.as_view(), name="minutes-action-item"),
 ]
+
+
+# --- organization settings: /api/v1/organizations/<org_id>/minutes-settings/ ---------------------
+
+
+class AISettingsSerializer(serializers.Serializer):
+    provider = serializers.ChoiceField(
+        choices=[("", "")] + [(p, p) for p in services.PROVIDER_NAMES],
+        required=False,
+        allow_blank=True,
+        help_text="Empty: the server's LLM_PROVIDER.",
+    )
+    model = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    base_url = serializers.CharField(required=False, allow_blank=True, max_length=300, help_text="http(s) address.")
+    api_key = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, max_length=500, help_text="Write-only; blank keeps it."
+    )
+    apigw_api_key = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=500)
+    clear_api_key = serializers.BooleanField(required=False, default=False, write_only=True)
+    context_window = serializers.IntegerField(required=False, allow_null=True, min_value=512, max_value=10_000_000)
+    default_template = serializers.CharField(required=False, default="default", max_length=120)
+    has_api_key = serializers.BooleanField(read_only=True, help_text="Whether a key is stored (it is never returned).")
+
+
+class TemplateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    key = serializers.CharField(read_only=True, help_text="Pass as `template` when generating.")
+    name = serializers.CharField(max_length=100)
+    prompt = serializers.CharField(max_length=services.MAX_PROMPT)
+
+
+class OrganizationAdminMixin:
+    def organization(self, org_id, *, admin=False):
+        from accounts.access import get_membership, require_admin
+
+        membership = get_membership(self.request.user, org_id)
+        if admin:
+            require_admin(membership)
+        return membership.organization
+
+
+def _settings_data(organization):
+    config = services.ai_settings(organization)
+    if config is None:
+        return {
+            "provider": "",
+            "model": "",
+            "base_url": "",
+            "context_window": None,
+            "default_template": "default",
+            "has_api_key": False,
+        }
+    return AISettingsSerializer(config).data
+
+
+class AISettingsView(OrganizationAdminMixin, APIView):
+    @extend_schema(
+        summary="The organization's minutes provider settings (owners and admins)", responses=AISettingsSerializer
+    )
+    def get(self, request, org_id):
+        return Response(_settings_data(self.organization(org_id, admin=True)))
+
+    @extend_schema(
+        summary="Change the organization's minutes provider settings (owners and admins)",
+        request=AISettingsSerializer,
+        responses={200: AISettingsSerializer, 400: MinutesErrorSerializer},
+    )
+    def put(self, request, org_id):
+        organization = self.organization(org_id, admin=True)
+        body = AISettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.update_ai_settings(organization, request.user, **body.validated_data)
+        except services.MinutesError as exc:
+            return _error(exc)
+        return Response(_settings_data(organization))
+
+
+class TemplateListView(OrganizationAdminMixin, APIView):
+    @extend_schema(summary="The organization's own minutes templates", responses=TemplateSerializer(many=True))
+    def get(self, request, org_id):
+        organization = self.organization(org_id)
+        return Response(TemplateSerializer(organization.minutes_templates.all(), many=True).data)
+
+    @extend_schema(
+        summary="Add a minutes template (owners and admins)",
+        request=TemplateSerializer,
+        responses={201: TemplateSerializer, 400: MinutesErrorSerializer},
+    )
+    def post(self, request, org_id):
+        organization = self.organization(org_id, admin=True)
+        body = TemplateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            template = services.save_template(organization, **body.validated_data)
+        except services.MinutesError as exc:
+            return _error(exc)
+        return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
+
+
+class TemplateDetailView(OrganizationAdminMixin, APIView):
+    def template(self, organization, template_id):
+        template = organization.minutes_templates.filter(pk=template_id).first()
+        if template is None:
+            raise NotFound("No such template.")
+        return template
+
+    @extend_schema(
+        summary="Change a minutes template (owners and admins)",
+        request=TemplateSerializer,
+        responses={200: TemplateSerializer, 400: MinutesErrorSerializer},
+    )
+    def put(self, request, org_id, template_id):
+        organization = self.organization(org_id, admin=True)
+        template = self.template(organization, template_id)
+        body = TemplateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.save_template(organization, template=template, **body.validated_data)
+        except services.MinutesError as exc:
+            return _error(exc)
+        return Response(TemplateSerializer(template).data)
+
+    @extend_schema(summary="Delete a minutes template (owners and admins)", responses={204: None})
+    def delete(self, request, org_id, template_id):
+        organization = self.organization(org_id, admin=True)
+        services.delete_template(self.template(organization, template_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Included by the lead under /api/v1/organizations/<int:org_id>/minutes-settings/.
+settings_urlpatterns = [
+    path("", AISettingsView.as_view(), name="minutes-settings"),
+    path("templates/", TemplateListView.as_view(), name="minutes-templates"),
+    path("templates/<int:template_id>/", TemplateDetailView.as_view(), name="minutes-template"),
+]

@@ -401,6 +401,19 @@ def export_minutes(minutes, fmt):
 # --- organization settings -------------------------------------------------------------------
 
 
+def clean_base_url(value):
+    """http(s) URLs, including bare host names ("http://gpu:8000/v1"), which self-hosted servers use."""
+    from urllib.parse import urlsplit
+
+    value = (value or "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 300:
+        raise MinutesError(_("Enter an http:// or https:// address."), "invalid_url")
+    return value
+
+
 def update_ai_settings(
     organization,
     user,
@@ -421,7 +434,7 @@ def update_ai_settings(
     config, _created = OrganizationAISettings.objects.get_or_create(organization=organization)
     config.provider = provider or ""
     config.model = (model or "").strip()[:200]
-    config.base_url = (base_url or "").strip()[:300]
+    config.base_url = clean_base_url(base_url)
     if clear_api_key:
         config.api_key = config.apigw_api_key = ""
     else:

@@ -182,11 +182,16 @@ def minutes_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def minutes_generate(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
     try:
-        services.queue_minutes(
+        job = services.queue_minutes(
             meeting, request.user, template=request.POST.get("template", ""), provider=request.POST.get("provider", "")
         )
     except services.MinutesError as exc:
         return _panel_response(request, meeting, error=str(exc))
+    job.refresh_from_db(fields=["state"])  # a worker in sync mode has already run it
+    if job.state == JobState.DONE:
+        return _panel_response(request, meeting, notice=_("The minutes were written."))
+    if job.state == JobState.FAILED:
+        return _panel_response(request, meeting)
     return _panel_response(request, meeting, notice=_("Minutes generation was queued."))
 
 
@@ -245,7 +250,7 @@ def minutes_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 class AISettingsForm(forms.Form):
     provider = forms.ChoiceField(label=gettext_lazy("Provider"), required=False)
     model = forms.CharField(label=gettext_lazy("Model"), required=False, max_length=200)
-    base_url = forms.URLField(label=gettext_lazy("Base URL"), required=False, max_length=300, assume_scheme="http")
+    base_url = forms.CharField(label=gettext_lazy("Base URL"), required=False, max_length=300)
     api_key = forms.CharField(
         label=gettext_lazy("API key"),
         required=False,

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from ai_pipeline import tasks
 from ai_pipeline.pipeline import PipelineContext, run_stages
 from ai_pipeline.stages import stages_for
-from meetings import minutes_urls
+from meetings import minutes_api, minutes_urls
 from meetings.models import (
     ActionItem,
     Decision,
@@ -36,6 +36,7 @@ urlpatterns = [
     path("meetings/minutes-settings/", include((minutes_urls.settings_urlpatterns, "minutes_settings"))),
     path("meetings/<int:pk>/minutes/", include("meetings.minutes_urls")),
     path("api/v1/meetings/<int:pk>/minutes/", include("meetings.minutes_api")),
+    path("api/v1/organizations/<int:org_id>/minutes-settings/", include(minutes_api.settings_urlpatterns)),
     *project_urlpatterns,
 ]
 pytestmark = pytest.mark.urls(__name__)
@@ -367,6 +368,8 @@ def test_admin_sets_provider_and_the_key_is_never_shown_back(owner_client, org):
     owner_client.post(SETTINGS_URL, {"provider": "hyperclova", "model": "HCX-007", "default_template": "default"})
     config.refresh_from_db()
     assert config.api_key == "nv-super-secret-key" and config.model == "HCX-007"
+    bad = owner_client.post(SETTINGS_URL, {"provider": "openai", "base_url": "ftp://x", "default_template": "default"})
+    assert bad.status_code == 400 and "http://" in bad.content.decode()
     owner_client.post(SETTINGS_URL, {"provider": "offline", "default_template": "default", "clear_api_key": "on"})
     config.refresh_from_db()
     assert config.api_key == "" and config.provider == "offline"
@@ -425,3 +428,29 @@ def test_full_page_and_lazy_include(owner_client, meeting, inline):
     assert "<html" in page and 'id="minutes-panel"' in page and "js/minutes.js" in page
     placeholder = render_to_string("meetings/minutes/panel.html", {"meeting": meeting})
     assert f'hx-get="/meetings/{meeting.pk}/minutes/"' in placeholder and 'hx-trigger="load"' in placeholder
+
+
+def test_settings_api_admin_only_and_key_write_only(owner, member, outsider, org):
+    base = f"/api/v1/organizations/{org.pk}/minutes-settings/"
+    admin = api_client(owner)
+    body = {"provider": "openai", "model": "qwen", "base_url": "http://gpu:8000/v1", "api_key": "sk-secret"}
+    response = admin.put(base, body, format="json")
+    assert response.status_code == 200 and response.json()["has_api_key"] is True
+    assert "sk-secret" not in response.content.decode() and "sk-secret" not in admin.get(base).content.decode()
+    assert OrganizationAISettings.objects.get(organization=org).api_key == "sk-secret"
+    assert api_client(member).get(base).status_code == 403
+    assert api_client(member).put(base, {"provider": "offline"}, format="json").status_code == 403
+    assert api_client(outsider).get(base).status_code == 404
+
+    created = admin.post(base + "templates/", {"name": "임원 보고", "prompt": "비용 먼저"}, format="json")
+    assert created.status_code == 201 and created.json()["key"].startswith("org:")
+    template_id = created.json()["id"]
+    assert [t["name"] for t in api_client(member).get(base + "templates/").json()] == ["임원 보고"]
+    assert api_client(member).post(base + "templates/", {"name": "x", "prompt": "y"}, format="json").status_code == 403
+    assert api_client(outsider).get(base + "templates/").status_code == 404
+    assert (
+        admin.put(base + f"templates/{template_id}/", {"name": "임원", "prompt": "p"}, format="json").json()["name"]
+        == "임원"
+    )
+    assert api_client(outsider).delete(base + f"templates/{template_id}/").status_code == 404
+    assert admin.delete(base + f"templates/{template_id}/").status_code == 204

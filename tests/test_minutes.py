@@ -427,3 +427,13 @@ def test_a_clova_authentication_error_is_not_retried():
         with pytest.raises(AuthenticationError):
             generate_minutes(ko_turns(5), provider=provider)
     assert fake.attempts == 1
+
+
+def test_partial_text_shows_finished_strings_of_a_half_streamed_answer():
+    from meetings.minutes_services import readable_partial
+
+    partial = (
+        '{"title": "출시 회의", "overview": "출시일과 마케팅 계획을 정했다.", '
+        '"key_points": ["결제 모듈 테스트 남음", "마케'
+    )
+    assert readable_partial(partial).splitlines() == ["출시일과 마케팅 계획을 정했다.", "결제 모듈 테스트 남음"]

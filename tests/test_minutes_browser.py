@@ -24,6 +24,11 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def meeting(org, owner, member, tmp_path):
     meeting = Meeting.objects.create(

@@ -41,6 +41,12 @@ urlpatterns = [
 ]
 pytestmark = pytest.mark.urls(__name__)
 
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
 LINES = [
     ("S1", "오늘은 신규 서비스 출시 일정을 논의하겠습니다."),
     ("S2", "개발은 거의 끝났고 결제 모듈 테스트만 남았습니다."),

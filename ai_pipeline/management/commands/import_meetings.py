@@ -1,0 +1,64 @@
+"""`manage.py import_meetings FILE.jsonl --org SLUG [--no-index] [--json]`.
+
+Imports meetings in the evaluation corpus format into the organization (created when missing),
+keeping each record's `id` as the meeting's external id (re-importing an id replaces it), then
+indexes them. With --json it prints
+{"organization": slug, "created": n, "replaced": n, "meetings": [{"id": external id, "meeting": pk,
+ "segments": n, "passages": n}]}."""
+
+import json
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Import meetings from a JSON Lines file (the evaluation corpus format) and index them."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--org", required=True, help="organization slug (created when missing)")
+        parser.add_argument("--no-index", action="store_true", help="import only; run rebuild_index later")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, **options):
+        from ai_pipeline.search.importer import get_or_create_organization, import_meeting, read_jsonl
+        from ai_pipeline.search.indexer import index_meeting
+
+        organization = get_or_create_organization(options["org"])
+        created = replaced = 0
+        report = []
+        began = time.monotonic()
+        try:
+            records = list(read_jsonl(options["file"]))
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"{options['file']}: {exc}") from exc
+        for number, record in enumerate(records, start=1):
+            if not isinstance(record, dict) or "id" not in record:
+                raise CommandError(f"record {number}: no 'id'.")
+            meeting, was_created = import_meeting(organization, record)
+            created += was_created
+            replaced += not was_created
+            passages = 0 if options["no_index"] else index_meeting(meeting)
+            report.append(
+                {
+                    "id": str(record["id"]),
+                    "meeting": meeting.pk,
+                    "segments": meeting.segments.count(),
+                    "passages": passages,
+                }
+            )
+            if options["verbosity"] > 1 or (options["verbosity"] > 0 and not options["json"]):
+                self.stderr.write(f"[{number}/{len(records)}] {record['id']}: {passages} passages")
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {"organization": organization.slug, "created": created, "replaced": replaced, "meetings": report},
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            self.stdout.write(
+                f"Imported {len(records)} meetings into {organization.slug} ({created} new, {replaced} replaced) "
+                f"in {time.monotonic() - began:.1f}s."
+            )

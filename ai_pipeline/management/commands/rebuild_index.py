@@ -1,0 +1,37 @@
+"""`manage.py rebuild_index [--meeting ID] [--org SLUG]`: (re)build the search index.
+
+Unchanged segments are not embedded again (their vectors are kept by content hash)."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from meetings.models import Meeting
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search index for all meetings, one organization's, or one meeting."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--meeting", type=int, action="append", help="a meeting id (repeatable)")
+        parser.add_argument("--org", help="organization slug")
+
+    def handle(self, *args, **options):
+        from ai_pipeline.search.indexer import rebuild_index
+
+        meetings = Meeting.objects.order_by("pk")
+        if options["meeting"]:
+            meetings = meetings.filter(pk__in=options["meeting"])
+            missing = set(options["meeting"]) - set(meetings.values_list("pk", flat=True))
+            if missing:
+                raise CommandError(f"No meeting with id {', '.join(map(str, sorted(missing)))}.")
+        if options["org"]:
+            meetings = meetings.filter(organization__slug=options["org"])
+        total = meetings.count()
+        began = time.monotonic()
+
+        def progress(meeting, done):
+            self.stderr.write(f"[{done}/{total}] {meeting.pk} {meeting.title[:60]}")
+
+        count, passages = rebuild_index(meetings.iterator(), progress=progress if options["verbosity"] > 0 else None)
+        self.stdout.write(f"Indexed {count} meetings, {passages} passages in {time.monotonic() - began:.1f}s.")

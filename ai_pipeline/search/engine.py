@@ -1,0 +1,400 @@
+"""Read side: hybrid retrieval over the passages of the organizations a caller may see.
+
+Each process keeps one in-memory index per organization (a BM25 matrix over Kiwi morphemes and the
+passage vectors), tagged with the organization's SearchIndexVersion. Every search reads the versions
+(one small query) and rebuilds an organization's index when its version moved, so a worker's update
+is seen by every web process without a restart. Indexes are per organization: the permission filter
+is applied by choosing which indexes to score, and filters are a mask applied before ranking, so a
+passage of an organization the caller does not belong to is never scored or ranked.
+"""
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Q
+
+from ..models import Passage, PassageKind, SegmentEmbedding
+from .embeddings import DIM, from_blob, get_engine
+from .indexer import current_versions, text_hash
+from .text import highlight_spans, morphemes, snippet
+
+# Tuned on the dev set (bench/search.py); settings.SEARCH_FUSION overrides any of them.
+FUSION_DEFAULTS = {
+    "method": "rrf",  # or "weighted": convex mix of min-max normalised scores
+    "rrf_k": 60,
+    "lexical_weight": 1.0,
+    "dense_weight": 1.0,
+    "metadata_weight": 0.5,  # meeting title/details passages count less than what was said
+    "depth": 100,  # candidates taken from each retriever before fusion
+    "k1": 1.2,
+    "b": 0.75,
+}
+
+
+def fusion_params(overrides=None):
+    params = dict(FUSION_DEFAULTS)
+    params.update(getattr(settings, "SEARCH_FUSION", None) or {})
+    params.update(overrides or {})
+    return params
+
+
+@dataclass
+class OrgIndex:
+    organization_id: int
+    version: tuple
+    ids: np.ndarray
+    meeting_ids: np.ndarray
+    is_meta: np.ndarray
+    matrix: np.ndarray
+    bm25: object = None
+    params: tuple = ()
+
+    def __len__(self):
+        return len(self.ids)
+
+
+def build_bm25(token_lists, k1, b):
+    import bm25s
+
+    retriever = bm25s.BM25(k1=k1, b=b)
+    retriever.index([tokens or [""] for tokens in token_lists], show_progress=False)
+    return retriever
+
+
+def lexical_scores(index, query_tokens):
+    if index.bm25 is None or not query_tokens or not len(index):
+        return np.zeros(len(index), np.float32)
+    vocab = index.bm25.vocab_dict
+    known = [t for t in query_tokens if t in vocab]
+    if not known:
+        return np.zeros(len(index), np.float32)
+    return np.asarray(index.bm25.get_scores(known), dtype=np.float32)
+
+
+_cache = {}
+_cache_lock = threading.Lock()
+
+
+def clear_cache():
+    """Forget every organization's in-memory index (what a fresh process starts with)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def load_org_index(organization_id, version, params):
+    ids, meetings, kinds, tokens, blobs = [], [], [], [], []
+    rows = (
+        Passage.objects.filter(organization_id=organization_id)
+        .order_by("id")
+        .values_list("id", "meeting_id", "kind", "tokens", "embedding")
+    )
+    for pk, meeting_id, kind, token_text, blob in rows.iterator(chunk_size=2000):
+        ids.append(pk)
+        meetings.append(meeting_id)
+        kinds.append(kind == PassageKind.METADATA)
+        tokens.append(token_text.split())
+        blobs.append(bytes(blob))
+    matrix = (
+        np.frombuffer(b"".join(blobs), dtype=np.float16).astype(np.float32).reshape(-1, DIM)
+        if blobs
+        else np.zeros((0, DIM), np.float32)
+    )
+    return OrgIndex(
+        organization_id=organization_id,
+        version=version,
+        ids=np.asarray(ids, dtype=np.int64),
+        meeting_ids=np.asarray(meetings, dtype=np.int64),
+        is_meta=np.asarray(kinds, dtype=bool),
+        matrix=matrix,
+        bm25=build_bm25(tokens, params["k1"], params["b"]) if tokens else None,
+        params=(params["k1"], params["b"]),
+    )
+
+
+def get_org_index(organization_id, version, params):
+    key = (params["k1"], params["b"])
+    index = _cache.get(organization_id)
+    if index is not None and index.version == version and index.params == key:
+        return index
+    index = load_org_index(organization_id, version, params)
+    with _cache_lock:
+        _cache[organization_id] = index
+    return index
+
+
+# --- scope and filters --------------------------------------------------------------------------
+
+
+def organization_ids(scope):
+    """A user (their organizations), an Organization, or ids -> a list of organization ids."""
+    if scope is None:
+        return []
+    if hasattr(scope, "is_authenticated"):
+        from accounts.access import organizations_for
+
+        return list(organizations_for(scope).values_list("pk", flat=True))
+    if hasattr(scope, "pk"):
+        return [scope.pk]
+    if isinstance(scope, int):
+        return [scope]
+    return [getattr(o, "pk", o) for o in scope]
+
+
+def _as_date(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _listify(value):
+    if value in (None, "", []):
+        return []
+    return list(value) if isinstance(value, (list, tuple, set)) else [value]
+
+
+def filtered_meeting_ids(org_ids, filters):
+    """Meeting ids allowed by the meeting-level filters, or None when there are none."""
+    from meetings.models import Meeting
+
+    filters = filters or {}
+    queryset = Meeting.objects.filter(organization_id__in=org_ids)
+    used = False
+    if (start := _as_date(filters.get("date_from"))) is not None:
+        queryset, used = queryset.filter(held_at__date__gte=start), True
+    if (end := _as_date(filters.get("date_to"))) is not None:
+        queryset, used = queryset.filter(held_at__date__lte=end), True
+    if meetings := _listify(filters.get("meeting")):
+        queryset, used = queryset.filter(pk__in=[getattr(m, "pk", m) for m in meetings]), True
+    for tag in _listify(filters.get("tag")):
+        tag = getattr(tag, "pk", tag)
+        condition = Q(tags__pk=tag) if isinstance(tag, int) else Q(tags__name=tag)
+        queryset, used = queryset.filter(condition), True
+    for person in _listify(filters.get("participant")):
+        person = getattr(person, "pk", person)
+        if isinstance(person, int):
+            condition = Q(participants__pk=person) | Q(speakers__member_id=person)
+        else:
+            condition = (
+                Q(participants__name__icontains=person)
+                | Q(external_participants__icontains=person)
+                | Q(speakers__name__icontains=person)
+            )
+        queryset, used = queryset.filter(condition), True
+    if not used:
+        return None
+    return np.asarray(sorted(set(queryset.values_list("pk", flat=True))), dtype=np.int64)
+
+
+def speaker_passage_ids(org_ids, speakers):
+    if not speakers:
+        return None
+    condition = Q()
+    for speaker in speakers:
+        speaker = getattr(speaker, "display_name", speaker)
+        condition |= Q(speaker_names__icontains=speaker) | Q(speaker_labels__icontains=speaker)
+    ids = Passage.objects.filter(condition, organization_id__in=org_ids).values_list("pk", flat=True)
+    return np.asarray(sorted(ids), dtype=np.int64)
+
+
+# --- ranking ------------------------------------------------------------------------------------
+
+
+def top_indices(scores, depth, floor=None):
+    """Indices of the `depth` highest scores (above `floor`), best first."""
+    candidates = np.flatnonzero(scores > floor if floor is not None else np.isfinite(scores))
+    if len(candidates) > depth:
+        part = np.argpartition(-scores[candidates], depth - 1)[:depth]
+        candidates = candidates[part]
+    return candidates[np.argsort(-scores[candidates], kind="stable")]
+
+
+def fuse(lexical, dense, is_meta, params, mode="hybrid"):
+    """lexical/dense: score arrays over the same candidates (masked-out entries are -inf).
+    Returns (indices best first, fused scores)."""
+    depth = int(params["depth"])
+    lex_top = top_indices(lexical, depth, floor=0.0) if mode != "dense" else np.zeros(0, np.int64)
+    den_top = top_indices(dense, depth) if mode != "lexical" else np.zeros(0, np.int64)
+    fused = {}
+    if params["method"] == "weighted":
+        for top, scores, weight in (
+            (lex_top, lexical, params["lexical_weight"]),
+            (den_top, dense, params["dense_weight"]),
+        ):
+            if not len(top):
+                continue
+            values = scores[top]
+            low, high = float(values.min()), float(values.max())
+            spread = (high - low) or 1.0
+            for i, value in zip(top.tolist(), values.tolist(), strict=True):
+                fused[i] = fused.get(i, 0.0) + weight * (value - low) / spread
+    else:
+        k = float(params["rrf_k"])
+        for top, weight in ((lex_top, params["lexical_weight"]), (den_top, params["dense_weight"])):
+            for rank, i in enumerate(top.tolist()):
+                fused[i] = fused.get(i, 0.0) + weight / (k + rank + 1)
+    if not fused:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    order = np.fromiter(fused.keys(), dtype=np.int64, count=len(fused))
+    scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+    scores = np.where(is_meta[order], scores * params["metadata_weight"], scores)
+    best = np.argsort(-scores, kind="stable")
+    return order[best], scores[best]
+
+
+@dataclass
+class SearchHit:
+    passage_id: int
+    meeting_id: int
+    organization_id: int
+    kind: str
+    position: int | None
+    start: float
+    end: float
+    score: float
+    snippet: str
+    highlights: list = field(default_factory=list)  # (start, length) in snippet
+    speaker_label: str = ""
+    speaker_name: str = ""
+    text: str = ""  # the whole passage
+    first_position: int | None = None
+    last_position: int | None = None
+
+    @property
+    def snippet_html(self):
+        from .text import highlight_html
+
+        return highlight_html(self.snippet, self.highlights)
+
+
+def best_span(passage, query_terms, query_vector, vectors):
+    """The segment of a passage that answers best: its own vector's similarity, nudged by how many
+    query morphemes it holds."""
+    best, best_score = None, -np.inf
+    for span in passage.spans:
+        text = passage.text[span[3] : span[4]]
+        score = 0.0
+        vector = vectors.get(text_hash(text))
+        if vector is not None and query_vector is not None:
+            score += float(vector @ query_vector)
+        if query_terms:
+            terms = set(morphemes(text))
+            score += 0.05 * len(terms & query_terms)
+        if score > best_score:
+            best, best_score = span, score
+    return best
+
+
+def search(scope, query, filters=None, limit=10, mode="hybrid", params=None):
+    """Ranked SearchHits for `query` among the passages `scope` may see (see organization_ids).
+
+    filters: date_from, date_to (dates or ISO strings), speaker (name or label), participant (user id
+    or name), tag (id or name), meeting (id or ids). mode: hybrid, lexical or dense."""
+    query = (query or "").strip()
+    org_ids = organization_ids(scope)
+    if not query or not org_ids:
+        return []
+    params = fusion_params(params)
+    filters = filters or {}
+    versions = current_versions(org_ids)
+    allowed_meetings = filtered_meeting_ids(org_ids, filters)
+    speaker_ids = speaker_passage_ids(org_ids, _listify(filters.get("speaker")))
+
+    query_tokens = morphemes(query)
+    query_vector = get_engine().query([query])[0] if mode != "lexical" else None
+
+    lex_parts, den_parts, meta_parts, id_parts = [], [], [], []
+    for org_id in org_ids:
+        index = get_org_index(org_id, versions.get(org_id, (0, None)), params)
+        if not len(index):
+            continue
+        mask = np.ones(len(index), dtype=bool)
+        if allowed_meetings is not None:
+            mask &= np.isin(index.meeting_ids, allowed_meetings)
+        if speaker_ids is not None:
+            mask &= np.isin(index.ids, speaker_ids)
+        if not mask.any():
+            continue
+        lexical = lexical_scores(index, query_tokens)
+        lexical = np.where(mask, lexical, -np.inf)
+        dense = index.matrix @ query_vector if query_vector is not None else np.zeros(len(index), np.float32)
+        dense = np.where(mask, dense, -np.inf)
+        lex_parts.append(lexical)
+        den_parts.append(dense)
+        meta_parts.append(index.is_meta)
+        id_parts.append(index.ids)
+    if not id_parts:
+        return []
+    ids = np.concatenate(id_parts)
+    order, scores = fuse(np.concatenate(lex_parts), np.concatenate(den_parts), np.concatenate(meta_parts), params, mode)
+    return hydrate(ids[order[: limit * 2]], scores[: limit * 2], org_ids, query_tokens, query_vector, limit)
+
+
+def hydrate(passage_ids, scores, org_ids, query_tokens, query_vector, limit):
+    """Passages from the database (a meeting deleted since the cache was built simply drops out;
+    the organization check is repeated here on purpose), each pointed at its best segment."""
+    rows = {
+        p.pk: p
+        for p in Passage.objects.filter(pk__in=passage_ids.tolist(), organization_id__in=org_ids).select_related(
+            "meeting"
+        )
+    }
+    hashes = {}
+    for passage in rows.values():
+        for span in passage.spans:
+            hashes.setdefault(passage.meeting_id, set()).add(text_hash(passage.text[span[3] : span[4]]))
+    vectors = {}
+    if query_vector is not None and hashes:
+        condition = Q()
+        for meeting_id, keys in hashes.items():
+            condition |= Q(meeting_id=meeting_id, content_hash__in=list(keys))
+        for key, blob in SegmentEmbedding.objects.filter(condition).values_list("content_hash", "vector"):
+            vectors[key] = from_blob(blob)[0]
+    terms = set(query_tokens)
+    hits, seen = [], set()
+    for pk, score in zip(passage_ids.tolist(), scores.tolist(), strict=True):
+        passage = rows.get(pk)
+        if passage is None:
+            continue
+        span = best_span(passage, terms, query_vector, vectors) if passage.spans else None
+        if span is not None:
+            position, start, end, a, b, label = span[:6]
+            name = span[6] if len(span) > 6 else label
+            text = passage.text[a:b]
+        else:
+            # a title or details match opens the meeting at its beginning
+            position, start, end, label, text = passage.first_position or 0, passage.start, passage.end, "", passage.text
+            name = ""
+        key = (passage.meeting_id, position)
+        if key in seen:
+            continue
+        seen.add(key)
+        short, marks = snippet(text, highlight_spans(text, terms))
+        hits.append(
+            SearchHit(
+                passage_id=pk,
+                meeting_id=passage.meeting_id,
+                organization_id=passage.organization_id,
+                kind=passage.kind,
+                position=position,
+                start=float(start),
+                end=float(end),
+                score=round(float(score), 6),
+                snippet=short,
+                highlights=marks,
+                speaker_label=label,
+                speaker_name=name,
+                text=passage.text,
+                first_position=passage.first_position,
+                last_position=passage.last_position,
+            )
+        )
+        if len(hits) >= limit:
+            break
+    return hits

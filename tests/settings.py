@@ -21,3 +21,6 @@ Q_CLUSTER["sync"] = True
 # A file, not ":memory:", so a real worker process started by a test sees the same test database.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["DATA_DIR"], "test.sqlite3")}  # noqa: F405
+
+# Tests assert on the English msgids; tests/test_i18n.py checks that Korean is the real default.
+LANGUAGE_CODE = "en"

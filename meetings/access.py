@@ -1,15 +1,29 @@
 """The one place that decides which meetings (and their recordings and jobs) a user may see."""
 
+from django.db.models import Q
 from django.http import Http404
 
 from accounts.access import organizations_for
+from accounts.models import Membership, Role
 
 from .models import Job, Meeting
 
 
 def meetings_for(user, organization=None):
-    """Meetings in the user's organizations; only one organization's when given."""
+    """Meetings in the user's organizations; only one organization's when given.
+
+    A meeting shared with selected members only is seen by those members, its creator and the
+    organization's owners and admins."""
     queryset = Meeting.objects.filter(organization__in=organizations_for(user))
+    if user.is_authenticated:
+        admin_of = Membership.objects.filter(user=user, role__in=[Role.OWNER, Role.ADMIN]).values("organization_id")
+        selected = Meeting.allowed_members.through.objects.filter(user=user).values("meeting_id")
+        queryset = queryset.filter(
+            Q(visibility="organization")
+            | Q(organization__in=admin_of)
+            | Q(created_by=user)
+            | Q(pk__in=selected)
+        )
     if organization is not None:
         queryset = queryset.filter(organization=organization)
     return queryset
@@ -23,7 +37,7 @@ def get_meeting_for(user, pk, organization=None):
 
 
 def jobs_for(user):
-    return Job.objects.filter(meeting__organization__in=organizations_for(user))
+    return Job.objects.filter(meeting__in=meetings_for(user))
 
 
 def get_job_for(user, pk):

@@ -54,6 +54,21 @@ class Meeting(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="meetings_created"
     )
+    # --- conference management (issue #6) ---
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=60)
+    location = models.CharField(_("place"), max_length=200, blank=True)
+    video_link = models.URLField(_("video link"), max_length=500, blank=True)
+    series = models.ForeignKey(
+        "meetings.Series", on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings",
+        verbose_name=_("series"),
+    )
+    visibility = models.CharField(_("visibility"), max_length=16, default="organization",
+                                  choices=[("organization", _("Whole organization")),
+                                           ("selected", _("Selected members"))])
+    allowed_members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="meetings_allowed", verbose_name=_("selected members")
+    )
+    recap_sent_at = models.DateTimeField(_("recap sent at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -353,6 +368,11 @@ class Decision(MinutesItem):
         related_name="decisions_made",
         verbose_name=_("decided by (member)"),
     )
+    # conference management (issue #6): a later decision that replaces this one
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes",
+        verbose_name=_("superseded by"),
+    )
 
     class Meta(MinutesItem.Meta):
         verbose_name = _("decision")
@@ -448,3 +468,6 @@ class OrganizationAISettings(models.Model):
     @property
     def has_api_key(self):
         return bool(self.api_key)
+
+
+from .conference_models import *  # noqa: E402,F403  (issue #6: series, agenda, attendees, sharing)

@@ -28,5 +28,6 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
         name="docs",
     ),
+    path("", include("meetings.conference_api")),  # issue #6: schedule, calendar, action items, decisions, sharing
     path("", include(router.urls)),
 ]

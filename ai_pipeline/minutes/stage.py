@@ -48,4 +48,7 @@ class MinutesStage(Stage):
         except LLMError as exc:
             raise PipelineError(f"Minutes could not be written: {exc}", retryable=exc.retryable) from exc
         context.data["minutes_id"] = minutes.pk
+        from meetings.recap import send_recap_after_minutes  # issue #6: recap email, first minutes only
+
+        send_recap_after_minutes(meeting)
         progress(1.0)

@@ -263,3 +263,11 @@ def test_importing_the_web_app_loads_no_search_models():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(not hasattr(Meeting, "allowed_members"), reason="per-meeting visibility not in this checkout")
+def test_meeting_shared_with_selected_members_stays_hidden(archive, member, owner):
+    launch = archive["launch"]
+    Meeting.objects.filter(pk=launch.pk).update(visibility="selected")
+    assert launch.pk not in {h.meeting_id for h in search(member, "신제품 출시일")}
+    assert launch.pk in {h.meeting_id for h in search(owner, "신제품 출시일")}

@@ -192,6 +192,20 @@ def filtered_meeting_ids(org_ids, filters):
     return np.asarray(sorted(set(queryset.values_list("pk", flat=True))), dtype=np.int64)
 
 
+def hidden_meeting_ids(user, org_ids):
+    """Meetings in the user's organizations that meetings_for(user) still withholds (e.g. shared with
+    selected members only): usually none, so this is one cheap query."""
+    from meetings.access import meetings_for
+    from meetings.models import Meeting
+
+    hidden = (
+        Meeting.objects.filter(organization_id__in=org_ids)
+        .exclude(pk__in=meetings_for(user).values("pk"))
+        .values_list("pk", flat=True)
+    )
+    return np.asarray(sorted(hidden), dtype=np.int64)
+
+
 def speaker_passage_ids(org_ids, speakers):
     if not speakers:
         return None
@@ -304,6 +318,7 @@ def search(scope, query, filters=None, limit=10, mode="hybrid", params=None):
     filters = filters or {}
     versions = current_versions(org_ids)
     allowed_meetings = filtered_meeting_ids(org_ids, filters)
+    hidden = hidden_meeting_ids(scope, org_ids) if hasattr(scope, "is_authenticated") else None
     speaker_ids = speaker_passage_ids(org_ids, _listify(filters.get("speaker")))
 
     query_tokens = morphemes(query)
@@ -319,6 +334,8 @@ def search(scope, query, filters=None, limit=10, mode="hybrid", params=None):
             mask &= np.isin(index.meeting_ids, allowed_meetings)
         if speaker_ids is not None:
             mask &= np.isin(index.ids, speaker_ids)
+        if hidden is not None and len(hidden):
+            mask &= ~np.isin(index.meeting_ids, hidden)
         if not mask.any():
             continue
         lexical = lexical_scores(index, query_tokens)
@@ -333,7 +350,10 @@ def search(scope, query, filters=None, limit=10, mode="hybrid", params=None):
         return []
     ids = np.concatenate(id_parts)
     order, scores = fuse(np.concatenate(lex_parts), np.concatenate(den_parts), np.concatenate(meta_parts), params, mode)
-    return hydrate(ids[order[: limit * 2]], scores[: limit * 2], org_ids, query_tokens, query_vector, limit)
+    hits = hydrate(ids[order[: limit * 2]], scores[: limit * 2], org_ids, query_tokens, query_vector, limit)
+    if hidden is not None and len(hidden):
+        hits = [hit for hit in hits if hit.meeting_id not in set(hidden.tolist())]
+    return hits
 
 
 def hydrate(passage_ids, scores, org_ids, query_tokens, query_vector, limit):
@@ -369,9 +389,15 @@ def hydrate(passage_ids, scores, org_ids, query_tokens, query_vector, limit):
             text = passage.text[a:b]
         else:
             # a title or details match opens the meeting at its beginning
-            position, start, end, label, text = passage.first_position or 0, passage.start, passage.end, "", passage.text
+            position, start, end, label, text = (
+                passage.first_position or 0,
+                passage.start,
+                passage.end,
+                "",
+                passage.text,
+            )
             name = ""
-        key = (passage.meeting_id, position)
+        key = (passage.meeting_id, position, passage.kind)
         if key in seen:
             continue
         seen.add(key)

@@ -323,6 +323,7 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "NexoChat <noreply@localhost>")
+RECAP_AUTO = env_bool("RECAP_AUTO", True)  # email attendees a recap when a meeting's first minutes are ready
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)

@@ -536,3 +536,34 @@ def test_calendar_month_and_week_views(org, owner, member):
 def test_agenda_model_is_ordered(meeting):
     conference.set_agenda(meeting, ["b", {"title": "a", "notes": "n"}])
     assert list(AgendaItem.objects.filter(meeting=meeting).values_list("title", flat=True)) == ["b", "a"]
+
+
+def test_every_conference_page_renders(org, owner, owner_client, meeting):
+    series = conference.create_series(org, owner, name="주간")
+    conference.update_schedule(meeting, series=series, agenda=["안건"], member_ids=[owner.pk])
+    for path in (
+        "/",
+        "/dashboard/",
+        "/calendar/",
+        "/calendar/week/",
+        "/calendar/list/",
+        "/schedule/?date=2026-12-01",
+        f"/meetings/{meeting.pk}/schedule/",
+        f"/meetings/{meeting.pk}/speakers/",
+        f"/meetings/{meeting.pk}/sharing/",
+        "/action-items/",
+        "/decisions/",
+        "/series/",
+        f"/series/{series.pk}/",
+        "/preferences/",
+    ):
+        response = owner_client.get(path)
+        assert response.status_code == 200, path
+        assert 'href="/calendar/"' in response.content.decode(), path  # the navigation
+    response = owner_client.post("/series/", {"name": "월간 보고", "recurrence": "monthly"})
+    assert response.status_code == 302 and Series.objects.filter(name="월간 보고", organization=org).exists()
+
+
+def test_series_pages_are_organization_scoped(org, owner, outsider_client):
+    series = conference.create_series(org, owner, name="주간")
+    assert outsider_client.get(f"/series/{series.pk}/").status_code == 404

@@ -89,9 +89,8 @@ class Attendee(models.Model):
         verbose_name_plural = _("attendees")
         ordering = ["meeting", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["meeting", "user"], condition=models.Q(user__isnull=False), name="unique_attendee_member"
-            ),
+            # Guests have no user; NULLs never clash in a unique constraint (SQLite, MariaDB, PostgreSQL).
+            models.UniqueConstraint(fields=["meeting", "user"], name="unique_attendee_member"),
         ]
 
     def __str__(self):

@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'attendee',
                 'verbose_name_plural': 'attendees',
                 'ordering': ['meeting', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('meeting', 'user'), name='unique_attendee_member')],
+                'constraints': [models.UniqueConstraint(fields=('meeting', 'user'), name='unique_attendee_member')],
             },
         ),
     ]

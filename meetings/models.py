@@ -168,7 +168,13 @@ class Job(models.Model):
     # Each transition writes only its own fields, so a progress update never overwrites
     # another process's change to the same row.
 
+    # The meeting's status follows its recording's processing; a minutes job that fails leaves
+    # a perfectly good transcript, so it must not mark the meeting failed.
+    RECORDING_KINDS = ("process", "probe", "transcribe", "diarize")
+
     def _set_meeting_status(self, status):
+        if self.kind not in self.RECORDING_KINDS:
+            return
         Meeting.objects.filter(pk=self.meeting_id).update(status=status, updated_at=timezone.now())
 
     def mark_running(self, stage=""):

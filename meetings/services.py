@@ -147,7 +147,8 @@ def _sha256_of(path):
 def queue_processing(meeting, kind="process", options=None):
     """Create a queued Job and hand it to the worker once the transaction commits."""
     job = Job.objects.create(meeting=meeting, kind=kind, options=options or {})
-    Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.QUEUED)
+    if kind in Job.RECORDING_KINDS:
+        Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.QUEUED)
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 

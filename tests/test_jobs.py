@@ -151,3 +151,11 @@ def test_retrying_a_queued_job_closes_it_so_only_one_job_is_live(meeting):
     assert tasks.run_job(stuck.pk) == JobState.FAILED  # a late delivery does nothing
     live = Job.objects.filter(meeting=meeting, state__in=[JobState.QUEUED, JobState.RUNNING])
     assert list(live) == [fresh]
+
+
+def test_a_failed_minutes_job_leaves_the_meeting_status_alone(meeting):
+    Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.READY)
+    job = Job.objects.create(meeting=meeting, kind="minutes")
+    job.mark_running("minutes")
+    job.mark_failed("LLM down")
+    assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.READY

@@ -477,3 +477,4 @@ class OrganizationAISettings(models.Model):
 
 
 from .conference_models import *  # noqa: E402,F403  (issue #6: series, agenda, attendees, sharing)
+from .chat_models import *  # noqa: E402,F403  (issue #5: chatbot conversations)

@@ -7,8 +7,8 @@ still found whole. The defaults were tuned on the dev set (bench/search.py)."""
 
 from dataclasses import dataclass, field
 
-DEFAULT_TARGET_CHARS = 400
-DEFAULT_OVERLAP = 1
+DEFAULT_TARGET_CHARS = 150
+DEFAULT_OVERLAP = 2
 
 
 @dataclass

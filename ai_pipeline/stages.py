@@ -24,6 +24,7 @@ STAGE_LABELS = {
     "align": gettext_noop("Aligning"),
     "save": gettext_noop("Saving"),
     "index": gettext_noop("Indexing for search"),
+    "minutes": gettext_noop("Writing the minutes"),
 }
 
 
@@ -240,12 +241,22 @@ class SaveStage(Stage):
 SPEECH_STAGES = [DecodeStage, VadStage, DiarizeStage, TranscribeStage, AlignStage]
 
 
-def _after_save():
+def _after_save(kind):
+    """What follows a saved transcript: the search index, then (for a new recording) the minutes."""
+    from django.conf import settings
+
+    from .minutes.stage import MinutesStage
+
+    stages = []
     try:
         from .search.stage import IndexStage
     except ImportError:  # a worker built without the search app
-        return []
-    return [IndexStage()]
+        pass
+    else:
+        stages.append(IndexStage())
+    if kind == "process" and settings.MINUTES_AUTO:
+        stages.append(MinutesStage(automatic=True))
+    return stages
 
 
 def stages_for(kind, options):
@@ -253,9 +264,9 @@ def stages_for(kind, options):
     if kind == "probe":
         return [ProbeStage()]
     if kind == "process":
-        return [ProbeStage(), *(cls() for cls in SPEECH_STAGES), SaveStage(), *_after_save()]
+        return [ProbeStage(), *(cls() for cls in SPEECH_STAGES), SaveStage(), *_after_save(kind)]
     if kind == "transcribe":
-        return [*(cls() for cls in SPEECH_STAGES), SaveStage(), *_after_save()]
+        return [*(cls() for cls in SPEECH_STAGES), SaveStage(), *_after_save(kind)]
     if kind == "diarize":
         return [
             DecodeStage(),
@@ -264,28 +275,12 @@ def stages_for(kind, options):
             DiarizeStage(),
             AlignStage(),
             SaveStage(),
-            *_after_save(),
+            *_after_save(kind),
         ]
+    if kind == "minutes":
+        from .minutes.stage import MinutesStage
+
+        return [MinutesStage()]
     if kind == "file":  # the transcribe command: no database
         return [cls() for cls in SPEECH_STAGES]
     raise PipelineError(f"Unknown job kind {kind!r}.")
-
-
-# --- minutes (issue #4; added by the minutes engineer, additive only) -------------------------
-# A "minutes" job writes minutes from the saved transcript; after a "process" job's transcript is
-# saved, minutes follow automatically unless settings.MINUTES_AUTO is False.
-STAGE_LABELS["minutes"] = gettext_noop("Writing the minutes")
-_stages_without_minutes = stages_for
-
-
-def stages_for(kind, options):  # noqa: F811
-    from django.conf import settings
-
-    from .minutes.stage import MinutesStage
-
-    if kind == "minutes":
-        return [MinutesStage()]
-    stages = _stages_without_minutes(kind, options)
-    if kind == "process" and getattr(settings, "MINUTES_AUTO", True):
-        stages.append(MinutesStage(automatic=True))
-    return stages

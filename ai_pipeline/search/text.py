@@ -48,10 +48,28 @@ def morphemes_many(texts):
 
 
 def highlight_spans(text, terms):
-    """(start, length) of each morpheme in `text` that is one of `terms`."""
+    """(start, length) of each place in `text` where one of the query's morphemes occurs.
+
+    Content morphemes are substrings of the words they came from ("예산" in "예산은"), so a plain
+    search finds them without running Kiwi again; one-letter Hangul terms are skipped because they
+    would light up inside unrelated words."""
     if not text or not terms:
         return []
-    return [(token.start, token.len) for token, form in _content(get_kiwi().tokenize(text)) if form in terms]
+    lowered = text.lower()
+    found = []
+    for term in sorted(terms, key=len, reverse=True):
+        if len(term) < 2 and not term.isascii():
+            continue
+        start = lowered.find(term)
+        while start != -1:
+            found.append((start, len(term)))
+            start = lowered.find(term, start + len(term))
+    spans, end = [], -1
+    for start, length in sorted(found):
+        if start >= end:
+            spans.append((start, length))
+            end = start + length
+    return spans
 
 
 def snippet(text, spans, width=160):

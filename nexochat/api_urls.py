@@ -28,6 +28,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
         name="docs",
     ),
+    path("", include("meetings.chat_api")),  # issue #5: search, chatbot conversations, voice questions
     path("", include("meetings.conference_api")),  # issue #6: schedule, calendar, action items, decisions, sharing
     path("", include(router.urls)),
 ]

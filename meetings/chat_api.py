@@ -1,0 +1,341 @@
+"""/api/v1/search/ and /api/v1/chat/ (issue #5): archive search, and the chatbot's conversations with
+typed and spoken questions. Access through accounts.access / meetings.access (another organization's
+data, or another user's conversation, is a 404); rules in meetings.chat_services."""
+
+import tempfile
+from pathlib import Path
+
+from django.http import StreamingHttpResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import organizations_for
+
+from . import chat_services as services
+from .access import get_meeting_for, meetings_for
+from .models import ChatMessage, Conversation
+from .transcript_api import AnyAcceptNegotiation
+
+MAX_VOICE_BYTES = 10 * 1024 * 1024
+
+
+# --- serializers --------------------------------------------------------------------------------
+
+
+class ChatErrorSerializer(serializers.Serializer):
+    error = serializers.CharField(help_text="A message for the user.")
+    code = serializers.CharField(help_text="Stable, for programs: empty, too_long, no_audio, not_understood.")
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=500, help_text="What to look for (Korean particles and endings are ignored).")
+    organization = serializers.IntegerField(required=False, help_text="Only this organization (default: all yours).")
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    speaker = serializers.CharField(required=False, max_length=100, help_text="A speaker's name or label.")
+    participant = serializers.IntegerField(required=False, help_text="A participant's user id.")
+    tag = serializers.CharField(required=False, max_length=50, help_text="A tag name.")
+    meeting = serializers.IntegerField(required=False, help_text="Only this meeting.")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
+
+
+class SearchResultSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField(help_text="The meeting's id.")
+    meeting_title = serializers.CharField()
+    held_at = serializers.DateTimeField()
+    kind = serializers.CharField(help_text="transcript (something said) or metadata (title and details).")
+    position = serializers.IntegerField(allow_null=True, help_text="The segment's position in the transcript.")
+    start = serializers.FloatField(help_text="Seconds from the start of the recording.")
+    end = serializers.FloatField()
+    speaker = serializers.CharField()
+    score = serializers.FloatField()
+    snippet = serializers.CharField()
+    highlights = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()), help_text="[start, length] in the snippet."
+    )
+    url = serializers.CharField(help_text="The meeting page, opened at this moment.")
+
+
+class CitationSerializer(serializers.Serializer):
+    n = serializers.IntegerField(help_text="The [n] marker in the answer.")
+    meeting_id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    start = serializers.FloatField()
+    passage_id = serializers.IntegerField()
+
+
+class ChatMessageSerializer(serializers.ModelSerializer):
+    # A plain string: an enum named "role" would collide with the membership role's in the schema.
+    role = serializers.CharField(read_only=True, help_text="user (a question) or assistant (an answer).")
+    citations = CitationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ChatMessage
+        fields = ["id", "role", "content", "citations", "source", "created_at"]
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Conversation
+        fields = ["id", "title", "organization", "meeting", "created_at", "updated_at"]
+
+
+class ConversationDetailSerializer(ConversationSerializer):
+    messages = ChatMessageSerializer(many=True, read_only=True)
+
+    class Meta(ConversationSerializer.Meta):
+        fields = [*ConversationSerializer.Meta.fields, "messages"]
+
+
+class ConversationCreateSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(required=False, help_text="Default: the meeting's, or your only one.")
+    meeting = serializers.IntegerField(required=False, help_text="Chat about this meeting only.")
+    title = serializers.CharField(required=False, max_length=200, allow_blank=True)
+
+
+class QuestionSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=services.MAX_QUESTION_CHARS)
+    provider = serializers.CharField(required=False, help_text="An LLM provider name (default: the organization's).")
+
+
+class VoiceQuestionSerializer(serializers.Serializer):
+    audio = serializers.FileField(help_text="A short recording of the question (any audio format; up to 60 s).")
+    language = serializers.CharField(required=False, help_text="ko, en or auto (default: detect).")
+
+
+class AnswerSerializer(serializers.Serializer):
+    question = ChatMessageSerializer()
+    answer = ChatMessageSerializer()
+    found = serializers.BooleanField(help_text="False when nothing relevant was found.")
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+class SearchView(APIView):
+    @extend_schema(
+        summary="Search the meetings you may see",
+        parameters=[SearchQuerySerializer],
+        responses={200: SearchResultSerializer(many=True)},
+        tags=["search"],
+    )
+    def get(self, request):
+        from ai_pipeline.search import search
+
+        params = SearchQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        visible = meetings_for(request.user)
+        if data.get("organization"):
+            if not organizations_for(request.user).filter(pk=data["organization"]).exists():
+                raise NotFound()
+            visible = visible.filter(organization_id=data["organization"])
+        if data.get("meeting"):
+            visible = visible.filter(pk=data["meeting"])
+        filters = {k: data[k] for k in ("date_from", "date_to", "speaker", "participant", "tag") if data.get(k)}
+        if data.get("organization") or data.get("meeting"):
+            filters["meeting"] = list(visible.values_list("pk", flat=True)) or [-1]
+        hits = search(request.user, data["q"], filters=filters, limit=data["limit"])
+        meetings = visible.in_bulk([h.meeting_id for h in hits])
+        rows = []
+        for hit in hits:
+            meeting = meetings.get(hit.meeting_id)
+            if meeting is None:
+                continue
+            rows.append(
+                {
+                    "meeting": meeting.pk,
+                    "meeting_title": meeting.title,
+                    "held_at": meeting.held_at,
+                    "kind": hit.kind,
+                    "position": hit.position,
+                    "start": round(hit.start, 2),
+                    "end": round(hit.end, 2),
+                    "speaker": hit.speaker_name or hit.speaker_label,
+                    "score": hit.score,
+                    "snippet": hit.snippet,
+                    "highlights": [list(h) for h in hit.highlights],
+                    "url": f"/meetings/{meeting.pk}/?t={int(hit.start)}",
+                }
+            )
+        return Response(SearchResultSerializer(rows, many=True).data)
+
+
+# --- conversations ------------------------------------------------------------------------------
+
+
+class ConversationListView(APIView):
+    @extend_schema(
+        summary="Your conversations",
+        parameters=[OpenApiParameter("meeting", int, required=False, description="Only those about this meeting.")],
+        responses={200: ConversationSerializer(many=True)},
+        tags=["chat"],
+    )
+    def get(self, request):
+        queryset = services.conversations_for(request.user)
+        meeting = request.query_params.get("meeting", "")
+        if meeting.isdigit():
+            queryset = queryset.filter(meeting_id=int(meeting))
+        return Response(ConversationSerializer(queryset[:200], many=True).data)
+
+    @extend_schema(
+        summary="Start a conversation (about the archive, or one meeting)",
+        request=ConversationCreateSerializer,
+        responses={201: ConversationSerializer, 400: OpenApiResponse(OpenApiTypes.OBJECT), 404: None},
+        tags=["chat"],
+    )
+    def post(self, request):
+        params = ConversationCreateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        meeting = get_meeting_for(request.user, data["meeting"]) if data.get("meeting") else None
+        if meeting is not None:
+            organization = meeting.organization
+        elif data.get("organization"):
+            organization = organizations_for(request.user).filter(pk=data["organization"]).first()
+            if organization is None:
+                raise NotFound()
+        else:
+            mine = list(organizations_for(request.user)[:2])
+            if len(mine) != 1:
+                raise ValidationError({"organization": [_("Say which organization the conversation is in.")]})
+            organization = mine[0]
+        conversation = services.start_conversation(request.user, organization, meeting, data.get("title", ""))
+        return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
+
+
+class ConversationDetailView(APIView):
+    @extend_schema(
+        summary="A conversation with its messages", responses={200: ConversationDetailSerializer}, tags=["chat"]
+    )
+    def get(self, request, pk):
+        conversation = services.get_conversation_for(request.user, pk)
+        return Response(ConversationDetailSerializer(conversation).data)
+
+    @extend_schema(summary="Delete a conversation", responses={204: None}, tags=["chat"])
+    def delete(self, request, pk):
+        services.delete_conversation(services.get_conversation_for(request.user, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _sse_answer(question, provider):
+    import json
+
+    from ai_pipeline.llm import LLMError
+
+    def event(name, data):
+        return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
+
+    def events():
+        try:
+            for item in services.stream_reply(question, provider):
+                if isinstance(item, str):
+                    yield event("delta", {"text": item})
+                else:
+                    yield event("done", ChatMessageSerializer(item).data)
+        except LLMError as exc:
+            yield event("error", {"error": str(exc), "code": "provider"})
+
+    response = StreamingHttpResponse(events(), content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _answer(request, conversation, text, source):
+    try:
+        question = services.add_question(conversation, text, source=source)
+    except services.ChatError as exc:
+        return Response({"error": exc.message, "code": exc.code}, status=status.HTTP_400_BAD_REQUEST)
+    name = request.data.get("provider") or None
+    try:
+        provider = services.provider_for(conversation, name)
+    except Exception as exc:  # an unknown provider name, or one not configured
+        question.delete()
+        return Response({"error": str(exc), "code": "unknown_provider"}, status=status.HTTP_400_BAD_REQUEST)
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return _sse_answer(question, provider)
+    message = services.reply(question, provider)
+    return Response(
+        {
+            "question": ChatMessageSerializer(question).data,
+            "answer": ChatMessageSerializer(message).data,
+            "found": bool(message.result.found),
+        },
+        status=status.HTTP_201_CREATED,
+    )
+
+
+STREAM_NOTE = (
+    " With `Accept: text/event-stream` the answer streams as Server-Sent Events: `delta` ({text}) while it is "
+    "written, then `done` (the saved answer message) or `error`."
+)
+
+
+class AskView(APIView):
+    content_negotiation_class = AnyAcceptNegotiation
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        summary="Ask a question in a conversation",
+        description="Answers cite the passages they use; [n] in the text matches `citations[].n`." + STREAM_NOTE,
+        request=QuestionSerializer,
+        responses={201: AnswerSerializer, 400: ChatErrorSerializer, 404: None},
+        tags=["chat"],
+    )
+    def post(self, request, pk):
+        conversation = services.get_conversation_for(request.user, pk)
+        params = QuestionSerializer(data=request.data)
+        if not params.is_valid():
+            return Response({"error": _("Ask a question."), "code": "empty"}, status=status.HTTP_400_BAD_REQUEST)
+        return _answer(request, conversation, params.validated_data["question"], "typed")
+
+
+class VoiceView(APIView):
+    content_negotiation_class = AnyAcceptNegotiation
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Ask a question by voice",
+        description="The recording is transcribed by the speech pipeline, then answered like a typed question."
+        + STREAM_NOTE,
+        request={"multipart/form-data": VoiceQuestionSerializer},
+        responses={201: AnswerSerializer, 400: ChatErrorSerializer, 404: None, 422: ChatErrorSerializer},
+        tags=["chat"],
+    )
+    def post(self, request, pk):
+        from ai_pipeline.chat import transcribe_question
+        from ai_pipeline.pipeline import PipelineError
+
+        conversation = services.get_conversation_for(request.user, pk)
+        upload = request.FILES.get("audio")
+        if upload is None or not upload.size:
+            return Response({"error": _("No recording was received."), "code": "no_audio"}, status=400)
+        if upload.size > MAX_VOICE_BYTES:
+            return Response({"error": _("The recording is too large."), "code": "too_large"}, status=413)
+        with tempfile.TemporaryDirectory(prefix="nexochat-voice-") as folder:
+            target = Path(folder) / "question"
+            with target.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                text = transcribe_question(target, request.data.get("language") or None)
+            except PipelineError as exc:
+                return Response({"error": str(exc), "code": "not_understood"}, status=422)
+        return _answer(request, conversation, text, "voice")
+
+
+urlpatterns = [
+    path("search/", SearchView.as_view(), name="search"),
+    path("chat/conversations/", ConversationListView.as_view(), name="conversation-list"),
+    path("chat/conversations/<int:pk>/", ConversationDetailView.as_view(), name="conversation-detail"),
+    path("chat/conversations/<int:pk>/messages/", AskView.as_view(), name="conversation-ask"),
+    path("chat/conversations/<int:pk>/voice/", VoiceView.as_view(), name="conversation-voice"),
+]

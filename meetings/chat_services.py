@@ -1,0 +1,210 @@
+"""Write paths and queries of the archive chatbot (issue #5): conversations belong to one user, and
+retrieval is scoped to what that user may see in the conversation's organization, before ranking."""
+
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from accounts.access import organizations_for
+
+from .access import meetings_for
+from .models import ChatMessage, ChatRole, Conversation
+
+TITLE_CHARS = 60
+MAX_QUESTION_CHARS = 2000
+
+
+class ChatError(Exception):
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def conversations_for(user, organization=None, meeting=None):
+    queryset = Conversation.objects.filter(user=user, organization__in=organizations_for(user))
+    if organization is not None:
+        queryset = queryset.filter(organization=organization)
+    if meeting is not None:
+        queryset = queryset.filter(meeting=meeting)
+    return queryset.select_related("meeting")
+
+
+def get_conversation_for(user, pk):
+    """The user's own conversation, or 404 (another user's conversation does not exist for them)."""
+    conversation = conversations_for(user).filter(pk=pk).first()
+    if conversation is None:
+        raise Http404("No such conversation.")
+    if conversation.meeting_id and not meetings_for(user).filter(pk=conversation.meeting_id).exists():
+        raise Http404("No such conversation.")
+    return conversation
+
+
+def clean_question(text):
+    text = re.sub(r"\s+", " ", text or "").strip()
+    if not text:
+        raise ChatError(_("Ask a question."), "empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise ChatError(
+            _("A question can be at most %(chars)d characters long.") % {"chars": MAX_QUESTION_CHARS}, "too_long"
+        )
+    return text
+
+
+def start_conversation(user, organization, meeting=None, title=""):
+    return Conversation.objects.create(user=user, organization=organization, meeting=meeting, title=title[:200])
+
+
+@transaction.atomic
+def add_question(conversation, text, source="typed"):
+    text = clean_question(text)
+    message = ChatMessage.objects.create(conversation=conversation, role=ChatRole.USER, content=text, source=source)
+    if not conversation.title:
+        conversation.title = text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1] + "…"
+    conversation.updated_at = timezone.now()
+    conversation.save(update_fields=["title", "updated_at"])
+    return message
+
+
+def answer_of(question):
+    """The answer saved for a question, if any (the message right after it)."""
+    following = question.conversation.messages.filter(pk__gt=question.pk).order_by("pk").first()
+    return following if following is not None and following.role == ChatRole.ASSISTANT else None
+
+
+def history_before(question):
+    rows = question.conversation.messages.filter(pk__lt=question.pk).order_by("pk")
+    return [{"role": m.role, "content": m.content} for m in rows]
+
+
+def retrieval_filters(conversation):
+    """The meetings this conversation may draw on: its meeting, or the organization's meetings the user
+    may see (a meeting shared with selected members stays out for everyone else)."""
+    visible = meetings_for(conversation.user, conversation.organization)
+    if conversation.meeting_id:
+        visible = visible.filter(pk=conversation.meeting_id)
+    ids = list(visible.values_list("pk", flat=True))
+    return {"meeting": ids or [-1]}  # an empty list would mean "no filter" to the search core
+
+
+def provider_for(conversation, name=None):
+    from .minutes_services import provider_for as organization_provider
+
+    return organization_provider(conversation.organization, name)
+
+
+def stream_reply(question, provider=None):
+    """Yield text deltas, then the saved assistant ChatMessage (with its Answer as `.result`)."""
+    from ai_pipeline.chat import stream_answer
+    from ai_pipeline.chat.core import Answer
+
+    conversation = question.conversation
+    provider = provider or provider_for(conversation)
+    for item in stream_answer(
+        conversation.user,
+        question.content,
+        history=history_before(question),
+        filters=retrieval_filters(conversation),
+        provider=provider,
+    ):
+        if isinstance(item, Answer):
+            message = save_answer(question, item)
+            message.result = item
+            yield message
+        else:
+            yield item
+
+
+def reply(question, provider=None):
+    message = None
+    for item in stream_reply(question, provider):
+        if isinstance(item, ChatMessage):
+            message = item
+    return message
+
+
+@transaction.atomic
+def save_answer(question, result):
+    existing = answer_of(question)
+    if existing is not None:  # two tabs answered the same question: keep the first
+        return existing
+    text = result.text if not result.note else f"{result.note}\n\n{result.text}"
+    message = ChatMessage.objects.create(
+        conversation=question.conversation,
+        role=ChatRole.ASSISTANT,
+        content=text,
+        citations=result.citations,
+        source=result.provider,
+    )
+    Conversation.objects.filter(pk=question.conversation_id).update(updated_at=timezone.now())
+    return message
+
+
+def delete_conversation(conversation):
+    conversation.delete()
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CitationLink:
+    n: int
+    meeting_id: int
+    title: str
+    start: float
+    url: str
+    speaker: str = ""
+
+    @property
+    def timestamp(self):
+        seconds = int(self.start)
+        return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def citation_links(user, messages):
+    """{message pk: [CitationLink]} for meetings the user may still see (a meeting deleted or hidden
+    since the answer was written is left out)."""
+    wanted = {c["meeting_id"] for m in messages for c in (m.citations or [])}
+    titles = dict(meetings_for(user).filter(pk__in=wanted).values_list("pk", "title")) if wanted else {}
+    links = {}
+    for message in messages:
+        rows = []
+        for c in message.citations or []:
+            if c.get("meeting_id") in titles:
+                url = reverse("meetings:detail", args=[c["meeting_id"]]) + f"?t={int(c.get('start') or 0)}"
+                rows.append(CitationLink(c["n"], c["meeting_id"], titles[c["meeting_id"]], c.get("start") or 0, url))
+        links[message.pk] = rows
+    return links
+
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+def render_answer(text, links):
+    """The answer as HTML: escaped first, then each [n] that names a visible citation becomes a link
+    that opens the meeting at that moment; other markers are dropped."""
+    by_n = {link.n: link for link in links}
+
+    def link(match):
+        target = by_n.get(int(match.group(1)))
+        if target is None:
+            return ""
+        return format_html(
+            '<a class="cite" href="{}" title="{} · {}" data-meeting="{}" data-start="{}">[{}]</a>',
+            target.url,
+            target.title,
+            target.timestamp,
+            target.meeting_id,
+            int(target.start),
+            target.n,
+        )
+
+    return mark_safe(_MARKER.sub(link, escape(text)).replace("\n", "<br>"))  # noqa: S308 - escaped above

@@ -1,0 +1,17 @@
+"""/chat/ and /search/ (issue #5), mounted by nexochat/urls.py."""
+
+from django.urls import path
+
+from . import chat_views, search_views
+
+app_name = "chat"
+urlpatterns = [
+    path("search/", search_views.search_page, name="search"),
+    path("chat/", chat_views.chat_home, name="home"),
+    path("chat/ask/", chat_views.ask, name="ask"),
+    path("chat/voice/", chat_views.voice, name="voice"),
+    path("chat/<int:pk>/", chat_views.conversation_detail, name="conversation"),
+    path("chat/<int:pk>/delete/", chat_views.conversation_delete, name="delete"),
+    path("chat/<int:pk>/messages/<int:message_pk>/stream/", chat_views.stream, name="stream"),
+    path("chat/meeting/<int:meeting_pk>/", chat_views.meeting_box, name="meeting_box"),
+]

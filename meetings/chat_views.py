@@ -1,0 +1,210 @@
+"""/chat/: the archive chatbot pages (issue #5), and the chat box on each meeting's page.
+
+Answers stream as Server-Sent Events from a StreamingHttpResponse: asking (POST) saves the question
+and returns the URL of its answer stream; the browser opens it with EventSource and shows the text as
+the model writes it; the last event carries the saved answer rendered with its checked citation links,
+which replaces the streamed text. An answer takes seconds, so a plain stream is simpler than polling
+a background job (no draft rows, no worker round trip); the cost is one web thread per answer being
+written. Without JavaScript, asking answers in the request and redirects to the conversation."""
+
+import json
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import organization_required
+
+from . import chat_services as services
+from .access import get_meeting_for
+from .models import ChatRole
+
+MAX_VOICE_BYTES = 10 * 1024 * 1024
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("accept", "") or bool(request.htmx)
+
+
+def _conversation_context(request, conversation=None, meeting=None):
+    conversations = services.conversations_for(request.user, request.organization)
+    if meeting is not None:
+        conversations = conversations.filter(meeting=meeting)
+    chat_messages = list(conversation.messages.all()) if conversation else []
+    links = services.citation_links(request.user, chat_messages)
+    rows = [
+        {"message": m, "links": links.get(m.pk, []), "html": services.render_answer(m.content, links.get(m.pk, []))}
+        for m in chat_messages
+    ]
+    pending = chat_messages[-1] if chat_messages and chat_messages[-1].role == ChatRole.USER else None
+    return {
+        "conversations": conversations[:50],
+        "conversation": conversation,
+        "rows": rows,
+        "meeting": meeting or (conversation.meeting if conversation else None),
+        "pending_stream": _stream_url(pending) if pending else "",
+    }
+
+
+def _stream_url(question):
+    return reverse("chat:stream", args=[question.conversation_id, question.pk])
+
+
+@organization_required
+@require_GET
+def chat_home(request: HttpRequest) -> HttpResponse:
+    meeting = None
+    if request.GET.get("meeting", "").isdigit():
+        meeting = get_meeting_for(request.user, int(request.GET["meeting"]), request.organization)
+    return render(request, "meetings/chat/page.html", _conversation_context(request, meeting=meeting))
+
+
+@organization_required
+@require_GET
+def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = services.get_conversation_for(request.user, pk)
+    return render(request, "meetings/chat/page.html", _conversation_context(request, conversation))
+
+
+def _target_conversation(request):
+    """The conversation a question goes to: the one named (the user's own), or a new one (about the
+    named meeting, or the current organization's archive)."""
+    pk = request.POST.get("conversation", "")
+    if pk.isdigit():
+        return services.get_conversation_for(request.user, int(pk))
+    meeting_pk = request.POST.get("meeting", "")
+    if meeting_pk.isdigit():
+        meeting = get_meeting_for(request.user, int(meeting_pk))
+        return services.start_conversation(request.user, meeting.organization, meeting)
+    return services.start_conversation(request.user, request.organization)
+
+
+def _asked(request, conversation, question):
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "conversation": conversation.pk,
+                "conversation_url": reverse("chat:conversation", args=[conversation.pk]),
+                "message": question.pk,
+                "question": question.content,
+                "stream_url": _stream_url(question),
+            },
+            status=201,
+        )
+    services.reply(question)
+    if conversation.meeting_id and request.POST.get("next") == "meeting":
+        return redirect(reverse("meetings:detail", args=[conversation.meeting_id]) + "#chat")
+    return redirect("chat:conversation", pk=conversation.pk)
+
+
+def _error(request, message, status=400, fallback="chat:home"):
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    messages.error(request, message)
+    return redirect(fallback)
+
+
+@organization_required
+@require_POST
+def ask(request: HttpRequest) -> HttpResponse:
+    try:
+        text = services.clean_question(request.POST.get("question"))
+    except services.ChatError as exc:
+        return _error(request, exc.message)
+    conversation = _target_conversation(request)
+    question = services.add_question(conversation, text)
+    return _asked(request, conversation, question)
+
+
+@organization_required
+@require_POST
+def voice(request: HttpRequest) -> HttpResponse:
+    """A recorded question: transcribed by the speech pipeline, then asked like a typed one."""
+    from ai_pipeline.chat import transcribe_question
+    from ai_pipeline.pipeline import PipelineError
+
+    upload = request.FILES.get("audio")
+    if upload is None or not upload.size:
+        return _error(request, _("No recording was received."))
+    if upload.size > MAX_VOICE_BYTES:
+        return _error(request, _("The recording is too large."), status=413)
+    with tempfile.TemporaryDirectory(prefix="nexochat-voice-") as folder:
+        path = Path(folder) / "question"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        try:
+            text = transcribe_question(path, request.POST.get("language") or None)
+        except PipelineError as exc:
+            return _error(request, str(exc), status=422)
+    conversation = _target_conversation(request)
+    question = services.add_question(conversation, text, source="voice")
+    return _asked(request, conversation, question)
+
+
+def _sse(event, data):
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def message_html(request, message):
+    links = services.citation_links(request.user, [message])[message.pk]
+    return render_to_string(
+        "meetings/chat/message.html",
+        {"row": {"message": message, "links": links, "html": services.render_answer(message.content, links)}},
+        request=request,
+    )
+
+
+@organization_required
+@require_GET
+def stream(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    """The answer to one question as Server-Sent Events: `delta` events ({"text"}), then `done`
+    ({"html", "message"}) or `error` ({"message"}). A question already answered gets `done` at once."""
+    from ai_pipeline.llm import LLMError
+
+    conversation = services.get_conversation_for(request.user, pk)
+    question = get_object_or_404(conversation.messages, pk=message_pk, role=ChatRole.USER)
+    existing = services.answer_of(question)
+
+    def events():
+        if existing is not None:
+            yield _sse("done", {"message": existing.pk, "html": message_html(request, existing)})
+            return
+        yield ": answering\n\n"  # opens the stream at once, before retrieval
+        try:
+            for item in services.stream_reply(question):
+                if isinstance(item, str):
+                    yield _sse("delta", {"text": item})
+                else:
+                    yield _sse("done", {"message": item.pk, "html": message_html(request, item)})
+        except LLMError as exc:
+            yield _sse("error", {"message": _("The answer could not be completed (%(error)s).") % {"error": exc}})
+
+    response = StreamingHttpResponse(events(), content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass events through as they come
+    return response
+
+
+@organization_required
+@require_POST
+def conversation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = services.get_conversation_for(request.user, pk)
+    services.delete_conversation(conversation)
+    messages.success(request, _("The conversation was deleted."))
+    return redirect("chat:home")
+
+
+@organization_required
+@require_GET
+def meeting_box(request: HttpRequest, meeting_pk: int) -> HttpResponse:
+    """The chat box on a meeting's page (loaded by HTMX): this user's latest conversation about it."""
+    meeting = get_meeting_for(request.user, meeting_pk)
+    conversation = services.conversations_for(request.user, meeting=meeting).first()
+    return render(request, "meetings/chat/box.html", _conversation_context(request, conversation, meeting))

@@ -1,0 +1,103 @@
+"""/search/: the archive search page (issue #5). Ranked passages of the meetings the user may see in
+the current organization, each opening the meeting at that moment. Retrieval is ai_pipeline.search
+(scoped to the user before ranking)."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
+
+from accounts.decorators import organization_required
+
+from .access import meetings_for
+from .forms import members_of
+from .models import Tag
+
+RESULTS = 20
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=500, required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    speaker = forms.CharField(label=_("Speaker"), max_length=100, required=False)
+    participant = forms.TypedChoiceField(label=_("Participant"), required=False, coerce=int, empty_value=None)
+    tag = forms.ChoiceField(label=_("Tag"), required=False)
+    meeting = forms.TypedChoiceField(label=_("Meeting"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, user, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.visible = meetings_for(user, organization)
+        self.fields["participant"].choices = [("", _("Anyone"))] + [
+            (u.pk, u.display_name) for u in members_of(organization)
+        ]
+        self.fields["tag"].choices = [("", _("Any tag"))] + [
+            (name, name) for name in Tag.objects.filter(organization=organization).values_list("name", flat=True)
+        ]
+        self.fields["meeting"].choices = [("", _("All meetings"))] + [
+            (m.pk, f"{timezone.localtime(m.held_at):%Y-%m-%d} {m.title}")
+            for m in self.visible.order_by("-held_at").only("pk", "title", "held_at")[:500]
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+    def search_filters(self):
+        """The core's filters; the meeting filter also keeps the search inside this organization."""
+        data = self.cleaned_data
+        filters = {key: data[key] for key in ("date_from", "date_to", "speaker", "participant", "tag") if data.get(key)}
+        ids = list(self.visible.values_list("pk", flat=True))
+        if data.get("meeting"):
+            ids = [pk for pk in ids if pk == data["meeting"]]
+        filters["meeting"] = ids or [-1]  # an empty list would mean "no filter" to the search core
+        return filters
+
+
+@dataclass
+class Result:
+    hit: object
+    meeting: object
+
+    @property
+    def url(self):
+        return reverse("meetings:detail", args=[self.meeting.pk]) + f"?t={int(self.hit.start)}"
+
+    @property
+    def timestamp(self):
+        seconds = int(self.hit.start)
+        return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def run_search(user, query, filters, limit=RESULTS):
+    """Search hits paired with their meetings (a meeting the user may not see never appears: the
+    core scopes before ranking, and the pairing goes through meetings_for again)."""
+    from ai_pipeline.search import search
+
+    hits = search(user, query, filters=filters, limit=limit)
+    meetings = meetings_for(user).in_bulk([h.meeting_id for h in hits])
+    return [Result(hit, meetings[hit.meeting_id]) for hit in hits if hit.meeting_id in meetings]
+
+
+@organization_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None, user=request.user, organization=request.organization)
+    results, query = [], ""
+    if form.is_bound and form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        if query:
+            results = run_search(request.user, query, form.search_filters())
+    template = "meetings/search/page.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#results"
+    response = render(request, template, {"form": form, "results": results, "query": query})
+    patch_vary_headers(response, ["HX-Request"])
+    return response

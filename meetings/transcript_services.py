@@ -43,10 +43,18 @@ def organization_members(meeting):
     return User.objects.filter(memberships__organization_id=meeting.organization_id).order_by("name", "email")
 
 
+def _reindex_after_commit(meeting_id):
+    """Search passages carry speaker names and text: refresh them once the change is saved."""
+    from ai_pipeline.search.tasks import schedule_index
+
+    transaction.on_commit(lambda: schedule_index(meeting_id))
+
+
 def rename_speaker(speaker, name):
     """An empty name goes back to the member's name or the label."""
     speaker.name = " ".join((name or "").split())[: Speaker._meta.get_field("name").max_length]
     speaker.save(update_fields=["name"])
+    _reindex_after_commit(speaker.meeting_id)
     return speaker
 
 
@@ -58,6 +66,7 @@ def map_speaker_to_member(speaker, user):
             raise TranscriptError(_("That person is not a member of this organization."), "not_member")
     speaker.member = user
     speaker.save(update_fields=["member"])
+    _reindex_after_commit(speaker.meeting_id)
     return speaker
 
 
@@ -80,6 +89,7 @@ def merge_speakers(source, target):
     if changed:
         target.save(update_fields=changed)
     source.delete()
+    _reindex_after_commit(target.meeting_id)
     return target
 
 
@@ -95,6 +105,7 @@ def edit_segment(segment, text):
         fields.append("original_text")
     segment.text = text
     segment.save(update_fields=fields)
+    _reindex_after_commit(segment.meeting_id)
     return segment
 
 

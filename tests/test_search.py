@@ -271,3 +271,24 @@ def test_meeting_shared_with_selected_members_stays_hidden(archive, member, owne
     Meeting.objects.filter(pk=launch.pk).update(visibility="selected")
     assert launch.pk not in {h.meeting_id for h in search(member, "신제품 출시일")}
     assert launch.pk in {h.meeting_id for h in search(owner, "신제품 출시일")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_on_the_transcript_page_reaches_search(org, member, member_client):
+    meeting = make_meeting(org, "오타 회의", [("김팀장", "다음 분기 예싼을 검토합시다"), ("박대리", "네 알겠습니다")])
+    segment = meeting.segments.get(position=0)
+    assert not [h for h in search(member, "예산 검토") if h.meeting_id == meeting.pk and "예산" in h.text]
+    url = f"/meetings/{meeting.pk}/transcript/segments/{segment.pk}/edit/"
+    response = member_client.post(url, {"text": "다음 분기 예산을 검토합시다"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    hits = [h for h in search(member, "예산 검토") if h.meeting_id == meeting.pk]
+    assert hits and "예산을" in hits[0].text
+
+    speaker = meeting.speakers.get(label="S1")
+    member_client.post(
+        f"/meetings/{meeting.pk}/transcript/speakers/{speaker.pk}/rename/",
+        {"name": "최부장"},
+        headers={"HX-Request": "true"},
+    )
+    hits = search(member, "예산", filters={"speaker": "최부장"})
+    assert hits and hits[0].meeting_id == meeting.pk

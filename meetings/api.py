@@ -34,7 +34,8 @@ from .serializers import (
     RecordingUploadResultSerializer,
     RecordingUploadSerializer,
 )
-from .streaming import ranged_file_response
+from .streaming import recording_response
+from .uploads import storage_unavailable_message as STORAGE_UNAVAILABLE
 from .views import _recording_content_type as recording_content_type
 
 # Database ids: anything else in the URL is a 404, never a database error.
@@ -82,6 +83,7 @@ UPLOAD_ERROR_STATUS = {
     "too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "duplicate": status.HTTP_409_CONFLICT,
     "exists": status.HTTP_409_CONFLICT,
+    "storage_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
@@ -214,21 +216,14 @@ class MeetingViewSet(viewsets.ModelViewSet):
         recording = meeting.recording
         if recording is None or not recording.file:
             raise Http404(_("This meeting has no recording yet."))
-        storage = recording.file.storage
-        try:
-            size = storage.size(recording.file.name)
-            fileobj = storage.open(recording.file.name, "rb")
-        except FileNotFoundError as exc:
-            raise Http404(_("This meeting has no recording yet.")) from exc
-        response = ranged_file_response(
+        response = recording_response(
             request,
-            fileobj,
-            size=size,
+            recording,
             content_type=recording_content_type(recording),
-            filename=recording.original_name,
             etag=f'"{recording.sha256}"' if recording.sha256 else None,
         )
-        response["Cache-Control"] = "private, max-age=3600"
+        if response.status_code != 302:
+            response["Cache-Control"] = "private, max-age=3600"
         response["Content-Security-Policy"] = "sandbox"
         return response
 
@@ -242,6 +237,8 @@ class MeetingViewSet(viewsets.ModelViewSet):
         if content_length > settings.MAX_UPLOAD_SIZE + MULTIPART_OVERHEAD:
             return _error(too_large, "too_large", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         uploaded = request.FILES.get("file")
+        if getattr(request, "upload_errors", {}).get("file") == "storage_unavailable":
+            return _error(STORAGE_UNAVAILABLE(), "storage_unavailable", status.HTTP_503_SERVICE_UNAVAILABLE)
         if getattr(request, "upload_errors", {}).get("file") == "too_large":
             return _error(too_large, "too_large", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         if uploaded is None:

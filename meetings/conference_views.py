@@ -26,7 +26,7 @@ from . import calendar_ics
 from . import conference_services as conference
 from .access import get_meeting_for, meetings_for
 from .models import ActionItem, Decision, ItemStatus, Language, Recurrence, Series, Visibility
-from .streaming import ranged_file_response
+from .streaming import recording_response
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 PAGE_SIZE = 50
@@ -571,15 +571,7 @@ def share_audio(request: HttpRequest, token: str) -> HttpResponse:
     recording = link.meeting.recording if link else None
     if recording is None or not recording.file:
         raise Http404("No recording.")
-    storage = recording.file.storage
-    try:
-        size = storage.size(recording.file.name)
-        fileobj = storage.open(recording.file.name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404("The recording file is missing.") from exc
-    response = ranged_file_response(
-        request, fileobj, size=size, content_type=_recording_content_type(recording), filename=recording.original_name
-    )
+    response = recording_response(request, recording, content_type=_recording_content_type(recording))
     response["Content-Security-Policy"] = "sandbox"
     return _guest_headers(response)
 

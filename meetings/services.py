@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from .media import MediaError, probe
 from .models import Job, JobState, Meeting, MeetingStatus, Recording, Tag
+from .uploads import storage_unavailable_message
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,12 @@ def attach_recording(meeting, uploaded_file, user):
         media_info=info.as_dict(),
         uploaded_by=user,
     )
-    recording.file.save(original_name, uploaded_file, save=False)
+    try:
+        recording.file.save(original_name, uploaded_file, save=False)
+    except Exception as exc:
+        # Disk full, object store down: the storage backend has removed any partial object.
+        logger.exception("storing the recording of meeting %s failed", meeting.pk)
+        raise UploadError(storage_unavailable_message(), "storage_unavailable") from exc
     try:
         with transaction.atomic():
             recording.save()

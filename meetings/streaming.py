@@ -6,7 +6,8 @@ a multi-range request gets the whole file (RFC 9110 allows ignoring Range)."""
 
 import re
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
@@ -77,3 +78,30 @@ def ranged_file_response(request, fileobj, *, size, content_type, filename=None,
     if filename and response.status_code != 416:
         response["Content-Disposition"] = content_disposition_header(False, filename)
     return response
+
+
+def recording_response(request, recording, *, content_type, etag=None):
+    """The recording for a caller that has already checked permission: streamed from storage
+    (filesystem or object store) with Range support, or, with RECORDING_SIGNED_URLS on and a storage
+    that can sign, a redirect to a URL that expires after RECORDING_URL_TTL seconds."""
+    from nexochat.storage import signed_url
+
+    if recording is None or not recording.file:
+        raise Http404("No recording.")
+    if settings.RECORDING_SIGNED_URLS:
+        url = signed_url(
+            recording.file, content_type=content_type, filename=recording.original_name, ttl=settings.RECORDING_URL_TTL
+        )
+        if url:
+            response = HttpResponseRedirect(url)
+            response["Cache-Control"] = "private, no-store"
+            return response
+    storage = recording.file.storage
+    try:
+        size = storage.size(recording.file.name)
+        fileobj = storage.open(recording.file.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("The recording file is missing.") from exc
+    return ranged_file_response(
+        request, fileobj, size=size, content_type=content_type, filename=recording.original_name, etag=etag
+    )

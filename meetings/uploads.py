@@ -1,10 +1,19 @@
 """Upload handling: recordings stream to a temporary file while their SHA-256 is computed,
 so a multi-gigabyte upload never sits in memory and is never read twice."""
 
+import contextlib
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+
+def storage_unavailable_message():
+    return _("The recording could not be stored. Please try again later.")
 
 
 class HashingLimitedUploadHandler(TemporaryFileUploadHandler):
@@ -21,15 +30,30 @@ class HashingLimitedUploadHandler(TemporaryFileUploadHandler):
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
         if self.received > self.limit:
-            self.file.close()  # the temporary file is deleted on close
-            errors = getattr(self.request, "upload_errors", {})
-            errors[self.field_name] = "too_large"
-            self.request.upload_errors = errors
+            self._drop("too_large")
             raise SkipFile()
         self.sha256.update(raw_data)
-        return super().receive_data_chunk(raw_data, start)
+        try:
+            return super().receive_data_chunk(raw_data, start)
+        except OSError:
+            self._drop("storage_unavailable")
+            raise SkipFile() from None
 
     def file_complete(self, file_size):
-        uploaded = super().file_complete(file_size)
+        try:
+            uploaded = super().file_complete(file_size)  # flushes the last buffered bytes
+        except OSError:
+            self._drop("storage_unavailable")
+            return None
         uploaded.sha256 = self.sha256.hexdigest()
         return uploaded
+
+    def _drop(self, reason):
+        """Forget the file (the temporary file is deleted on close) and say why for the view."""
+        if reason == "storage_unavailable":
+            logger.exception("writing an upload to %s failed", settings.FILE_UPLOAD_TEMP_DIR or "the temp dir")
+        with contextlib.suppress(OSError):  # a full disk can fail the last flush; the file is unlinked anyway
+            self.file.close()
+        errors = getattr(self.request, "upload_errors", {})
+        errors[self.field_name] = reason
+        self.request.upload_errors = errors

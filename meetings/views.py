@@ -22,7 +22,8 @@ from . import services
 from .access import get_meeting_for, meetings_for
 from .forms import MeetingCreateForm, MeetingFilterForm, MeetingForm
 from .models import JobState
-from .streaming import ranged_file_response
+from .streaming import recording_response
+from .uploads import storage_unavailable_message
 
 PAGE_SIZE = 25
 STATUS_POLL_STATES = (JobState.QUEUED, JobState.RUNNING)
@@ -156,7 +157,7 @@ def _upload_refused(request, meeting, message, code, status, existing=None):
     return redirect("meetings:detail", pk=meeting.pk)
 
 
-_UPLOAD_STATUS = {"too_large": 413, "duplicate": 409, "exists": 409}
+_UPLOAD_STATUS = {"too_large": 413, "duplicate": 409, "exists": 409, "storage_unavailable": 503}
 
 
 @csrf_exempt  # checked in _receive_upload, after the size check, so an oversized body is never read
@@ -176,6 +177,8 @@ def recording_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @csrf_protect
 def _receive_upload(request, meeting):
     upload = request.FILES.get("file")
+    if "storage_unavailable" in getattr(request, "upload_errors", {}).values():
+        return _upload_refused(request, meeting, storage_unavailable_message(), "storage_unavailable", 503)
     if getattr(request, "upload_errors", None):
         return _upload_refused(request, meeting, _too_large_message(), "too_large", 413)
     if upload is None:
@@ -218,21 +221,14 @@ def recording_audio(request: HttpRequest, pk: int) -> HttpResponse:
     recording = meeting.recording
     if recording is None or not recording.file:
         raise Http404("No recording.")
-    storage = recording.file.storage
-    try:
-        size = storage.size(recording.file.name)
-        fileobj = storage.open(recording.file.name, "rb")
-    except FileNotFoundError as exc:
-        raise Http404("The recording file is missing.") from exc
-    response = ranged_file_response(
+    response = recording_response(
         request,
-        fileobj,
-        size=size,
+        recording,
         content_type=_recording_content_type(recording),
-        filename=recording.original_name,
         etag=f'"{recording.sha256}"' if recording.sha256 else None,
     )
-    response["Cache-Control"] = "private, max-age=3600"
+    if response.status_code != 302:
+        response["Cache-Control"] = "private, max-age=3600"
     response["Content-Security-Policy"] = "sandbox"
     return response
 

@@ -315,6 +315,55 @@ if Q_SYNC:
     Q_CLUSTER["sync"] = True
 GPU_CLUSTER_NAME = env("GPU_CLUSTER_NAME", "")
 
+# --- Scaling out (issue #8): object storage for recordings, worker queues ---------------------
+# STORAGE_BACKEND=local (default) keeps recordings under MEDIA_ROOT; s3 puts them in any
+# S3-compatible store (AWS S3, MinIO, Ceph, NCloud Object Storage) so web and worker nodes share
+# no filesystem. See README "Scaling out" and deploy/.
+STORAGE_BACKEND = env("STORAGE_BACKEND", "local").strip().lower()
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'local' or 's3', got {STORAGE_BACKEND!r}")
+# Playback: stream through the permission-checked view (default), or redirect the player to a
+# signed URL valid for RECORDING_URL_TTL seconds (the object store must be reachable by browsers).
+RECORDING_SIGNED_URLS = env_bool("RECORDING_SIGNED_URLS", False)
+RECORDING_URL_TTL = env_int("RECORDING_URL_TTL", 300)
+if STORAGE_BACKEND == "s3":
+    if not env("S3_BUCKET"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET.")
+    STORAGES["default"] = {
+        "BACKEND": "nexochat.storage.ObjectStorage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "region_name": env("S3_REGION") or None,
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "location": env("S3_PREFIX", "").strip("/"),
+            "addressing_style": env("S3_ADDRESSING_STYLE", "") or None,  # "path" for most MinIO/Ceph setups
+            "signature_version": "s3v4",
+            "querystring_expire": RECORDING_URL_TTL,
+            "file_overwrite": False,
+            "default_acl": None,
+            # botocore's reads spill to FILE_UPLOAD_TEMP_DIR past this, never into memory.
+            "max_memory_size": 8 * 1024**2,
+        },
+    }
+else:
+    STORAGES["default"] = {"BACKEND": "nexochat.storage.LocalStorage"}
+# Multipart upload: parts of S3_MULTIPART_CHUNK bytes, a few in flight at once (s3transfer).
+S3_MULTIPART_CHUNK = env_bytes("S3_MULTIPART_CHUNK", 16 * 1024**2)
+if STORAGE_BACKEND == "s3":
+    from boto3.s3.transfer import TransferConfig
+
+    STORAGES["default"]["OPTIONS"]["transfer_config"] = TransferConfig(
+        multipart_threshold=S3_MULTIPART_CHUNK, multipart_chunksize=S3_MULTIPART_CHUNK, max_concurrency=4
+    )
+# Redelivery of a job whose worker vanished happens Q_RETRY seconds after it was handed out; it
+# must stay above JOB_TIMEOUT or a slow job is handed out twice.
+Q_CLUSTER["retry"] = env_int("Q_RETRY", Q_CLUSTER["retry"])
+if Q_CLUSTER["retry"] <= JOB_TIMEOUT:
+    raise ImproperlyConfigured(f"Q_RETRY ({Q_CLUSTER['retry']}) must be larger than JOB_TIMEOUT ({JOB_TIMEOUT}).")
+# --- end of scaling out ---------------------------------------------------------------------
+
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

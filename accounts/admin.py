@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import Invitation, Membership, Organization, User
+from .models import AuditLog, Invitation, Membership, Organization, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -73,3 +73,26 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ("email", "organization__name")
     readonly_fields = ("token", "accepted_by", "accepted_at")
     list_select_related = ("organization", "created_by", "accepted_by")
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by the services, never edited by hand."""
+
+    list_display = ("created_at", "action", "organization", "actor", "target_type", "target_id", "ip")
+    list_filter = ("action", "organization")
+    search_fields = ("action", "target_id", "actor__email", "organization__name")
+    list_select_related = ("organization", "actor")
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

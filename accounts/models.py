@@ -61,6 +61,13 @@ class Organization(models.Model):
     slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
+    # issue #7: meetings held longer ago than this are deleted by the daily retention task; empty keeps them
+    retention_days = models.PositiveIntegerField(
+        _("keep meetings for (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Meetings older than this are deleted automatically. Leave empty to keep them."),
+    )
 
     class Meta:
         verbose_name = _("organization")
@@ -141,3 +148,31 @@ class Invitation(models.Model):
     @property
     def is_usable(self):
         return self.revoked_at is None and self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class AuditLog(models.Model):
+    """Who did what to an organization's members, invitations, sharing and meetings (issue #7).
+    Rows are only ever added; the admin shows them read-only."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # SET_NULL: the trail outlives a deleted organization (its name is kept in `details`).
+    organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_log"
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=64, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="audit_org_time")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"

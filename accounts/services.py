@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import audit
 from .middleware import SESSION_KEY
 from .models import Invitation, Membership, Organization, Role
 
@@ -26,6 +27,7 @@ def select_organization(request, organization):
 def create_organization(user, name):
     organization = Organization.objects.create(name=name.strip())
     Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
+    audit.record(user, organization, "organization.create", organization)
     return organization
 
 
@@ -66,8 +68,10 @@ def change_role(actor, target, role):
         raise MembershipError(
             _("An organization must keep at least one owner. Make someone else an owner first."), "last_owner"
         )
+    old_role = target.role
     target.role = role
     target.save(update_fields=["role"])
+    audit.record(actor, actor.organization, "member.role", target, user=target.user.email, old=old_role, new=role)
     return target
 
 
@@ -77,6 +81,7 @@ def remove_member(actor, target):
     _check_may_manage(actor, target)
     if target.role == Role.OWNER and _owner_count(target.organization) <= 1:
         raise MembershipError(_("The last owner of an organization cannot be removed."), "last_owner")
+    audit.record(actor, actor.organization, "member.remove", target, user=target.user.email, role=target.role)
     target.delete()
 
 
@@ -85,6 +90,7 @@ def leave_organization(membership):
     membership = _lock(membership)
     if membership.role == Role.OWNER and _owner_count(membership.organization) <= 1:
         raise MembershipError(_("You are the last owner. Make another member an owner before you leave."), "last_owner")
+    audit.record(membership, membership.organization, "member.leave", membership, role=membership.role)
     membership.delete()
 
 
@@ -99,6 +105,7 @@ def create_invitation(actor, *, role=Role.MEMBER, email="", expires_at=None):
     if expires_at is not None:
         invitation.expires_at = expires_at
     invitation.save()
+    audit.record(actor, actor.organization, "invitation.create", invitation, role=role, email=invitation.email)
     return invitation
 
 
@@ -108,6 +115,7 @@ def revoke_invitation(actor, invitation):
     if invitation.revoked_at is None and invitation.accepted_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        audit.record(actor, actor.organization, "invitation.revoke", invitation)
     return invitation
 
 
@@ -141,4 +149,7 @@ def accept_invitation(invitation, user):
     invitation.accepted_by = user
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_by", "accepted_at"])
+    audit.record(
+        user, invitation.organization, "invitation.accept", membership, invitation=invitation.pk, role=membership.role
+    )
     return membership

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from accounts.access import get_membership
 from accounts.models import User
+from nexochat.security import rate_limit
 
 from . import services
 from .access import get_job_for, jobs_for, meetings_for
@@ -166,7 +167,7 @@ class MeetingViewSet(viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         meeting = self.get_object()
         _require_delete_permission(request.user, meeting)
-        services.delete_meeting(meeting)
+        services.delete_meeting(meeting, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -227,6 +228,7 @@ class MeetingViewSet(viewsets.ModelViewSet):
         response["Content-Security-Policy"] = "sandbox"
         return response
 
+    @rate_limit("upload")
     def _upload(self, request):
         meeting = self.get_object()
         too_large = _too_large_message()

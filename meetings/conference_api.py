@@ -648,7 +648,10 @@ class SharingView(APIView):
         data.is_valid(raise_exception=True)
         try:
             conference.set_visibility(
-                meeting, data.validated_data["visibility"], data.validated_data.get("allowed_members", [])
+                meeting,
+                data.validated_data["visibility"],
+                data.validated_data.get("allowed_members", []),
+                user=request.user,
             )
         except conference.ConferenceError as exc:
             return _error(exc)
@@ -684,7 +687,7 @@ class ShareLinkRevokeView(APIView):
         link = meeting.share_links.filter(pk=link_id).first()
         if link is None:
             raise Http404("No such link.")
-        conference.revoke_share_link(link)
+        conference.revoke_share_link(link, user=request.user)
         return Response(ShareLinkSerializer(link, context={"request": request}).data)
 
 

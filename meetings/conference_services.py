@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import audit
 from accounts.access import memberships_for
 from accounts.models import User
 
@@ -598,13 +599,18 @@ def clear_supersede(decision):
 
 
 @transaction.atomic
-def set_visibility(meeting, visibility, member_ids=()):
+def set_visibility(meeting, visibility, member_ids=(), user=None):
     if visibility not in Visibility.values:
         raise ConferenceError(_("Unknown visibility."), "invalid")
     members = _members_by_id(meeting.organization, member_ids) if visibility == Visibility.SELECTED else []
+    old = meeting.visibility
     meeting.visibility = visibility
     meeting.save(update_fields=["visibility", "updated_at"])
     meeting.allowed_members.set(members)
+    audit.record(
+        user, meeting.organization, "meeting.visibility", meeting, old=old, new=visibility,
+        members=sorted(m.pk for m in members),
+    )
     return meeting
 
 
@@ -612,15 +618,18 @@ def create_share_link(meeting, user, days=7):
     days = int(days)
     if not 1 <= days <= SHARE_MAX_DAYS:
         raise ConferenceError(_("A link lasts between 1 and %(n)s days.") % {"n": SHARE_MAX_DAYS}, "invalid")
-    return ShareLink.objects.create(
+    link = ShareLink.objects.create(
         meeting=meeting, created_by=user, expires_at=timezone.now() + datetime.timedelta(days=days)
     )
+    audit.record(user, meeting.organization, "share_link.create", link, meeting=meeting.pk, days=days)
+    return link
 
 
-def revoke_share_link(link):
+def revoke_share_link(link, user=None):
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        audit.record(user, link.meeting.organization, "share_link.revoke", link, meeting=link.meeting_id)
     return link
 
 

@@ -495,7 +495,7 @@ def sharing(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if request.POST.get("action") == "visibility":
                 ids = [i for i in (_int(v) for v in request.POST.getlist("members")) if i]
-                conference.set_visibility(meeting, request.POST.get("visibility", ""), ids)
+                conference.set_visibility(meeting, request.POST.get("visibility", ""), ids, user=request.user)
                 messages.success(request, _("Visibility was saved."))
             elif request.POST.get("action") == "link":
                 new_link = conference.create_share_link(meeting, request.user, _int(request.POST.get("days")) or 7)
@@ -526,7 +526,7 @@ def share_link_revoke(request: HttpRequest, pk: int, link_id: int) -> HttpRespon
     link = meeting.share_links.filter(pk=link_id).first()
     if link is None:
         raise Http404("No such link.")
-    conference.revoke_share_link(link)
+    conference.revoke_share_link(link, user=request.user)
     messages.success(request, _("The share link was revoked."))
     return redirect("conference:sharing", pk=meeting.pk)
 

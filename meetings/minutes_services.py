@@ -431,10 +431,11 @@ def update_ai_settings(
     if provider and provider not in PROVIDER_NAMES:
         raise MinutesError(_("Unknown provider."), "unknown_provider")
     resolve_template(organization, default_template)
+    base_url = clean_base_url(base_url)  # before get_or_create: a refused change must not leave a row
     config, _created = OrganizationAISettings.objects.get_or_create(organization=organization)
     config.provider = provider or ""
     config.model = (model or "").strip()[:200]
-    config.base_url = clean_base_url(base_url)
+    config.base_url = base_url
     if clear_api_key:
         config.api_key = config.apigw_api_key = ""
     else:
@@ -446,6 +447,13 @@ def update_ai_settings(
     config.default_template = default_template or "default"
     config.updated_by = user
     config.save()
+    from accounts import audit
+
+    # Never the key itself: only whether one was set or cleared.
+    audit.record(
+        user, organization, "ai_settings.update", config, provider=config.provider, model=config.model,
+        base_url=config.base_url, api_key_changed=bool(api_key or apigw_api_key or clear_api_key),
+    )
     return config
 
 

@@ -181,11 +181,33 @@ def retry_job(job):
     return queue_processing(job.meeting, kind=job.kind, options=job.options)
 
 
-def delete_meeting(meeting):
+def _drop_answers_citing(meeting):
+    """Chat answers that cite the meeting were written from its transcript, so they go with it
+    (conversations about the meeting itself go by cascade)."""
+    from .models import ChatMessage
+
+    answers = ChatMessage.objects.filter(
+        conversation__organization_id=meeting.organization_id, role="assistant"
+    ).values_list("pk", "citations")
+    doomed = [pk for pk, citations in answers if any(c.get("meeting_id") == meeting.pk for c in citations or [])]
+    ChatMessage.objects.filter(pk__in=doomed).delete()
+
+
+def delete_meeting(meeting, user=None):
+    """Delete a meeting with everything hanging off it: segments, speakers, minutes, jobs and any
+    other row that points at it go by cascade; its search passages are dropped with the index
+    caches told; the audio file goes once the transaction commits (a rollback keeps it)."""
+    from accounts import audit
+    from ai_pipeline.search.indexer import remove_meeting
+
     recording = meeting.recording
     stored_name = recording.file.name if recording else None
     storage = recording.file.storage if recording else None
-    meeting.delete()
+    with transaction.atomic():
+        audit.record(user, meeting.organization, "meeting.delete", meeting, title=meeting.title)
+        remove_meeting(meeting)
+        _drop_answers_citing(meeting)
+        meeting.delete()
     if stored_name:
         transaction.on_commit(lambda: storage.delete(stored_name))
 

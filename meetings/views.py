@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import get_membership
+from nexochat.security import rate_limit
 
 from . import services
 from .access import get_meeting_for, meetings_for
@@ -123,7 +124,7 @@ def meeting_delete(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("Only the meeting's creator or an organization admin can delete it."))
     if request.method == "POST":
         title = meeting.title
-        services.delete_meeting(meeting)
+        services.delete_meeting(meeting, user=request.user)
         messages.success(request, _("The meeting “%(title)s” was deleted.") % {"title": title})
         return redirect("meetings:list")
     return render(request, "meetings/confirm_delete.html", {"meeting": meeting})
@@ -163,6 +164,7 @@ _UPLOAD_STATUS = {"too_large": 413, "duplicate": 409, "exists": 409, "storage_un
 @csrf_exempt  # checked in _receive_upload, after the size check, so an oversized body is never read
 @login_required
 @require_POST
+@rate_limit("upload")
 def recording_upload(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
     try:

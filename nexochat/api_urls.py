@@ -11,6 +11,9 @@ from meetings import api as meetings_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# No ".json" suffix routes: the extra actions do not take a `format` argument (a 500), and the API
+# speaks JSON only anyway (issue #7's isolation matrix found this).
+router.include_format_suffixes = False
 router.register("organizations", accounts_api.OrganizationViewSet, basename="organization")
 router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
 router.register("jobs", meetings_api.JobViewSet, basename="job")

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "nexochat.security.SecurityHeadersMiddleware",  # issue #7: CSP, Permissions-Policy, audit client address
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nexochat.middleware.KoreanFirstMiddleware",
@@ -362,6 +363,10 @@ if STORAGE_BACKEND == "s3":
 Q_CLUSTER["retry"] = env_int("Q_RETRY", Q_CLUSTER["retry"])
 if Q_CLUSTER["retry"] <= JOB_TIMEOUT:
     raise ImproperlyConfigured(f"Q_RETRY ({Q_CLUSTER['retry']}) must be larger than JOB_TIMEOUT ({JOB_TIMEOUT}).")
+# All clusters must share django-q2's "name" (it salts the signed task payloads, so a GPU worker
+# named differently could not read the web's tasks); Q_CLUSTER_NAME picks the queue a worker serves.
+Q_CLUSTER["cluster_name"] = Q_CLUSTER["name"]
+Q_CLUSTER["name"] = "default"
 # --- end of scaling out ---------------------------------------------------------------------
 
 # --- Email ----------------------------------------------------------------------------------
@@ -386,6 +391,21 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# issue #7: allauth's login limits (per address, and per email for failed attempts) and our own
+# per-user limits on costly actions (nexochat.security.rate_limit). Formats: N/s, N/m, N/h, N/<k>m.
+ACCOUNT_RATE_LIMITS = {
+    "login": env("RATE_LIMIT_LOGIN", "30/m/ip"),
+    "login_failed": env("RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/300s/key"),
+    "signup": env("RATE_LIMIT_SIGNUP", "20/m/ip"),
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+}
+RATE_LIMITS = {
+    "upload": env("RATE_LIMIT_UPLOAD", "30/h"),
+    "chat": env("RATE_LIMIT_CHAT", "30/m"),
+    "search": env("RATE_LIMIT_SEARCH", "120/m"),
+}
 
 LOGGING = {
     "version": 1,

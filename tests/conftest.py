@@ -17,6 +17,14 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters (uploads, logins) live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return Organization.objects.create(name="넥소 팀")

@@ -238,6 +238,7 @@ def test_voice_question_end_to_end(org, member_client, tmp_path):
     assert question.source == "voice"
     done = events(member_client.get(data["stream_url"]))[-1][1]
     answer = ChatMessage.objects.get(pk=done["message"])
+    assert answer.citations, (data["question"], answer.content)
     assert (answer.citations[0]["meeting_id"], answer.citations[0]["position"]) == (meeting.pk, 1)
     assert "fifty thousand" in answer.content
     # The API takes the same recording.

@@ -20,11 +20,19 @@ from .prompts import NOT_FOUND, answer_messages, condense_messages
 logger = logging.getLogger(__name__)
 
 # bench/chat.py on ../shared/eval (dev): see the numbers in its docstring.
-RELEVANCE_DEFAULTS = {"min_dense": 0.80, "min_lexical": 0.5, "min_lexical_terms": 2}
+RELEVANCE_DEFAULTS = {"min_dense": 0.83, "min_lexical": 0.5, "min_lexical_terms": 1}
 CONTEXT_PASSAGES = 6  # passages given to the model
 QUOTED_PASSAGES = 3  # passages the offline provider quotes
 HISTORY_MESSAGES = 6  # earlier messages the model sees
 ANSWER_TOKENS = 800
+
+# Words every question has: they say nothing about whether a passage is on topic.
+QUESTION_STOPWORDS = frozenset(
+    "하 되 있 없 않 이 그 저 것 수 때 좀 더 잘 언제 어디 누구 무엇 뭐 얼마 어떻 왜 몇 "  # noqa: SIM905
+    "a an the and or but if to of in on at for with is are was were be been it this that we you i they he she "
+    "our your my their so do does did have has had will would can could should just not no what when where who "
+    "whom why how which about any there".split()
+)
 
 _CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 
@@ -105,7 +113,7 @@ def retrieve(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, params=No
     }
     meetings = {m.pk: m for m in Meeting.objects.filter(pk__in={h.meeting_id for h in hits}).only("title", "held_at")}
     query_vector = get_engine().query([question])[0]
-    terms = set(morphemes(question))
+    terms = set(morphemes(question)) - QUESTION_STOPWORDS
     sources = []
     for hit in hits:
         row, meeting = rows.get(hit.passage_id), meetings.get(hit.meeting_id)
@@ -137,7 +145,7 @@ def retrieve(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, params=No
                 start=hit.start,
                 speaker=hit.speaker_name or hit.speaker_label,
                 text=hit.text,
-                quote=quote.strip(),
+                quote=" / ".join(line.strip() for line in quote.splitlines() if line.strip()),
                 dense=round(dense, 4),
                 lexical=round(lexical, 4),
                 score=hit.score,
@@ -191,15 +199,12 @@ def plain_history(history):
 
 def condense_question(provider, history, question):
     """A standalone question for retrieval. Without history it is the question itself; a language
-    model rewrites a follow-up; without one (or when it fails) a short follow-up is searched together
-    with the previous question."""
+    model rewrites a follow-up; when it fails, a short follow-up is searched with the previous question."""
     from ai_pipeline.llm import LLMError
-    from ai_pipeline.search.text import morphemes
 
     history = plain_history(history)
     if not history:
         return question
-    previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     if provider is not None and not getattr(provider, "extractive", False):
         try:
             completion = provider.complete(condense_messages(history, question), max_tokens=200, temperature=0.0)
@@ -208,9 +213,17 @@ def condense_question(provider, history, question):
                 return rewritten[0].strip()[:500]
         except LLMError as exc:
             logger.warning("chat: condensing the question failed (%s); using the heuristic", exc)
+    return heuristic_follow_up(history, question) or question
+
+
+def heuristic_follow_up(history, question):
+    """Without a language model: a short follow-up is searched together with the previous question."""
+    from ai_pipeline.search.text import morphemes
+
+    previous = next((m["content"] for m in reversed(plain_history(history)) if m["role"] == "user"), "")
     if previous and len(morphemes(question)) <= 3:
         return f"{previous} {question}"
-    return question
+    return None
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -219,9 +232,12 @@ def condense_question(provider, history, question):
 def extractive_answer(sources):
     """The offline provider's answer: the best passages quoted, each cited."""
     lines = [_("The most relevant passages from your meetings (quoted; no language model was used):")]
-    for source in sources[:QUOTED_PASSAGES]:
-        who = f"{source.speaker}, " if source.speaker else ""
-        lines.append(f"- “{source.quote}” ({who}{source.meeting_title}, {source.held_at:%Y-%m-%d}) [{source.number}]")
+    # Meeting titles stay out of the stored text: the cited sources are listed (and access-checked)
+    # when the answer is shown.
+    spoken = [s for s in sources if s.kind == "transcript"] or sources
+    for source in spoken[:QUOTED_PASSAGES]:
+        who = f" — {source.speaker}" if source.speaker else ""
+        lines.append(f"- “{source.quote}”{who} [{source.number}]")
     return "\n".join(lines)
 
 
@@ -235,8 +251,16 @@ def stream_answer(scope, question, *, history=(), filters=None, provider=None):
     question = (question or "").strip()
     provider = provider or get_provider()
     extractive = getattr(provider, "extractive", False)
-    standalone = condense_question(provider, history, question)
-    sources = retrieve(scope, standalone, filters=filters)
+    if extractive:
+        # A follow-up that finds something on its own is a new question.
+        standalone = question
+        sources = retrieve(scope, question, filters=filters)
+        combined = heuristic_follow_up(history, question) if not sources else None
+        if combined:
+            standalone, sources = combined, retrieve(scope, combined, filters=filters)
+    else:
+        standalone = condense_question(provider, history, question)
+        sources = retrieve(scope, standalone, filters=filters)
     if not sources:
         yield NOT_FOUND
         yield Answer(NOT_FOUND, [], [], standalone, found=False, provider=provider.name, extractive=extractive)

@@ -1,0 +1,114 @@
+"""The chatbot in a real browser (headless Chromium): the answer streams in, its citation opens the
+meeting and the player seeks there; the chat box on a meeting's page answers from that meeting."""
+
+import datetime
+import shutil
+
+import pytest
+from django.core.files import File
+from django.test import Client
+from django.utils import timezone
+
+from ai_pipeline.search.indexer import index_meeting
+from meetings.models import ChatMessage, Meeting, Recording, Segment, Speaker
+from tests.conftest import write_tone_wav
+from tests.test_chat import BUDGET, fresh_cache, warm_models  # noqa: F401
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def meeting(org, owner, tmp_path):
+    meeting = Meeting.objects.create(
+        organization=org,
+        title="예산 회의",
+        held_at=timezone.make_aware(datetime.datetime(2026, 11, 25, 10)),
+        created_by=owner,
+    )
+    speakers = {}
+    for position, (name, text) in enumerate(BUDGET):
+        if name not in speakers:
+            speakers[name] = Speaker.objects.create(meeting=meeting, label=f"S{len(speakers) + 1}", name=name)
+        Segment.objects.create(
+            meeting=meeting,
+            position=position,
+            speaker=speakers[name],
+            start=20.0 * position,
+            end=20.0 * position + 15,
+            text=text,
+            original_text=text,
+        )
+    wav = write_tone_wav(tmp_path / "meeting.wav", seconds=60)
+    with open(wav, "rb") as handle:
+        recording = Recording(meeting=meeting, original_name="meeting.wav", size=wav.stat().st_size, sha256="e" * 64)
+        recording.file.save("meeting.wav", File(handle), save=False)
+    recording.duration = 60.0
+    recording.save()
+    index_meeting(meeting)
+    return meeting
+
+
+@pytest.fixture
+def page(live_server, member, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    client = Client()
+    client.force_login(member)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--mute-audio", "--no-sandbox"])
+        context = browser.new_context()
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page
+        browser.close()
+        assert not errors
+
+
+def test_streamed_answer_citation_opens_and_seeks(page, live_server, meeting, tmp_path):
+    page.goto(f"{live_server.url}/chat/")
+    page.fill("textarea[name=question]", "마케팅 예산은 얼마로 확정됐나요?")
+    page.click("[data-chat-form] button[type=submit]")
+    page.wait_for_selector(".chat-message.assistant a.cite")
+    assert "2억 원" in page.inner_text(".chat-message.assistant")
+    assert page.locator(".chat-message.user").inner_text().strip() == "마케팅 예산은 얼마로 확정됐나요?"
+    conversation = ChatMessage.objects.filter(role="assistant").get().conversation
+    assert page.url.endswith(f"/chat/{conversation.pk}/")  # the address follows the conversation
+    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+
+    page.locator(".chat-message.assistant a.cite").first.click()
+    page.wait_for_url(f"**/meetings/{meeting.pk}/?t=20")
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 20) < 0.5")
+
+
+def test_meeting_chat_box(page, live_server, meeting):
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
+    box = page.locator("#meeting-chat")
+    box.locator("textarea[name=question]").fill("채용 계획은 언제 논의하나요?")
+    box.locator("button[type=submit]").click()
+    page.wait_for_selector("#meeting-chat .chat-message.assistant a.cite")
+    assert page.url.endswith(f"/meetings/{meeting.pk}/")  # the meeting page stays where it is
+    # A follow-up goes to the same conversation.
+    box.locator("textarea[name=question]").fill("누가 말했나요?")
+    box.locator("textarea[name=question]").press("Enter")
+    expect(page.locator("#meeting-chat .chat-message.assistant")).to_have_count(2)
+    expect(page.locator("#meeting-chat .streaming")).to_have_count(0)
+    conversations = {m.conversation_id for m in ChatMessage.objects.all()}
+    assert len(conversations) == 1

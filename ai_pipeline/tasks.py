@@ -1,6 +1,9 @@
 """django-q2 entry points. Kept thin: load the job, run its stages, record the outcome."""
 
 import logging
+import time
+
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from meetings.models import Job, JobState
 
@@ -10,7 +13,39 @@ from .stages import stages_for
 logger = logging.getLogger(__name__)
 
 
+# A database restart or failover mid-job: wait for it to answer again, then start the job over
+# (run_job is safe to repeat), at most this many times.
+DB_RETRIES = 3
+DB_WAIT_SECONDS = 180
+
+
 def run_job(job_id):
+    """run_job_once, started over when the database connection is lost along the way."""
+    for attempt in range(DB_RETRIES + 1):
+        try:
+            return run_job_once(job_id)
+        except (OperationalError, InterfaceError) as exc:
+            if attempt == DB_RETRIES:
+                raise
+            logger.warning("job %s: database connection lost (%s); retrying once it is back", job_id, exc)
+            _wait_for_database()
+
+
+def _wait_for_database():
+    deadline = time.monotonic() + DB_WAIT_SECONDS
+    while True:
+        connection.close()  # a broken connection is never reused
+        try:
+            connection.ensure_connection()
+            close_old_connections()
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def run_job_once(job_id):
     """Run one processing job. Safe to deliver twice: a finished job is left alone, and a job
     found 'running' (its worker died) starts over from the first stage; stages replace what
     they write, so nothing is duplicated."""
@@ -33,6 +68,8 @@ def run_job(job_id):
     except PipelineError as exc:
         job.mark_failed(str(exc))
         return job.state
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: run_job waits for it and starts over
     except Exception as exc:
         logger.exception("job %s failed", job_id)
         job.mark_failed(f"Unexpected error: {exc.__class__.__name__}: {exc}")

@@ -155,15 +155,16 @@ def queue_processing(meeting, kind="process", options=None):
     job = Job.objects.create(meeting=meeting, kind=kind, options=options or {})
     if kind in Job.RECORDING_KINDS:
         Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.QUEUED)
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    transaction.on_commit(lambda: _enqueue(job.pk, kind))
     return job
 
 
-def _enqueue(job_id):
+def _enqueue(job_id, kind="process"):
     from django_q.tasks import async_task
 
     q_options = {"task_name": f"job-{job_id}", "timeout": settings.JOB_TIMEOUT}
-    if settings.GPU_CLUSTER_NAME:
+    if settings.GPU_CLUSTER_NAME and kind in Job.RECORDING_KINDS:
+        # Speech jobs go to the GPU workers' queue; minutes (an LLM call) stay on the default queue.
         q_options["cluster"] = settings.GPU_CLUSTER_NAME
     task_id = async_task("ai_pipeline.tasks.run_job", job_id, q_options=q_options)
     Job.objects.filter(pk=job_id).update(task_id=str(task_id or "")[:64])

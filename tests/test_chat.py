@@ -286,3 +286,23 @@ def test_index_follows_an_edit_and_a_deletion(archive, member, offline):
     budget.delete()
     result = answer(member, "사무실 이전은 언제 하나요?", provider=offline)
     assert result.text == NOT_FOUND and result.citations == []
+
+
+def test_prompt_fits_a_small_model(org, member, clova):
+    filler = "회의에서 예산 집행 현황과 분기별 지출 계획을 자세히 검토했습니다. " * 12
+    turns = [(f"위원{i}", f"{i}번째 안건의 예산은 {i}억 원입니다. {filler}") for i in range(12)]
+    meeting = make_meeting(org, "긴 예산 회의", turns)
+    # The fake counts a token per character, English included (real tokenizers do far better), so it
+    # gets a little more room than the 4,096 tokens the client budgets for.
+    clova.context_windows = {"HCX-DASH-001": 5000}
+    clova.reply = "3번째 안건의 예산은 3억 원입니다 [1]."
+    provider = ClovaProvider(
+        "HCX-DASH-001", base_url=clova.url, api_key=clova.api_key, retry=RetryPolicy(max_attempts=1)
+    )
+    result = answer(member, "3번째 안건의 예산은 얼마인가요?", provider=provider)
+    assert not result.extractive, result.note
+    assert result.citations and result.citations[0]["meeting_id"] == meeting.pk
+    prompt = clova.requests[-1].body["messages"][-1]["content"]
+    shown = prompt.count("(2024-01-10")
+    assert 1 <= shown < len(result.sources)  # the weakest passages were left out to fit
+    assert provider.count_message_tokens(clova.requests[-1].body["messages"]) <= provider.input_budget(800)

@@ -241,6 +241,22 @@ def extractive_answer(sources):
     return "\n".join(lines)
 
 
+def fitting_messages(provider, question, sources, history):
+    """The answer prompt, with the oldest turns and then the weakest passages left out until it fits
+    the model's context (a small model such as HCX-DASH-001 has 4k tokens)."""
+    # A fifth held back: the estimate counts no whitespace, and servers count their own way.
+    budget = int(provider.input_budget(min(ANSWER_TOKENS, provider.max_output_tokens)) * 0.8)
+    history, count = list(history), len(sources)
+    messages = answer_messages(question, sources, history)
+    while provider.count_message_tokens(messages) > budget and (history or count > 1):
+        if history:
+            history = history[2:]
+        else:
+            count -= 1
+        messages = answer_messages(question, sources[:count], history)
+    return messages
+
+
 def stream_answer(scope, question, *, history=(), filters=None, provider=None):
     """Yield text deltas as the answer is written, then one Answer (cleaned, with checked citations).
 
@@ -269,10 +285,9 @@ def stream_answer(scope, question, *, history=(), filters=None, provider=None):
     text = None
     if not extractive:
         parts = []
+        messages = fitting_messages(provider, question, sources, plain_history(history))
         try:
-            for item in provider.stream(
-                answer_messages(question, sources, plain_history(history)), max_tokens=ANSWER_TOKENS, temperature=0.2
-            ):
+            for item in provider.stream(messages, max_tokens=ANSWER_TOKENS, temperature=0.2):
                 if isinstance(item, str):
                     parts.append(item)
                     yield item

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import organizations_for
+from nexochat.security import rate_limit
 
 from . import chat_services as services
 from .access import get_meeting_for, meetings_for
@@ -126,6 +127,7 @@ class SearchView(APIView):
         responses={200: SearchResultSerializer(many=True)},
         tags=["search"],
     )
+    @rate_limit("search", methods=("GET",))
     def get(self, request):
         from ai_pipeline.search import search
 
@@ -290,6 +292,7 @@ class AskView(APIView):
         responses={201: AnswerSerializer, 400: ChatErrorSerializer, 404: None},
         tags=["chat"],
     )
+    @rate_limit("chat")
     def post(self, request, pk):
         conversation = services.get_conversation_for(request.user, pk)
         params = QuestionSerializer(data=request.data)
@@ -310,6 +313,7 @@ class VoiceView(APIView):
         responses={201: AnswerSerializer, 400: ChatErrorSerializer, 404: None, 422: ChatErrorSerializer},
         tags=["chat"],
     )
+    @rate_limit("chat")
     def post(self, request, pk):
         from ai_pipeline.chat import transcribe_question
         from ai_pipeline.pipeline import PipelineError

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import organization_required
+from nexochat.security import rate_limit
 
 from . import chat_services as services
 from .access import get_meeting_for
@@ -112,6 +113,7 @@ def _error(request, message, status=400, fallback="chat:home"):
 
 @organization_required
 @require_POST
+@rate_limit("chat")
 def ask(request: HttpRequest) -> HttpResponse:
     try:
         text = services.clean_question(request.POST.get("question"))
@@ -124,6 +126,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 @organization_required
 @require_POST
+@rate_limit("chat")
 def voice(request: HttpRequest) -> HttpResponse:
     """A recorded question: transcribed by the speech pipeline, then asked like a typed one."""
     from ai_pipeline.chat import transcribe_question

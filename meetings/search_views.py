@@ -13,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
 from accounts.decorators import organization_required
+from nexochat.security import rate_limit
 
 from .access import meetings_for
 from .forms import members_of
@@ -88,6 +89,7 @@ def run_search(user, query, filters, limit=RESULTS):
 
 
 @organization_required
+@rate_limit("search", methods=("GET",))
 def search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, user=request.user, organization=request.organization)
     results, query = [], ""

@@ -491,3 +491,19 @@ def test_member_is_refused_owner_and_admin_actions(world, member):
     # and the world the member is refused is really there for its owner
     assert Membership.objects.filter(organization=world.organization, role=Role.OWNER).exists()
     assert Organization.objects.filter(pk=world.organization.pk).exists()
+
+
+def test_conversations_belong_to_their_user_even_inside_the_organization(world, member):
+    """The owner's chat about a meeting the member may see is still the owner's alone."""
+    actor = Actor(member)
+    ms = world.shared
+    for name, kwargs, route in routes():
+        if not name.startswith(("chat:", "api:conversation")) or not set(kwargs) & {"pk", "message_pk"}:
+            continue
+        url = _url(name, kwargs, route, world, ms)
+        for method in METHODS:
+            response = actor.request(method, url, _payload(world, ms))
+            body = _body(response)
+            assert response.status_code in REFUSED, f"member {method} {url}: {response.status_code}"
+            assert b"ZETA-question" not in body and b"ZETA-answer" not in body
+    assert ms.conversation.messages.count() == 2

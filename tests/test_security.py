@@ -190,6 +190,23 @@ def test_uploads_are_rate_limited_per_user(settings, owner, world, tmp_path):
     assert other.generic("POST", url, body, content_type=ctype).status_code == 400
 
 
+def test_chat_questions_and_searches_are_rate_limited(settings, owner_client, owner, org, db):
+    settings.RATE_LIMITS = {"chat": "1/m", "search": "2/m"}
+    first = owner_client.post("/chat/ask/", {"question": "예산은?"})
+    assert first.status_code in (200, 302), first.status_code
+    second = owner_client.post("/chat/ask/", {"question": "또 예산은?"})
+    assert second.status_code == 429 and "Too many requests" in second.content.decode()
+    assert ChatMessage.objects.filter(content="또 예산은?").count() == 0
+    api = APIClient()
+    api.force_authenticate(owner)
+    conversation = api.post("/api/v1/chat/conversations/", {"organization": org.pk}, format="json").json()["id"]
+    refused = api.post(f"/api/v1/chat/conversations/{conversation}/messages/", {"question": "x"}, format="json")
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    statuses = [owner_client.get("/search/", {"q": "예산"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert api.get("/api/v1/search/", {"q": "예산"}).status_code == 429
+
+
 def test_rate_limit_decorator_on_a_page_and_its_rates(settings, owner):
     settings.RATE_LIMITS = {"chat": "1/m"}
 
@@ -277,7 +294,18 @@ def test_script_payloads_in_transcripts_and_model_output_render_inert(owner_clie
     _assert_inert(html, "guest share page")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the text is there, shown as text
     search = owner_client.get("/search/?q=출시").content.decode()
-    assert "&lt;script&gt;" in search or "alert" not in search
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in search  # the poisoned passage is found, as text
+    # a chat answer quoting the payload (model output) and the question that asked for it
+    ms = world.shared
+    ms.message.content = f"{PAYLOADS[0]} {PAYLOADS[1]} [1]"
+    ms.message.save()
+    ms.conversation.messages.filter(role="user").update(content=PAYLOADS[2])
+    chat = owner_client.get(f"/chat/{ms.conversation.pk}/")
+    assert chat.status_code == 200
+    _assert_inert(chat.content.decode(), "chat thread")
+    box = owner_client.get(f"/chat/meeting/{pk}/")
+    assert box.status_code == 200
+    _assert_inert(box.content.decode(), "meeting chat box")
 
 
 def test_exports_of_poisoned_minutes_are_not_html(owner_client, world):
@@ -367,3 +395,59 @@ def test_a_failed_delete_keeps_the_audio_file(owner, world, monkeypatch):
     monkeypatch.undo()
     assert path.exists() and Meeting.objects.filter(pk=world.shared.meeting.pk).exists()
     assert Passage.objects.filter(meeting=world.shared.meeting).exists()
+
+
+# --- the policy in a real browser ------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_pages_run_under_the_policy_without_violations(live_server, tmp_path, monkeypatch):
+    """Chromium reports every blocked script or style as a console error; the main pages have none,
+    the org switcher still submits (its handler lives in static/js/forms.js), and htmx still works."""
+    import shutil
+
+    from accounts.models import Membership, Organization, Role, User
+
+    from .test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium") and not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    user = User.objects.create_user(email="csp@example.com", password="pw-Secret-123", name="씨에스피")
+    first = Organization.objects.create(name="첫째 팀")
+    second = Organization.objects.create(name="둘째 팀")
+    for organization in (first, second):
+        Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
+    world = build_world(first, user, user, user, tmp_path)
+    pk = world.shared.meeting.pk
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(20_000)
+        violations = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=login]", user.email)
+        page.fill("input[name=password]", "pw-Secret-123")
+        page.locator("main form button[type=submit]").last.click()
+        page.wait_for_load_state("networkidle")
+        for url in (
+            "/dashboard/",
+            f"/meetings/{pk}/",
+            f"/meetings/{pk}/transcript/",
+            f"/meetings/{pk}/sharing/",
+            f"/orgs/{first.pk}/members/",
+            "/search/?q=출시",
+            "/chat/",
+            f"/s/{world.shared.share_link.token}/",
+        ):
+            page.goto(live_server.url + url)
+            page.wait_for_load_state("networkidle")
+        page.goto(f"{live_server.url}/meetings/")
+        page.select_option("select[name=organization]", str(second.pk))
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".orgswitch select option:checked").inner_text().strip() == "둘째 팀"
+        browser.close()
+    assert violations == []

@@ -55,6 +55,7 @@ OFF_TOPIC = [
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--meetings", type=int, default=60)
+    parser.add_argument("--no-import", action="store_true", help="use what is imported already")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{CACHE / 'chat.sqlite3'}"
@@ -77,7 +78,7 @@ def main():
     have = set(MeetingSource.objects.filter(organization=organization).values_list("external_id", flat=True))
     started, imported = time.perf_counter(), 0
     with open(EVAL / "corpus_dev.jsonl", encoding="utf-8") as handle:
-        for line in handle:
+        for line in [] if args.no_import else handle:
             record = json.loads(line)
             if record["id"] in have or (record["id"] not in wanted and len(have) >= args.meetings):
                 continue
@@ -88,6 +89,8 @@ def main():
     if imported:
         print(f"imported and indexed {imported} meetings in {time.perf_counter() - started:.0f}s")
     ids = dict(MeetingSource.objects.filter(organization=organization).values_list("meeting_id", "external_id"))
+    questions = [q for q in questions if q["meeting_id"] in set(ids.values())]
+    print(f"{len(ids)} meetings, {len(questions)} answerable questions, {len(OFF_TOPIC)} off-topic")
 
     def best(question, q=None):
         sources = retrieve([organization.pk], question, params={"min_dense": -1.0})

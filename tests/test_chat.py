@@ -299,7 +299,7 @@ def test_prompt_fits_a_small_model(org, member, clova):
     provider = ClovaProvider(
         "HCX-DASH-001", base_url=clova.url, api_key=clova.api_key, retry=RetryPolicy(max_attempts=1)
     )
-    result = answer(member, "3번째 안건의 예산은 얼마인가요?", provider=provider)
+    result = answer(member, "3번째 안건의 예산 집행 현황과 지출 계획은?", provider=provider)
     assert not result.extractive, result.note
     assert result.citations and result.citations[0]["meeting_id"] == meeting.pk
     prompt = clova.requests[-1].body["messages"][-1]["content"]

@@ -20,7 +20,7 @@ from .prompts import NOT_FOUND, answer_messages, condense_messages
 logger = logging.getLogger(__name__)
 
 # bench/chat.py on ../shared/eval (dev): see the numbers in its docstring.
-RELEVANCE_DEFAULTS = {"min_dense": 0.83, "min_lexical": 0.5, "min_lexical_terms": 1}
+RELEVANCE_DEFAULTS = {"min_dense": 0.87, "min_lexical": 0.7, "min_lexical_terms": 1}
 CONTEXT_PASSAGES = 6  # passages given to the model
 QUOTED_PASSAGES = 3  # passages the offline provider quotes
 HISTORY_MESSAGES = 6  # earlier messages the model sees
@@ -33,6 +33,17 @@ QUESTION_STOPWORDS = frozenset(
     "our your my their so do does did have has had will would can could should just not no what when where who "
     "whom why how which about any there".split()
 )
+
+
+def _stem(word):
+    """English words with their commonest endings cut ("decided" and "decide" meet); Kiwi leaves Latin
+    words whole. Korean morphemes pass unchanged."""
+    if word.isascii() and word.isalpha():
+        for suffix in ("ing", "ed", "es", "s", "e"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                return word[: -len(suffix)]
+    return word
+
 
 _CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 
@@ -113,14 +124,14 @@ def retrieve(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, params=No
     }
     meetings = {m.pk: m for m in Meeting.objects.filter(pk__in={h.meeting_id for h in hits}).only("title", "held_at")}
     query_vector = get_engine().query([question])[0]
-    terms = set(morphemes(question)) - QUESTION_STOPWORDS
+    terms = {_stem(t) for t in morphemes(question) if t not in QUESTION_STOPWORDS}
     sources = []
     for hit in hits:
         row, meeting = rows.get(hit.passage_id), meetings.get(hit.meeting_id)
         if row is None or meeting is None:
             continue
         dense = float(from_blob(row.embedding)[0] @ query_vector)
-        tokens = set(row.tokens.split())
+        tokens = {_stem(t) for t in row.tokens.split()}
         shared = len(terms & tokens)
         lexical = shared / len(terms) if terms else 0.0
         relevant = dense >= params["min_dense"] or (

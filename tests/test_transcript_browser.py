@@ -33,7 +33,9 @@ def browser_page(live_server, member, monkeypatch):
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required", "--mute-audio"]
         )
-        context = browser.new_context()
+        context = browser.new_context(
+            bypass_csp=True
+        )  # wait_for_function evaluates strings in the page; the CSP itself is tested in test_security.py
         context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
         page = context.new_page()
         errors = []

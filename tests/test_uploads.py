@@ -419,7 +419,9 @@ def browser_page():
         pytest.skip("Debian chromium is not installed (.ci/run installs it)")
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
+        page = browser.new_page(
+            bypass_csp=True
+        )  # wait_for_function evaluates strings in the page; the CSP itself is tested in test_security.py
         page.set_default_timeout(20_000)
         yield page
         browser.close()

@@ -40,7 +40,7 @@ from accounts.models import Membership, Organization, Role, User
 from meetings import services
 from django.core.files.uploadedfile import TemporaryUploadedFile
 spec = json.loads(pathlib.Path(sys.argv[-1]).read_text())
-org, _ = Organization.objects.get_or_create(name="bench")
+org, _ = Organization.objects.get_or_create(name=spec.get("org", "bench"))
 user = User.objects.filter(email="bench@example.com").first() or User.objects.create_user(
     email="bench@example.com", password="pw-Secret-123")
 Membership.objects.get_or_create(user=user, organization=org, defaults={"role": Role.OWNER})
@@ -96,19 +96,28 @@ def manage(env, *args, **kwargs):
     return subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True, **kwargs)
 
 
-def setup_meetings(env, folder, clips, attach=True):
+def setup_meetings(env, folder, clips, attach=True, org="bench"):
     spec = folder / "spec.json"
     out = folder / "out.json"
-    spec.write_text(json.dumps({"clips": [str(c) for c in clips], "out": str(out), "attach": attach}))
+    spec.write_text(json.dumps({"clips": [str(c) for c in clips], "out": str(out), "attach": attach, "org": org}))
     manage(env, "shell", "-c", SETUP.replace("sys.argv[-1]", repr(str(spec))))
     return json.loads(out.read_text())
 
 
 def cut_clips(folder, seconds, per_file):
+    """`per_file` clips of `seconds` from each dev recording, spread over its length."""
     clips = []
     for source in sorted(DEV_AUDIO.glob("*.flac")):
+        probe = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(source)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        duration = float(probe.stdout.strip())
         for index in range(per_file):
             target = folder / f"{source.stem}-{index}.flac"
+            start = max(0.0, (duration - seconds) * (index + 0.5) / per_file)
             subprocess.run(
                 [
                     "ffmpeg",
@@ -116,7 +125,7 @@ def cut_clips(folder, seconds, per_file):
                     "error",
                     "-y",
                     "-ss",
-                    str(60 + index * 600),
+                    f"{start:.1f}",
                     "-t",
                     str(seconds),
                     "-i",
@@ -189,7 +198,11 @@ def drain(env, folder, job_ids, workers):
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
-            process.wait(timeout=60)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
     failed = [i for i, state, _t in rows if state != "done"]
     return {
         "workers": workers,
@@ -244,7 +257,7 @@ def throughput(args):
         results = {"clips": len(clips), "clip_seconds": args.clip_seconds, "cpu_count": os.cpu_count(), "runs": []}
         footprint = None
         for workers in (1, 2):
-            queued = setup_meetings(env, folder, clips)
+            queued = setup_meetings(env, folder, clips, org=f"bench-{workers}")  # duplicates are per organization
             run = drain(env, folder, queued["jobs"], workers)
             run["audio_hours_per_hour"] = round(audio_seconds / run["wall_s"], 3)
             results["runs"].append(run)
@@ -330,12 +343,13 @@ def upload(args):
         )
         manage(env, "migrate", "--no-input", "-v", "0")
         meeting = setup_meetings(env, folder, [big], attach=False)["meetings"][0]
+        web_log = open(folder / "web.log", "wb")  # noqa: SIM115
         web = subprocess.Popen(
             [PY, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=web_log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         processes.append(web)
@@ -361,6 +375,7 @@ def upload(args):
         }
         if response.status_code != 201:
             result["body"] = response.text[:500]
+            print((folder / "web.log").read_text(errors="replace")[-4000:])
         print(json.dumps(result), flush=True)
         return result
     finally:

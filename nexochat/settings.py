@@ -354,9 +354,18 @@ else:
 S3_MULTIPART_CHUNK = env_bytes("S3_MULTIPART_CHUNK", 16 * 1024**2)
 if STORAGE_BACKEND == "s3":
     from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config as BotoConfig
 
     STORAGES["default"]["OPTIONS"]["transfer_config"] = TransferConfig(
         multipart_threshold=S3_MULTIPART_CHUNK, multipart_chunksize=S3_MULTIPART_CHUNK, max_concurrency=4
+    )
+    # Completing a multi-gigabyte multipart upload can take a store minutes; retry throttling and 5xx.
+    STORAGES["default"]["OPTIONS"]["client_config"] = BotoConfig(
+        s3={"addressing_style": STORAGES["default"]["OPTIONS"]["addressing_style"]},
+        signature_version="s3v4",
+        connect_timeout=10,
+        read_timeout=env_int("S3_READ_TIMEOUT", 300),
+        retries={"max_attempts": 5, "mode": "standard"},
     )
 # Redelivery of a job whose worker vanished happens Q_RETRY seconds after it was handed out; it
 # must stay above JOB_TIMEOUT or a slow job is handed out twice.

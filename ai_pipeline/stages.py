@@ -140,11 +140,25 @@ def _language(context):
     return None if language == "auto" else language
 
 
-def _glossary(context):
-    glossary = _option(context, "glossary") or getattr(getattr(context.meeting, "organization", None), "glossary", "")
+def _org_speech_settings(context):
+    organization_id = getattr(context.meeting, "organization_id", None)
+    if organization_id is None:
+        return None
+    from meetings.models import OrganizationAISettings
+
+    return OrganizationAISettings.objects.filter(organization_id=organization_id).first()
+
+
+def speech_settings(context):
+    """Engine, model and glossary for speech-to-text: job options win, then the organization's
+    settings, then the server's (an engine or model of None lets get_engine use settings.STT_*)."""
+    config = _org_speech_settings(context)
+    name = _option(context, "stt_engine") or (config and config.stt_engine) or None
+    model = _option(context, "stt_model") or (config and config.stt_model) or None
+    glossary = _option(context, "glossary") or (config.glossary_terms if config else "")
     if isinstance(glossary, (list, tuple)):
-        glossary = ", ".join(glossary)
-    return (glossary or "").strip() or None
+        glossary = ", ".join(term.strip() for term in glossary if term.strip())
+    return name, model, (glossary or "").strip() or None
 
 
 def _free_accelerator_memory():
@@ -159,7 +173,7 @@ def transcribe_with_fallback(context, audio, progress=None):
     """Run STT; on GPU out-of-memory retry with half the batch, then on the CPU (noted in the job log)."""
     from .stt import ModelLoadError, OutOfMemory, get_engine
 
-    name, model = _option(context, "stt_engine"), _option(context, "stt_model")
+    name, model, glossary = speech_settings(context)
     batch_size = _option(context, "batch_size")
     device = None
     while True:
@@ -171,7 +185,7 @@ def transcribe_with_fallback(context, audio, progress=None):
             return engine, engine.transcribe(
                 audio,
                 language=_language(context),
-                initial_prompt=_glossary(context),
+                initial_prompt=glossary,
                 progress=progress,
                 speech_regions=context.data.get("speech"),
                 batch_size=batch_size,

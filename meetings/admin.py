@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Job, JobState, Meeting, Recording, Tag
+from .models import Job, JobState, Meeting, OrganizationAISettings, Recording, Tag
 
 
 class RecordingInline(admin.StackedInline):
@@ -100,3 +100,23 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description=_("meetings"), ordering="meeting_count")
     def meeting_count(self, tag):
         return tag.meeting_count
+
+
+@admin.register(OrganizationAISettings)
+class OrganizationAISettingsAdmin(admin.ModelAdmin):
+    list_display = ("organization", "provider", "model", "stt_engine", "stt_model", "updated_at")
+    list_filter = ("provider", "stt_engine")
+    search_fields = ("organization__name",)
+    list_select_related = ("organization",)
+    # The keys are stored for the worker only: the admin never shows them (edit them on the settings page).
+    fieldsets = (
+        (None, {"fields": ("organization",)}),
+        (_("Minutes"), {"fields": ("provider", "model", "base_url", "context_window", "default_template")}),
+        (_("Speech recognition"), {"fields": ("stt_engine", "stt_model", "glossary")}),
+        (None, {"fields": ("updated_by", "updated_at")}),
+    )
+    readonly_fields = ("updated_by", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -450,6 +450,11 @@ class OrganizationAISettings(models.Model):
         ("local", _("Local model on the GPU worker")),
         ("offline", _("Offline (extractive, no language model)")),
     ]
+    STT_ENGINES = [
+        ("", _("Server default")),
+        ("faster-whisper", "faster-whisper (CTranslate2)"),
+        ("transformers", "Transformers Whisper"),
+    ]
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="ai_settings")
     provider = models.CharField(_("provider"), max_length=32, choices=PROVIDERS, blank=True)
@@ -459,6 +464,13 @@ class OrganizationAISettings(models.Model):
     apigw_api_key = models.CharField(_("API gateway key (legacy CLOVA keys)"), max_length=500, blank=True)
     context_window = models.PositiveIntegerField(_("context window (tokens)"), null=True, blank=True)
     default_template = models.CharField(_("default template"), max_length=120, default="default")
+    stt_engine = models.CharField(_("speech-to-text engine"), max_length=32, choices=STT_ENGINES, blank=True)
+    stt_model = models.CharField(
+        _("speech-to-text model"), max_length=300, blank=True, help_text=_("A model id or a folder on the worker.")
+    )
+    glossary = models.TextField(
+        _("glossary"), blank=True, help_text=_("Names and terms the transcript should spell correctly, one per line.")
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -474,6 +486,10 @@ class OrganizationAISettings(models.Model):
     @property
     def has_api_key(self):
         return bool(self.api_key)
+
+    @property
+    def glossary_terms(self):
+        return [term.strip() for term in self.glossary.splitlines() if term.strip()]
 
 
 from .conference_models import *  # noqa: E402,F403  (issue #6: series, agenda, attendees, sharing)

@@ -141,9 +141,16 @@ def retrieve(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, params=No
         if not relevant:
             continue
         quote = hit.text
-        for span in row.spans or []:
+        spans = row.spans or []
+        for i, span in enumerate(spans):
             if span[0] == hit.position:
-                quote = hit.text[span[3] : span[4]]
+                quote = hit.text[span[3] : span[4]].strip()
+                # A question asked in the meeting is best quoted with the reply that followed it.
+                if quote.endswith("?") and i + 1 < len(spans):
+                    reply = spans[i + 1]
+                    who = reply[6] if len(reply) > 6 and reply[6] else reply[5]
+                    quote += f" → {who}: " if who else " → "
+                    quote += hit.text[reply[3] : reply[4]].strip()
                 break
         sources.append(
             Source(

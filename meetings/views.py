@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import get_membership
-from nexochat.security import rate_limit
+from nexochat.security import PERMISSIONS_POLICY, rate_limit
 
 from . import services
 from .access import get_meeting_for, meetings_for
@@ -100,7 +100,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "max_upload_size": settings.MAX_UPLOAD_SIZE,
         **_status_context(meeting),
     }
-    return render(request, "meetings/detail.html", context)
+    response = render(request, "meetings/detail.html", context)
+    if context["recording"] is None:  # the in-browser recorder (recorder.js) is on this page only
+        response["Permissions-Policy"] = PERMISSIONS_POLICY.replace("microphone=()", "microphone=(self)")
+    return response
 
 
 @login_required

@@ -123,6 +123,10 @@
       event.preventDefault();
       upload(input.files[0]);
     });
+    // recorder.js hands a finished browser recording to the same upload path.
+    form.addEventListener("upload:file", function (event) {
+      upload(event.detail && event.detail.file);
+    });
   }
 
   document.querySelectorAll("form[data-upload]").forEach(init);

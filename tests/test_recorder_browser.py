@@ -1,0 +1,100 @@
+"""Record in the browser: Chromium's fake microphone records about two seconds on the meeting page,
+the recording goes up through the upload widget, and the meeting gets its recording and a queued job."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from meetings import services
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+
+
+@pytest.fixture(autouse=True)
+def async_unsafe(monkeypatch):
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls here are still plain sync code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser_context(async_unsafe, live_server):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        context.grant_permissions(["microphone"], origin=live_server.url)
+        yield context
+        browser.close()
+
+
+def logged_in_page(context, live_server, user):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+def test_record_stop_and_upload(browser_context, live_server, org, owner, media_root, monkeypatch):
+    from django_q.conf import Conf
+
+    from meetings.media import probe
+    from meetings.models import Job, Recording
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # the job stays queued: no worker runs in this test
+    meeting = services.create_meeting(org, owner, title="브라우저 녹음", held_at=timezone.now())
+    page = logged_in_page(browser_context, live_server, owner)
+    response = page.goto(f"{live_server.url}{reverse('meetings:detail', args=[meeting.pk])}")
+    assert "microphone=(self)" in response.headers["permissions-policy"]
+
+    start, stop = page.locator(".recorder-start"), page.locator(".recorder-stop")
+    timer = page.locator(".recorder-timer")
+    start.click()
+    stop.wait_for(state="visible")
+    assert start.is_hidden() and page.locator("#upload-file").is_disabled()
+    page.wait_for_timeout(2300)
+    assert timer.inner_text() in ("0:02", "0:03")
+    stop.click()
+
+    # The upload widget takes over: the page reloads with the queued job in the status panel.
+    page.wait_for_selector("#job-status[data-state=queued]")
+    assert page.locator(".recorder-start").count() == 0
+    job = Job.objects.get(meeting=meeting)
+    assert job.state == "queued"
+    recording = Recording.objects.get(meeting=meeting)
+    assert recording.original_name.startswith("recording-") and recording.original_name.endswith(".webm")
+    assert recording.content_type.startswith("audio/webm")
+    info = probe(Path(recording.file.path))
+    assert 1.5 < info.duration < 4.0
+
+
+def test_a_meeting_with_a_recording_keeps_the_microphone_off(owner_client, org, owner, tone_wav):
+    meeting = services.create_meeting(org, owner, title="녹음 있음", held_at=timezone.now())
+    with open(tone_wav, "rb") as handle:
+        owner_client.post(reverse("meetings:upload", args=[meeting.pk]), {"file": handle})
+    response = owner_client.get(reverse("meetings:detail", args=[meeting.pk]))
+    assert b"recorder-start" not in response.content
+    assert "microphone=()" in response["Permissions-Policy"]

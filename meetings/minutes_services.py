@@ -426,8 +426,12 @@ def update_ai_settings(
     clear_api_key=False,
     context_window=None,
     default_template="default",
+    stt_engine=None,
+    stt_model=None,
+    glossary=None,
 ):
-    """Save the organization's provider choice. A blank key keeps the stored one; clear_api_key removes it."""
+    """Save the organization's provider choice. A blank key keeps the stored one; clear_api_key removes it.
+    The speech settings (stt_engine, stt_model, glossary) are left as they are when None."""
     if provider and provider not in PROVIDER_NAMES:
         raise MinutesError(_("Unknown provider."), "unknown_provider")
     resolve_template(organization, default_template)
@@ -445,6 +449,12 @@ def update_ai_settings(
             config.apigw_api_key = apigw_api_key.strip()[:500]
     config.context_window = context_window or None
     config.default_template = default_template or "default"
+    if stt_engine is not None:
+        config.stt_engine = stt_engine
+    if stt_model is not None:
+        config.stt_model = stt_model.strip()[:300]
+    if glossary is not None:
+        config.glossary = "\n".join(term.strip() for term in glossary.splitlines() if term.strip())
     config.updated_by = user
     config.save()
     from accounts import audit

@@ -273,6 +273,22 @@ class AISettingsForm(forms.Form):
         help_text=gettext_lazy("Only for servers whose model the application does not know (vLLM, Ollama)."),
     )
     default_template = forms.ChoiceField(label=gettext_lazy("Default template"))
+    stt_engine = forms.ChoiceField(
+        label=gettext_lazy("Speech-to-text engine"), required=False, choices=OrganizationAISettings.STT_ENGINES
+    )
+    stt_model = forms.CharField(
+        label=gettext_lazy("Speech-to-text model"),
+        required=False,
+        max_length=300,
+        help_text=gettext_lazy("A model id or a folder on the worker. Leave blank for the server default."),
+    )
+    glossary = forms.CharField(
+        label=gettext_lazy("Glossary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("Names and terms the transcript should spell correctly, one per line."),
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -309,6 +325,9 @@ def _settings_page(request, organization, form=None, template_form=None, status=
                 "base_url": config.base_url,
                 "context_window": config.context_window,
                 "default_template": config.default_template,
+                "stt_engine": config.stt_engine,
+                "stt_model": config.stt_model,
+                "glossary": config.glossary,
             }
         form = AISettingsForm(initial=initial, organization=organization)
     context = {

@@ -147,3 +147,39 @@ def test_admin_edits_the_speech_settings(client, org, owner, recording_engine):
         "openai/whisper-large-v3",
         ["넥소챗", "KPI"],
     )
+
+
+SETTINGS_URL = "/meetings/minutes-settings/"
+
+
+def test_owner_sets_speech_settings_on_the_settings_page_and_the_api_keeps_them(owner_client, member_client, org):
+    from meetings.minutes_services import update_ai_settings
+    from meetings.models import OrganizationAISettings
+
+    assert member_client.get(SETTINGS_URL).status_code in (403, 404)
+    page = owner_client.get(SETTINGS_URL).content.decode()
+    assert 'name="glossary"' in page and 'name="stt_engine"' in page
+    response = owner_client.post(
+        SETTINGS_URL,
+        {
+            "provider": "",
+            "default_template": "default",
+            "stt_engine": "transformers",
+            "stt_model": " openai/whisper-large-v3-turbo ",
+            "glossary": "넥소챗\r\n\r\n 온보딩 \r\n",
+        },
+    )
+    assert response.status_code == 302
+    config = OrganizationAISettings.objects.get(organization=org)
+    assert (config.stt_engine, config.stt_model, config.glossary) == (
+        "transformers",
+        "openai/whisper-large-v3-turbo",
+        "넥소챗\n온보딩",
+    )
+    assert "온보딩" in owner_client.get(SETTINGS_URL).content.decode()
+    assert owner_client.post(SETTINGS_URL, {"default_template": "default", "stt_engine": "nope"}).status_code == 400
+
+    # Callers that know nothing of speech settings (the minutes-settings API) leave them alone.
+    update_ai_settings(org, None, provider="offline")
+    config.refresh_from_db()
+    assert config.provider == "offline" and config.glossary == "넥소챗\n온보딩" and config.stt_engine == "transformers"

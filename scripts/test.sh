@@ -4,5 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --dev
-.venv/bin/python manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
 exec .venv/bin/pytest "$@"

@@ -5,6 +5,7 @@ engineers' drafts in locale_drafts/*.tsv (msgid<TAB>Korean), compile, and list w
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,13 +25,17 @@ def load_drafts():
     return drafts
 
 
+def placeholders(text):
+    return set(re.findall(r"%\(\w+\)[sd]|%[sd]|\{\w*\}", text))
+
+
 def main():
     env = {**os.environ, "DEBUG": "1"}
     (ROOT / "locale").mkdir(exist_ok=True)
     for domain in ("django", "djangojs"):
         subprocess.run(
             [sys.executable, "manage.py", "makemessages", "-l", "ko", "-d", domain, "--no-obsolete",
-             "--ignore=.venv/*", "--ignore=tests/*", "--ignore=bench/*", "--ignore=var/*"],
+             "--ignore=.venv*", "--ignore=tests/*", "--ignore=bench/*", "--ignore=var/*"],
             cwd=ROOT, env=env, check=True, capture_output=True,
         )  # fmt: skip
     import polib
@@ -39,25 +44,29 @@ def main():
     catalogue = polib.pofile(str(PO))
     missing = []
     for entry in catalogue:
+        if "fuzzy" in entry.flags:
+            # msgmerge's guess from a similar msgid: never trust it, translate afresh.
+            entry.flags.remove("fuzzy")
+            entry.msgstr = ""
+            entry.msgstr_plural = {key: "" for key in entry.msgstr_plural}
         if entry.msgid_plural:
             if not any(entry.msgstr_plural.values()):
                 singular = drafts.get(entry.msgid) or drafts.get(entry.msgid_plural)
-                if singular:
+                if singular and placeholders(singular) <= placeholders(entry.msgid_plural):
                     entry.msgstr_plural = {0: singular}
                 else:
                     missing.append(entry.msgid)
         elif not entry.msgstr:
-            if entry.msgid in drafts:
-                entry.msgstr = drafts[entry.msgid]
+            draft = drafts.get(entry.msgid)
+            if draft and placeholders(draft) == placeholders(entry.msgid):
+                entry.msgstr = draft
             else:
                 missing.append(entry.msgid)
-        if "fuzzy" in entry.flags:
-            entry.flags.remove("fuzzy")
     catalogue.metadata["Language"] = "ko"
     catalogue.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     catalogue.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     catalogue.save()
-    subprocess.run([sys.executable, "manage.py", "compilemessages", "-l", "ko", "--ignore=.venv"], cwd=ROOT, env=env,
+    subprocess.run([sys.executable, "manage.py", "compilemessages", "-l", "ko", "--ignore=.venv*"], cwd=ROOT, env=env,
                    check=True, capture_output=True)  # fmt: skip
     print(f"{len(catalogue) - len(missing)} translated, {len(missing)} missing")
     for msgid in missing:

@@ -48,7 +48,7 @@ def main():
             # msgmerge's guess from a similar msgid: never trust it, translate afresh.
             entry.flags.remove("fuzzy")
             entry.msgstr = ""
-            entry.msgstr_plural = {key: "" for key in entry.msgstr_plural}
+            entry.msgstr_plural = dict.fromkeys(entry.msgstr_plural, "")
         if entry.msgid_plural:
             if not any(entry.msgstr_plural.values()):
                 singular = drafts.get(entry.msgid) or drafts.get(entry.msgid_plural)

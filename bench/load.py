@@ -287,9 +287,9 @@ def clear_previous_uploads():
 
     from meetings.models import Meeting
 
-    deleted, _ = Meeting.objects.filter(title__startswith=UPLOAD_TITLE).delete()
+    _total, per_model = Meeting.objects.filter(title__startswith=UPLOAD_TITLE).delete()
     OrmQ.objects.all().delete()  # this bench's own database: the queued jobs of earlier uploads
-    return deleted
+    return per_model.get("meetings.Meeting", 0)
 
 
 def wav_bytes(n):

@@ -25,10 +25,21 @@ def run_job(job_id):
         try:
             return run_job_once(job_id)
         except (OperationalError, InterfaceError) as exc:
-            if attempt == DB_RETRIES:
+            if attempt == DB_RETRIES or not _connection_lost():
                 raise
             logger.warning("job %s: database connection lost (%s); retrying once it is back", job_id, exc)
             _wait_for_database()
+
+
+def _connection_lost():
+    """True when the connection itself is gone (server restart, failover, network), as opposed to
+    an error the database answered with (a missing column, a lock timeout): only the first is retried."""
+    if connection.connection is None:
+        return True
+    try:
+        return not connection.is_usable()
+    except Exception:
+        return True
 
 
 def _wait_for_database():
@@ -68,9 +79,9 @@ def run_job_once(job_id):
     except PipelineError as exc:
         job.mark_failed(str(exc))
         return job.state
-    except (OperationalError, InterfaceError):
-        raise  # the database went away: run_job waits for it and starts over
     except Exception as exc:
+        if isinstance(exc, (OperationalError, InterfaceError)) and _connection_lost():
+            raise  # the database went away: run_job waits for it and starts over
         logger.exception("job %s failed", job_id)
         job.mark_failed(f"Unexpected error: {exc.__class__.__name__}: {exc}")
         return job.state

@@ -376,6 +376,9 @@ if Q_CLUSTER["retry"] <= JOB_TIMEOUT:
 # named differently could not read the web's tasks); Q_CLUSTER_NAME picks the queue a worker serves.
 Q_CLUSTER["cluster_name"] = Q_CLUSTER["name"]
 Q_CLUSTER["name"] = "default"
+# A cluster takes queue_limit tasks from the broker ahead of its workers; a task held there waits even
+# when another host is idle, so for hour-long jobs hold no more than one per worker process.
+Q_CLUSTER["queue_limit"] = env_int("Q_QUEUE_LIMIT", Q_CLUSTER["workers"])
 # --- end of scaling out ---------------------------------------------------------------------
 
 # --- Email ----------------------------------------------------------------------------------

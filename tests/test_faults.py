@@ -189,9 +189,9 @@ class PrivateMariaDB:
         subprocess.run(
             [
                 "mariadb-install-db",
+                "--no-defaults",  # the machine's my.cnf names its own log and socket paths
                 f"--datadir={self.folder / 'data'}",
                 "--user=root",
-                "--auth-root-authentication-method=normal",
                 "--skip-test-db",
             ],
             check=True,

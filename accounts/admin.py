@@ -68,7 +68,16 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ("organization", "role", "email", "created_by", "created_at", "expires_at", "accepted_by", "revoked_at")
+    list_display = (
+        "organization",
+        "role",
+        "email",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "accepted_by",
+        "revoked_at",
+    )
     list_filter = ("role", "organization")
     search_fields = ("email", "organization__name")
     readonly_fields = ("token", "accepted_by", "accepted_at")

@@ -19,10 +19,7 @@ def meetings_for(user, organization=None):
         admin_of = Membership.objects.filter(user=user, role__in=[Role.OWNER, Role.ADMIN]).values("organization_id")
         selected = Meeting.allowed_members.through.objects.filter(user=user).values("meeting_id")
         queryset = queryset.filter(
-            Q(visibility="organization")
-            | Q(organization__in=admin_of)
-            | Q(created_by=user)
-            | Q(pk__in=selected)
+            Q(visibility="organization") | Q(organization__in=admin_of) | Q(created_by=user) | Q(pk__in=selected)
         )
     if organization is not None:
         queryset = queryset.filter(organization=organization)

@@ -608,7 +608,12 @@ def set_visibility(meeting, visibility, member_ids=(), user=None):
     meeting.save(update_fields=["visibility", "updated_at"])
     meeting.allowed_members.set(members)
     audit.record(
-        user, meeting.organization, "meeting.visibility", meeting, old=old, new=visibility,
+        user,
+        meeting.organization,
+        "meeting.visibility",
+        meeting,
+        old=old,
+        new=visibility,
         members=sorted(m.pk for m in members),
     )
     return meeting

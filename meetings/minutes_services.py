@@ -461,8 +461,14 @@ def update_ai_settings(
 
     # Never the key itself: only whether one was set or cleared.
     audit.record(
-        user, organization, "ai_settings.update", config, provider=config.provider, model=config.model,
-        base_url=config.base_url, api_key_changed=bool(api_key or apigw_api_key or clear_api_key),
+        user,
+        organization,
+        "ai_settings.update",
+        config,
+        provider=config.provider,
+        model=config.model,
+        base_url=config.base_url,
+        api_key_changed=bool(api_key or apigw_api_key or clear_api_key),
     )
     return config
 

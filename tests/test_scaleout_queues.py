@@ -71,7 +71,7 @@ def test_only_a_worker_of_the_gpu_cluster_takes_a_speech_job(org, owner, setting
 
     gpu = start_worker(media_root, Q_CLUSTER_NAME="gpu")
     try:
-        job = wait_for_job(job, (JobState.DONE, JobState.FAILED), timeout=120)
+        job = wait_for_job(job, (JobState.DONE, JobState.FAILED), timeout=300)
     finally:
         output = stop_worker(gpu)
     assert job.state == JobState.DONE, (job.reason, output)

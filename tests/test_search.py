@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Organization

@@ -264,7 +264,6 @@ def test_importing_the_web_app_loads_no_search_models():
     assert result.stdout.strip() == "[]"
 
 
-@pytest.mark.skipif(not hasattr(Meeting, "allowed_members"), reason="per-meeting visibility not in this checkout")
 def test_meeting_shared_with_selected_members_stays_hidden(archive, member, owner):
     launch = archive["launch"]
     Meeting.objects.filter(pk=launch.pk).update(visibility="selected")

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Job, JobState, Meeting, OrganizationAISettings, Recording, Tag
+from .models import Job, JobState, Meeting, OrganizationAISettings, Recording, Tag, VoiceQuestion
 
 
 class RecordingInline(admin.StackedInline):
@@ -120,3 +120,22 @@ class OrganizationAISettingsAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(VoiceQuestion)
+class VoiceQuestionAdmin(admin.ModelAdmin):
+    """For following the speech queue: voice questions are written by the worker, never by hand."""
+
+    list_display = ("id", "conversation", "user", "state", "created_at")
+    list_filter = ("state",)
+    search_fields = ("user__email",)
+    list_select_related = ("conversation", "user")
+    readonly_fields = (
+        "conversation", "user", "audio", "language", "state", "text", "error", "question", "created_at", "finished_at",
+    )  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

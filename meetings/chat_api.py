@@ -2,16 +2,16 @@
 typed and spoken questions. Access through accounts.access / meetings.access (another organization's
 data, or another user's conversation, is a 404); rules in meetings.chat_services."""
 
-import tempfile
-from pathlib import Path
-
 from django.http import StreamingHttpResponse
-from django.urls import path
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,10 +21,16 @@ from nexochat.security import rate_limit
 
 from . import chat_services as services
 from .access import get_meeting_for, meetings_for
-from .models import ChatMessage, Conversation
+from .models import ChatMessage, ChatRole, Conversation, VoiceState
 from .transcript_api import AnyAcceptNegotiation
 
-MAX_VOICE_BYTES = 10 * 1024 * 1024
+
+class StreamNegotiation(AnyAcceptNegotiation):
+    """`Accept: text/event-stream` must not be a 406 (the view streams itself), but the body is still
+    parsed by its content type: a form post is not JSON."""
+
+    def select_parser(self, request, parsers):
+        return DefaultContentNegotiation().select_parser(request, parsers)
 
 
 # --- serializers --------------------------------------------------------------------------------
@@ -32,7 +38,9 @@ MAX_VOICE_BYTES = 10 * 1024 * 1024
 
 class ChatErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="A message for the user.")
-    code = serializers.CharField(help_text="Stable, for programs: empty, too_long, no_audio, not_understood.")
+    code = serializers.CharField(
+        help_text="Stable, for programs: empty, too_long, no_audio, too_large, bad_language, unknown_provider."
+    )
 
 
 class SearchQuerySerializer(serializers.Serializer):
@@ -115,6 +123,26 @@ class AnswerSerializer(serializers.Serializer):
     question = ChatMessageSerializer()
     answer = ChatMessageSerializer()
     found = serializers.BooleanField(help_text="False when nothing relevant was found.")
+
+
+class ProviderSerializer(serializers.Serializer):
+    provider = serializers.CharField(required=False, help_text="An LLM provider name (default: the organization's).")
+
+
+class VoiceQueuedSerializer(serializers.Serializer):
+    voice = serializers.IntegerField(help_text="The voice question's id.")
+    state = serializers.CharField(help_text="queued")
+    status_url = serializers.CharField(help_text="Poll this (GET) until the state is done or failed.")
+
+
+class VoiceStatusSerializer(serializers.Serializer):
+    voice = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=VoiceState.choices, help_text="queued, running, done or failed.")
+    text = serializers.CharField(help_text="The transcribed question (once done).")
+    error = serializers.CharField(help_text="Why it failed, for the user (once failed).")
+    conversation = serializers.IntegerField()
+    question = ChatMessageSerializer(allow_null=True, help_text="The question message (once done).")
+    answer_url = serializers.CharField(help_text="Once done: GET or POST it for the answer (empty before).")
 
 
 # --- search -------------------------------------------------------------------------------------
@@ -227,7 +255,7 @@ class ConversationDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _sse_answer(question, provider):
+def _sse_answer(question, provider, existing=None):
     import json
 
     from ai_pipeline.llm import LLMError
@@ -236,6 +264,9 @@ def _sse_answer(question, provider):
         return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
 
     def events():
+        if existing is not None:
+            yield event("done", ChatMessageSerializer(existing).data)
+            return
         try:
             for item in services.stream_reply(question, provider):
                 if isinstance(item, str):
@@ -253,25 +284,40 @@ def _sse_answer(question, provider):
 
 def _answer(request, conversation, text, source):
     try:
-        question = services.add_question(conversation, text, source=source)
+        text = services.clean_question(text)
     except services.ChatError as exc:
         return Response({"error": exc.message, "code": exc.code}, status=status.HTTP_400_BAD_REQUEST)
-    name = request.data.get("provider") or None
+    provider, refused = _provider(conversation, request.data.get("provider"))
+    if refused:
+        return refused
+    return _reply(request, services.add_question(conversation, text, source=source), provider)
+
+
+def _provider(conversation, name):
+    """(provider, None), or (None, a 400 response) for an unknown provider name or one not configured."""
     try:
-        provider = services.provider_for(conversation, name)
-    except Exception as exc:  # an unknown provider name, or one not configured
-        question.delete()
-        return Response({"error": str(exc), "code": "unknown_provider"}, status=status.HTTP_400_BAD_REQUEST)
+        return services.provider_for(conversation, name or None), None
+    except Exception as exc:
+        return None, Response({"error": str(exc), "code": "unknown_provider"}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _reply(request, question, provider):
+    """The answer to a saved question: written now (201, or streamed), or the one saved before (200)."""
+    existing = services.answer_of(question)
     if "text/event-stream" in request.headers.get("accept", ""):
-        return _sse_answer(question, provider)
-    message = services.reply(question, provider)
+        return _sse_answer(question, provider, existing)
+    if existing is not None:
+        message, found, code = existing, services.answer_found(existing), status.HTTP_200_OK
+    else:
+        message = services.reply(question, provider)
+        found, code = bool(message.result.found), status.HTTP_201_CREATED
     return Response(
         {
             "question": ChatMessageSerializer(question).data,
             "answer": ChatMessageSerializer(message).data,
-            "found": bool(message.result.found),
+            "found": found,
         },
-        status=status.HTTP_201_CREATED,
+        status=code,
     )
 
 
@@ -282,7 +328,7 @@ STREAM_NOTE = (
 
 
 class AskView(APIView):
-    content_negotiation_class = AnyAcceptNegotiation
+    content_negotiation_class = StreamNegotiation
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
@@ -302,38 +348,87 @@ class AskView(APIView):
 
 
 class VoiceView(APIView):
-    content_negotiation_class = AnyAcceptNegotiation
+    content_negotiation_class = StreamNegotiation
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
         summary="Ask a question by voice",
-        description="The recording is transcribed by the speech pipeline, then answered like a typed question."
-        + STREAM_NOTE,
+        description="The recording is queued for the speech workers (202). Poll `status_url` until the state is "
+        "`done` (the question is then in the conversation: get its answer from `answer_url`) or `failed`.",
         request={"multipart/form-data": VoiceQuestionSerializer},
-        responses={201: AnswerSerializer, 400: ChatErrorSerializer, 404: None, 422: ChatErrorSerializer},
+        responses={202: VoiceQueuedSerializer, 400: ChatErrorSerializer, 404: None, 413: ChatErrorSerializer},
         tags=["chat"],
     )
     @rate_limit("chat")
     def post(self, request, pk):
-        from ai_pipeline.chat import transcribe_question
-        from ai_pipeline.pipeline import PipelineError
-
         conversation = services.get_conversation_for(request.user, pk)
-        upload = request.FILES.get("audio")
-        if upload is None or not upload.size:
-            return Response({"error": _("No recording was received."), "code": "no_audio"}, status=400)
-        if upload.size > MAX_VOICE_BYTES:
-            return Response({"error": _("The recording is too large."), "code": "too_large"}, status=413)
-        with tempfile.TemporaryDirectory(prefix="nexochat-voice-") as folder:
-            target = Path(folder) / "question"
-            with target.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            try:
-                text = transcribe_question(target, request.data.get("language") or None)
-            except PipelineError as exc:
-                return Response({"error": str(exc), "code": "not_understood"}, status=422)
-        return _answer(request, conversation, text, "voice")
+        try:
+            upload, language = services.clean_voice(request.FILES.get("audio"), request.data.get("language"))
+        except services.ChatError as exc:
+            code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if exc.code == "too_large" else status.HTTP_400_BAD_REQUEST
+            return Response({"error": exc.message, "code": exc.code}, status=code)
+        voice = services.queue_voice_question(conversation, request.user, upload, language, get_language())
+        data = {"voice": voice.pk, "state": voice.state, "status_url": reverse("api:voice-status", args=[voice.pk])}
+        return Response(VoiceQueuedSerializer(data).data, status=status.HTTP_202_ACCEPTED)
+
+
+class VoiceStatusView(APIView):
+    @extend_schema(
+        summary="Where a voice question is",
+        description="queued, running (being transcribed), done (the question was added to the conversation) "
+        "or failed (`error` says why; nothing was added). The recording is deleted once it is transcribed.",
+        responses={200: VoiceStatusSerializer, 404: None},
+        tags=["chat"],
+    )
+    def get(self, request, pk):
+        voice = services.get_voice_question_for(request.user, pk)
+        question = voice.question if voice.state == VoiceState.DONE else None
+        data = {
+            "voice": voice.pk,
+            "state": voice.state,
+            "text": voice.text,
+            "error": voice.error,
+            "conversation": voice.conversation_id,
+            "question": question,
+            "answer_url": reverse("api:conversation-answer", args=[voice.conversation_id, question.pk])
+            if question
+            else "",
+        }
+        return Response(VoiceStatusSerializer(data).data, headers={"Cache-Control": "no-store"})
+
+
+class AnswerView(APIView):
+    content_negotiation_class = StreamNegotiation
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def _answer(self, request, pk, message_pk):
+        conversation = services.get_conversation_for(request.user, pk)
+        question = get_object_or_404(conversation.messages, pk=message_pk, role=ChatRole.USER)
+        params = request.query_params if request.method == "GET" else request.data
+        provider, refused = _provider(conversation, params.get("provider"))
+        return refused or _reply(request, question, provider)
+
+    @extend_schema(
+        summary="The answer to a question in a conversation",
+        description="Writes the answer if the question has none yet (201), else returns the saved one (200)."
+        + STREAM_NOTE,
+        parameters=[OpenApiParameter("provider", str, required=False, description="An LLM provider name.")],
+        responses={200: AnswerSerializer, 201: AnswerSerializer, 400: ChatErrorSerializer, 404: None},
+        tags=["chat"],
+    )
+    def get(self, request, pk, message_pk):
+        return self._answer(request, pk, message_pk)
+
+    @extend_schema(
+        summary="Answer a question in a conversation",
+        description="Writes the answer if the question has none yet (201), else returns the saved one (200)."
+        + STREAM_NOTE,
+        request=ProviderSerializer,
+        responses={200: AnswerSerializer, 201: AnswerSerializer, 400: ChatErrorSerializer, 404: None},
+        tags=["chat"],
+    )
+    def post(self, request, pk, message_pk):
+        return self._answer(request, pk, message_pk)
 
 
 urlpatterns = [
@@ -341,5 +436,11 @@ urlpatterns = [
     path("chat/conversations/", ConversationListView.as_view(), name="conversation-list"),
     path("chat/conversations/<int:pk>/", ConversationDetailView.as_view(), name="conversation-detail"),
     path("chat/conversations/<int:pk>/messages/", AskView.as_view(), name="conversation-ask"),
+    path(
+        "chat/conversations/<int:pk>/messages/<int:message_pk>/answer/",
+        AnswerView.as_view(),
+        name="conversation-answer",
+    ),
     path("chat/conversations/<int:pk>/voice/", VoiceView.as_view(), name="conversation-voice"),
+    path("chat/voice/<int:pk>/", VoiceStatusView.as_view(), name="voice-status"),
 ]

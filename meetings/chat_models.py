@@ -2,11 +2,15 @@
 optionally about one meeting. Imported at the bottom of meetings/models.py, so these are ordinary
 models of the meetings app."""
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["ChatRole", "Conversation", "ChatMessage"]
+__all__ = ["ChatRole", "Conversation", "ChatMessage", "VoiceState", "VoiceQuestion"]
 
 
 class ChatRole(models.TextChoices):
@@ -52,3 +56,69 @@ class ChatMessage(models.Model):
 
     def __str__(self):
         return f"{self.role}: {self.content[:40]}"
+
+
+class VoiceState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Transcribing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def voice_upload_to(instance, filename):
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"voice/{uuid.uuid4().hex}{suffix}"
+
+
+class VoiceQuestion(models.Model):
+    """A spoken question waiting for (or done with) its transcription on the speech queue. The audio
+    is kept only until the worker has read it; the question it became is an ordinary ChatMessage."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="voice_questions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="voice_questions")
+    audio = models.FileField(upload_to=voice_upload_to, max_length=300, blank=True)
+    # The spoken language ("ko", "en"); blank: detect it.
+    language = models.CharField(max_length=8, blank=True)
+    state = models.CharField(max_length=16, choices=VoiceState.choices, default=VoiceState.QUEUED)
+    text = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    question = models.ForeignKey(ChatMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("voice question")
+        verbose_name_plural = _("voice questions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"#{self.pk} ({self.state})"
+
+    @property
+    def is_finished(self):
+        return self.state in (VoiceState.DONE, VoiceState.FAILED)
+
+    def mark_running(self):
+        self.state = VoiceState.RUNNING
+        self.save(update_fields=["state"])
+
+    def mark_done(self, question):
+        self.state = VoiceState.DONE
+        self.question = question
+        self.text = question.content
+        self.error = ""
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "question", "text", "error", "finished_at"])
+
+    def mark_failed(self, error):
+        self.state = VoiceState.FAILED
+        self.error = str(error)[:2000]
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "error", "finished_at"])
+
+    def discard_audio(self):
+        if not self.audio:
+            return
+        self.audio.storage.delete(self.audio.name)
+        self.audio = ""
+        self.save(update_fields=["audio"])

@@ -15,7 +15,11 @@ from django.utils.translation import gettext as _
 from accounts.access import organizations_for
 
 from .access import meetings_for
-from .models import ChatMessage, ChatRole, Conversation
+from .models import ChatMessage, ChatRole, Conversation, VoiceQuestion
+
+MAX_VOICE_BYTES = 10 * 1024 * 1024
+# Transcribing a minute of speech takes seconds; the rest is loading the model in a fresh worker.
+VOICE_TASK_TIMEOUT = 600
 
 TITLE_CHARS = 60
 MAX_QUESTION_CHARS = 2000
@@ -77,6 +81,13 @@ def answer_of(question):
     """The answer saved for a question, if any (the message right after it)."""
     following = question.conversation.messages.filter(pk__gt=question.pk).order_by("pk").first()
     return following if following is not None and following.role == ChatRole.ASSISTANT else None
+
+
+def answer_found(message):
+    """Whether a saved answer found anything (the Answer's `found`, which is not stored)."""
+    from ai_pipeline.chat import NOT_FOUND
+
+    return bool(message.citations) or NOT_FOUND.replace(" ", "") not in message.content.replace(" ", "")
 
 
 def history_before(question):
@@ -148,7 +159,73 @@ def save_answer(question, result):
 
 
 def delete_conversation(conversation):
+    waiting = [v.audio.name for v in conversation.voice_questions.exclude(audio="")]
     conversation.delete()
+    if waiting:
+        from django.core.files.storage import default_storage
+
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in waiting])
+
+
+# --- voice questions ----------------------------------------------------------------------------
+
+
+def clean_voice(upload, language):
+    """The upload and language of a spoken question, or ChatError. language: "ko", "en", "auto" or blank."""
+    if upload is None or not upload.size:
+        raise ChatError(_("No recording was received."), "no_audio")
+    if upload.size > MAX_VOICE_BYTES:
+        raise ChatError(_("The recording is too large."), "too_large")
+    language = (language or "").strip().lower()
+    if language == "auto":
+        language = ""
+    if language and not re.fullmatch(r"[a-z]{2,3}", language):
+        raise ChatError(_("Unknown language: use ko, en or auto."), "bad_language")
+    return upload, language
+
+
+@transaction.atomic
+def queue_voice_question(conversation, user, upload, language="", ui_language=""):
+    """Keep the recording until a speech worker has transcribed it (ai_pipeline.chat.tasks), and queue
+    that once the transaction commits. ui_language: the language the worker writes errors in."""
+    from .services import enqueue_task
+
+    voice = VoiceQuestion(conversation=conversation, user=user, language=language)
+    voice.audio.save(upload.name or "question", upload, save=False)
+    try:
+        voice.save()
+    except Exception:
+        voice.audio.storage.delete(voice.audio.name)
+        raise
+    transaction.on_commit(
+        lambda: enqueue_task(
+            "ai_pipeline.chat.tasks.transcribe_voice_question",
+            voice.pk,
+            ui_language,
+            task_name=f"voice-{voice.pk}",
+            speech=True,
+            timeout=VOICE_TASK_TIMEOUT,
+        )
+    )
+    return voice
+
+
+def get_voice_question_for(user, pk):
+    """A voice question in the user's own conversation, or 404."""
+    voice = VoiceQuestion.objects.filter(pk=pk, conversation__user=user).select_related("question").first()
+    if voice is None:
+        raise Http404("No such voice question.")
+    voice.conversation = get_conversation_for(user, voice.conversation_id)
+    return voice
+
+
+@transaction.atomic
+def finish_voice_question(voice, text):
+    """The transcribed question joins the conversation; both rows change together, so a task started
+    over never adds it twice."""
+    question = add_question(voice.conversation, text, source="voice")
+    voice.mark_done(question)
+    return question
 
 
 # --- rendering ----------------------------------------------------------------------------------

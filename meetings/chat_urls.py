@@ -10,6 +10,7 @@ urlpatterns = [
     path("chat/", chat_views.chat_home, name="home"),
     path("chat/ask/", chat_views.ask, name="ask"),
     path("chat/voice/", chat_views.voice, name="voice"),
+    path("chat/voice/<int:pk>/", chat_views.voice_status, name="voice_status"),
     path("chat/<int:pk>/", chat_views.conversation_detail, name="conversation"),
     path("chat/<int:pk>/delete/", chat_views.conversation_delete, name="delete"),
     path("chat/<int:pk>/messages/<int:message_pk>/stream/", chat_views.stream, name="stream"),

@@ -8,25 +8,22 @@ a background job (no draft rows, no worker round trip); the cost is one web thre
 written. Without JavaScript, asking answers in the request and redirects to the conversation."""
 
 import json
-import tempfile
-from pathlib import Path
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import organization_required
-from nexochat.security import rate_limit
+from nexochat.security import PERMISSIONS_POLICY, rate_limit
 
 from . import chat_services as services
 from .access import get_meeting_for
-from .models import ChatRole
-
-MAX_VOICE_BYTES = 10 * 1024 * 1024
+from .models import ChatRole, VoiceState
 
 
 def _wants_json(request):
@@ -53,6 +50,13 @@ def _conversation_context(request, conversation=None, meeting=None):
     }
 
 
+def _chat_page(request, context):
+    response = render(request, "meetings/chat/page.html", context)
+    # The voice button (voice.js) records here; every other page but the recorder's keeps it off.
+    response["Permissions-Policy"] = PERMISSIONS_POLICY.replace("microphone=()", "microphone=(self)")
+    return response
+
+
 def _stream_url(question):
     return reverse("chat:stream", args=[question.conversation_id, question.pk])
 
@@ -63,14 +67,14 @@ def chat_home(request: HttpRequest) -> HttpResponse:
     meeting = None
     if request.GET.get("meeting", "").isdigit():
         meeting = get_meeting_for(request.user, int(request.GET["meeting"]), request.organization)
-    return render(request, "meetings/chat/page.html", _conversation_context(request, meeting=meeting))
+    return _chat_page(request, _conversation_context(request, meeting=meeting))
 
 
 @organization_required
 @require_GET
 def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = services.get_conversation_for(request.user, pk)
-    return render(request, "meetings/chat/page.html", _conversation_context(request, conversation))
+    return _chat_page(request, _conversation_context(request, conversation))
 
 
 def _target_conversation(request):
@@ -86,18 +90,19 @@ def _target_conversation(request):
     return services.start_conversation(request.user, request.organization)
 
 
+def _asked_json(conversation, question):
+    return {
+        "conversation": conversation.pk,
+        "conversation_url": reverse("chat:conversation", args=[conversation.pk]),
+        "message": question.pk,
+        "question": question.content,
+        "stream_url": _stream_url(question),
+    }
+
+
 def _asked(request, conversation, question):
     if _wants_json(request):
-        return JsonResponse(
-            {
-                "conversation": conversation.pk,
-                "conversation_url": reverse("chat:conversation", args=[conversation.pk]),
-                "message": question.pk,
-                "question": question.content,
-                "stream_url": _stream_url(question),
-            },
-            status=201,
-        )
+        return JsonResponse(_asked_json(conversation, question), status=201)
     services.reply(question)
     if conversation.meeting_id and request.POST.get("next") == "meeting":
         return redirect(reverse("meetings:detail", args=[conversation.meeting_id]) + "#chat")
@@ -128,27 +133,32 @@ def ask(request: HttpRequest) -> HttpResponse:
 @require_POST
 @rate_limit("chat")
 def voice(request: HttpRequest) -> HttpResponse:
-    """A recorded question: transcribed by the speech pipeline, then asked like a typed one."""
-    from ai_pipeline.chat import transcribe_question
-    from ai_pipeline.pipeline import PipelineError
-
-    upload = request.FILES.get("audio")
-    if upload is None or not upload.size:
-        return _error(request, _("No recording was received."))
-    if upload.size > MAX_VOICE_BYTES:
-        return _error(request, _("The recording is too large."), status=413)
-    with tempfile.TemporaryDirectory(prefix="nexochat-voice-") as folder:
-        path = Path(folder) / "question"
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        try:
-            text = transcribe_question(path, request.POST.get("language") or None)
-        except PipelineError as exc:
-            return _error(request, str(exc), status=422)
+    """A recorded question: stored and queued for a speech worker (202); the page polls status_url,
+    then follows the answer's stream like a typed question's."""
+    try:
+        upload, language = services.clean_voice(request.FILES.get("audio"), request.POST.get("language"))
+    except services.ChatError as exc:
+        return _error(request, exc.message, status=413 if exc.code == "too_large" else 400)
     conversation = _target_conversation(request)
-    question = services.add_question(conversation, text, source="voice")
-    return _asked(request, conversation, question)
+    voice = services.queue_voice_question(conversation, request.user, upload, language, get_language())
+    return JsonResponse(
+        {"voice": voice.pk, "state": voice.state, "status_url": reverse("chat:voice_status", args=[voice.pk])},
+        status=202,
+    )
+
+
+@organization_required
+@require_GET
+def voice_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a voice question is: {"voice", "state", "text", "error"}, and once done the same fields
+    asking returns (conversation, message, question, stream_url...)."""
+    voice = services.get_voice_question_for(request.user, pk)
+    data = {"voice": voice.pk, "state": voice.state, "text": voice.text, "error": voice.error}
+    if voice.state == VoiceState.DONE and voice.question is not None:
+        data.update(_asked_json(voice.conversation, voice.question))
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _sse(event, data):

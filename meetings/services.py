@@ -168,14 +168,21 @@ def queue_processing(meeting, kind="process", options=None):
     return job
 
 
-def _enqueue(job_id, kind="process"):
+def enqueue_task(func, *args, task_name, speech=False, timeout=None):
+    """Hand a task to django-q2 and return its id. Speech work goes to the GPU workers' queue when
+    there is one (GPU_CLUSTER_NAME); LLM calls and the rest stay on the default queue."""
     from django_q.tasks import async_task
 
-    q_options = {"task_name": f"job-{job_id}", "timeout": settings.JOB_TIMEOUT}
-    if settings.GPU_CLUSTER_NAME and kind in Job.RECORDING_KINDS:
-        # Speech jobs go to the GPU workers' queue; minutes (an LLM call) stay on the default queue.
+    q_options = {"task_name": task_name, "timeout": timeout or settings.JOB_TIMEOUT}
+    if speech and settings.GPU_CLUSTER_NAME:
         q_options["cluster"] = settings.GPU_CLUSTER_NAME
-    task_id = async_task("ai_pipeline.tasks.run_job", job_id, q_options=q_options)
+    return async_task(func, *args, q_options=q_options)
+
+
+def _enqueue(job_id, kind="process"):
+    task_id = enqueue_task(
+        "ai_pipeline.tasks.run_job", job_id, task_name=f"job-{job_id}", speech=kind in Job.RECORDING_KINDS
+    )
     Job.objects.filter(pk=job_id).update(task_id=str(task_id or "")[:64])
 
 

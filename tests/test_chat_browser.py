@@ -102,6 +102,7 @@ def test_meeting_chat_box(page, live_server, meeting):
     page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
     box = page.locator("#meeting-chat")
     box.locator("textarea[name=question]").fill("채용 계획은 언제 논의하나요?")
+    expect(box.locator("[data-voice]")).to_be_hidden()  # this page keeps the microphone off
     box.locator("button[type=submit]").click()
     page.wait_for_selector("#meeting-chat .chat-message.assistant a.cite")
     assert page.url.endswith(f"/meetings/{meeting.pk}/")  # the meeting page stays where it is
@@ -112,3 +113,55 @@ def test_meeting_chat_box(page, live_server, meeting):
     expect(page.locator("#meeting-chat .streaming")).to_have_count(0)
     conversations = {m.conversation_id for m in ChatMessage.objects.all()}
     assert len(conversations) == 1
+
+
+@pytest.mark.slow
+def test_voice_question_is_transcribed_then_answered(live_server, member, org, tmp_path, monkeypatch):
+    """Chromium's fake microphone plays a spoken question; the page uploads it, polls the voice status
+    while a (here inline) speech task transcribes it, then streams the answer like a typed question."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from meetings.models import VoiceQuestion
+    from tests.conftest import espeak_wav
+    from tests.test_chat import make_meeting
+    from tests.test_chat_pages import ENGLISH
+
+    meeting = make_meeting(org, "Weekly planning", ENGLISH, language="en")
+    clip = espeak_wav(tmp_path / "question.wav", "What did we decide about the budget?")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    client = Client()
+    client.force_login(member)
+    args = [
+        "--mute-audio",
+        "--no-sandbox",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={clip}%noloop",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        context = browser.new_context()
+        context.grant_permissions(["microphone"], origin=live_server.url)
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{live_server.url}/chat/")
+        button = page.locator("[data-chat-form] [data-voice]")
+        button.click()
+        expect(button).to_have_class("secondary recording")
+        page.wait_for_timeout(3500)  # the clip is about 2.5 s long
+        button.click()
+        page.wait_for_selector(".chat-message.user.voice")
+        page.wait_for_selector(".chat-message.assistant a.cite")
+        question = page.locator(".chat-message.user").inner_text()
+        answer = page.locator(".chat-message.assistant").inner_text()
+        browser.close()
+    assert not errors
+    assert "budget" in question.lower(), question
+    assert "fifty thousand" in answer, answer
+    voice = VoiceQuestion.objects.get()
+    assert voice.state == "done" and not voice.audio and voice.question.source == "voice"
+    answer_message = ChatMessage.objects.get(role="assistant")
+    assert answer_message.citations[0]["meeting_id"] == meeting.pk

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, Role
 from ai_pipeline.chat import NOT_FOUND
-from meetings.models import ChatMessage, Conversation, OrganizationAISettings
+from meetings.models import ChatMessage, Conversation, OrganizationAISettings, VoiceQuestion
 from tests.conftest import espeak_wav
 from tests.fakes.clova import FakeClova
 from tests.test_chat import BUDGET, LAUNCH, SECURITY, fresh_cache, make_meeting, warm_models  # noqa: F401
@@ -223,33 +223,242 @@ ENGLISH = [
 ]
 
 
+def files_under(folder):
+    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def post_voice(client, url, clip, callbacks, **fields):
+    """Upload a recording and let the queued task run (inline: tests run django-q2 synchronously)."""
+    with callbacks(execute=True), clip.open("rb") as audio:
+        response = client.post(url, {"audio": audio, **fields}, headers={"Accept": "application/json"})
+    assert response.status_code == 202, response.content
+    data = response.json()
+    assert data["state"] == "queued" and data["voice"]
+    return data
+
+
+def write_noise_wav(path, seconds=3.0, level=0.002):
+    import wave
+
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    pcm = (level * rng.standard_normal(int(seconds * 16000)) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(pcm.tobytes())
+    return path
+
+
 @pytest.mark.slow
-def test_voice_question_end_to_end(org, member_client, tmp_path):
+def test_voice_question_end_to_end(org, member_client, tmp_path, media_root, django_capture_on_commit_callbacks):
+    from ai_pipeline.chat.tasks import transcribe_voice_question
+
     meeting = make_meeting(org, "Weekly planning", ENGLISH, language="en")
     clip = espeak_wav(tmp_path / "question.wav", "What did we decide about the budget?")
-    with clip.open("rb") as audio:
-        response = member_client.post(
-            "/chat/voice/", {"audio": audio, "language": "en"}, headers={"Accept": "application/json"}
-        )
-    assert response.status_code == 201, response.content
-    data = response.json()
-    assert "budget" in data["question"].lower()
+    queued = post_voice(member_client, "/chat/voice/", clip, django_capture_on_commit_callbacks, language="en")
+    assert queued["status_url"] == reverse("chat:voice_status", args=[queued["voice"]])
+    data = member_client.get(queued["status_url"]).json()
+    assert data["state"] == "done" and data["error"] == "", data
+    assert "budget" in data["question"].lower() and data["text"] == data["question"]
+    assert data["conversation_url"] == reverse("chat:conversation", args=[data["conversation"]])
     question = ChatMessage.objects.get(pk=data["message"])
-    assert question.source == "voice"
+    assert question.source == "voice" and question.role == "user"
+    voice = VoiceQuestion.objects.get(pk=queued["voice"])
+    assert voice.question == question and voice.finished_at and not voice.audio
+    assert files_under(media_root / "voice") == []  # the recording is not kept
     done = events(member_client.get(data["stream_url"]))[-1][1]
     answer = ChatMessage.objects.get(pk=done["message"])
     assert answer.citations, (data["question"], answer.content)
     assert (answer.citations[0]["meeting_id"], answer.citations[0]["position"]) == (meeting.pk, 1)
     assert "fifty thousand" in answer.content
-    # The API takes the same recording.
+    # Delivered again (a broker redelivery): nothing changes.
+    assert transcribe_voice_question(voice.pk) == "done"
+    assert list(question.conversation.messages.values_list("pk", flat=True)) == [question.pk, answer.pk]
+
+    # The API takes the same recording, into the same conversation.
     pk = data["conversation"]
+    url = f"/api/v1/chat/conversations/{pk}/voice/"
+    queued = post_voice(member_client, url, clip, django_capture_on_commit_callbacks)
+    assert queued["status_url"] == f"/api/v1/chat/voice/{queued['voice']}/"
+    status = member_client.get(queued["status_url"]).json()
+    assert status["state"] == "done" and status["conversation"] == pk
+    assert status["question"]["source"] == "voice" and "budget" in status["question"]["content"].lower()
+    message_pk = status["question"]["id"]
+    assert status["answer_url"] == f"/api/v1/chat/conversations/{pk}/messages/{message_pk}/answer/"
+    assert files_under(media_root / "voice") == []
+    stream = events(member_client.get(status["answer_url"], headers={"Accept": "text/event-stream"}))
+    assert [name for name, _ in stream][-1] == "done" and any(name == "delta" for name, _ in stream)
+    saved = stream[-1][1]
+    assert saved["citations"][0]["meeting_id"] == meeting.pk
+    body = member_client.post(status["answer_url"], {}, content_type="application/json")
+    assert body.status_code == 200 and body.json()["answer"]["id"] == saved["id"] and body.json()["found"]
+    assert ChatMessage.objects.filter(conversation_id=pk).count() == 4
+
+
+@pytest.mark.slow
+def test_a_recording_without_speech_fails_plainly_and_leaves_nothing(
+    org, member_client, tmp_path, media_root, django_capture_on_commit_callbacks
+):
+    clip = write_noise_wav(tmp_path / "noise.wav")
+    queued = post_voice(member_client, "/chat/voice/", clip, django_capture_on_commit_callbacks)
+    data = member_client.get(queued["status_url"]).json()
+    assert data == {
+        "voice": queued["voice"],
+        "state": "failed",
+        "text": "",
+        "error": "No speech was recognised in the recording.",
+    }
+    assert not ChatMessage.objects.exists()
+    assert files_under(media_root / "voice") == []
+    assert not VoiceQuestion.objects.get(pk=queued["voice"]).audio
+
+
+def test_an_unreadable_recording_fails_with_a_plain_error(
+    org, member_client, tmp_path, media_root, django_capture_on_commit_callbacks
+):
+    from ai_pipeline.chat.tasks import transcribe_voice_question
+
+    clip = tmp_path / "question.webm"
+    clip.write_bytes(b"this is not audio at all" * 40)
+    queued = post_voice(member_client, "/chat/voice/", clip, django_capture_on_commit_callbacks, language="auto")
+    data = member_client.get(queued["status_url"]).json()
+    assert data["state"] == "failed" and data["error"].startswith("This file is not audio or video that can be read")
+    assert "stream_url" not in data and not ChatMessage.objects.exists()
+    assert files_under(media_root / "voice") == []
+    voice = VoiceQuestion.objects.get(pk=queued["voice"])
+    assert voice.finished_at and voice.error == data["error"]
+    # Delivered again: still the same failure, nothing added.
+    assert transcribe_voice_question(voice.pk) == "failed"
+    voice.refresh_from_db()
+    assert voice.state == "failed" and not ChatMessage.objects.exists()
+
+
+def test_a_recording_over_a_minute_is_refused_by_the_worker(
+    org, member_client, tmp_path, media_root, django_capture_on_commit_callbacks
+):
+    clip = write_noise_wav(tmp_path / "long.wav", seconds=61)
+    queued = post_voice(member_client, "/chat/voice/", clip, django_capture_on_commit_callbacks)
+    data = member_client.get(queued["status_url"]).json()
+    assert data["state"] == "failed" and data["error"] == "A spoken question can be at most 60 seconds long."
+    assert files_under(media_root / "voice") == [] and not ChatMessage.objects.exists()
+
+
+def test_a_task_found_running_starts_over(org, member, member_client, tmp_path, media_root):
+    """Its worker died mid-way: the redelivered task runs it again and still deletes the recording."""
+    from django.core.files import File
+
+    from ai_pipeline.chat.tasks import transcribe_voice_question
+    from meetings.chat_services import start_conversation
+
+    conversation = start_conversation(member, org)
+    voice = VoiceQuestion(conversation=conversation, user=member, state="running")
+    with write_noise_wav(tmp_path / "long.wav", seconds=61).open("rb") as handle:
+        voice.audio.save("question.wav", File(handle), save=True)
+    assert len(files_under(media_root / "voice")) == 1
+    assert transcribe_voice_question(voice.pk) == "failed"
+    assert files_under(media_root / "voice") == []
+    assert transcribe_voice_question(10**9) == "missing"
+
+
+def test_voice_is_queued_on_the_speech_queue(
+    org, member_client, tmp_path, media_root, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    settings.GPU_CLUSTER_NAME = "gpu"
+    clip = write_noise_wav(tmp_path / "q.wav", seconds=1)
+    monkeypatch.setattr(Conf, "SYNC", False)  # queue through the ORM broker, as production does
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, clip.open("rb") as audio:
+        response = member_client.post("/chat/voice/", {"audio": audio}, headers={"Accept": "application/json"})
+    assert response.status_code == 202 and len(callbacks) == 1
+    assert not OrmQ.objects.exists()  # nothing is queued before the upload is committed
+    callbacks[0]()
+    assert list(OrmQ.objects.values_list("key", flat=True)) == ["gpu"]
+    voice = VoiceQuestion.objects.get(pk=response.json()["voice"])
+    assert voice.state == "queued" and voice.audio.name.startswith("voice/")
+    data = member_client.get(response.json()["status_url"]).json()
+    assert data == {"voice": voice.pk, "state": "queued", "text": "", "error": ""}
+    # Deleting the conversation before a worker gets to it takes the recording along.
+    assert files_under(media_root / "voice")
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(reverse("chat:delete", args=[voice.conversation_id]))
+    assert not VoiceQuestion.objects.exists() and files_under(media_root / "voice") == []
+
+
+def test_voice_status_is_the_askers_alone(
+    org, member_client, owner_client, outsider_client, tmp_path, django_capture_on_commit_callbacks
+):
+    clip = tmp_path / "question.webm"
+    clip.write_bytes(b"not audio" * 100)
+    web = post_voice(member_client, "/chat/voice/", clip, django_capture_on_commit_callbacks)
+    pk = VoiceQuestion.objects.get(pk=web["voice"]).conversation_id
+    api = post_voice(member_client, f"/api/v1/chat/conversations/{pk}/voice/", clip, django_capture_on_commit_callbacks)
+    for voice in (web["voice"], api["voice"]):
+        assert member_client.get(f"/chat/voice/{voice}/").status_code == 200
+        assert member_client.get(f"/api/v1/chat/voice/{voice}/").status_code == 200
+        for client in (owner_client, outsider_client):  # another user of the organization, another organization
+            assert client.get(f"/chat/voice/{voice}/").status_code == 404
+            assert client.get(f"/api/v1/chat/voice/{voice}/").status_code == 404
     with clip.open("rb") as audio:
-        response = member_client.post(f"/api/v1/chat/conversations/{pk}/voice/", {"audio": audio})
-    assert response.status_code == 201, response.content
-    assert response.json()["answer"]["citations"][0]["meeting_id"] == meeting.pk
+        response = outsider_client.post(f"/api/v1/chat/conversations/{pk}/voice/", {"audio": audio})
+    assert response.status_code == 404 and VoiceQuestion.objects.count() == 2
 
 
 def test_voice_without_a_recording_is_refused(org, member_client):
     response = member_client.post("/chat/voice/", {"question": "x"}, headers={"Accept": "application/json"})
     assert response.status_code == 400 and response.json()["error"]
-    assert not Conversation.objects.exists()
+    assert not Conversation.objects.exists() and not VoiceQuestion.objects.exists()
+
+
+def test_voice_too_large_or_in_an_unknown_language_is_refused(org, member_client, media_root):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("q.webm", b"\0" * (10 * 1024 * 1024 + 1), content_type="audio/webm")
+    response = member_client.post("/chat/voice/", {"audio": big}, headers={"Accept": "application/json"})
+    assert response.status_code == 413 and response.json()["error"] == "The recording is too large."
+    clip = SimpleUploadedFile("q.webm", b"x" * 100, content_type="audio/webm")
+    response = member_client.post(
+        "/chat/voice/", {"audio": clip, "language": "../etc"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    pk = member_client.post("/api/v1/chat/conversations/", {}, content_type="application/json").json()["id"]
+    big.seek(0)
+    response = member_client.post(f"/api/v1/chat/conversations/{pk}/voice/", {"audio": big})
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
+    response = member_client.post(f"/api/v1/chat/conversations/{pk}/voice/", {})
+    assert response.status_code == 400 and response.json()["code"] == "no_audio"
+    assert not VoiceQuestion.objects.exists() and files_under(media_root / "voice") == []
+
+
+def test_api_answer_to_an_existing_question(archive, member_client, owner_client, outsider_client):
+    first = ask_js(member_client, "마케팅 예산은 얼마로 확정됐나요?")  # saved, not answered yet
+    pk = first["conversation"]
+    url = f"/api/v1/chat/conversations/{pk}/messages/{first['message']}/answer/"
+    response = member_client.post(url, {}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["found"] and body["question"]["id"] == first["message"]
+    assert body["answer"]["citations"][0]["meeting_id"] == archive["budget"].pk
+    again = member_client.get(url)
+    assert again.status_code == 200 and again.json()["answer"]["id"] == body["answer"]["id"]
+    stream = events(member_client.get(url, headers={"Accept": "text/event-stream"}))
+    assert stream == [("done", body["answer"])]
+    second = ask_js(member_client, "신제품 출시일은 언제인가요?", conversation=pk)
+    url = f"/api/v1/chat/conversations/{pk}/messages/{second['message']}/answer/"
+    stream = events(
+        member_client.post(url, {}, content_type="application/json", headers={"Accept": "text/event-stream"})
+    )
+    assert [name for name, _ in stream][-1] == "done" and any(name == "delta" for name, _ in stream)
+    assert stream[-1][1]["citations"][0]["meeting_id"] == archive["launch"].pk
+    assert ChatMessage.objects.filter(conversation_id=pk).count() == 4
+    answer_pk = stream[-1][1]["id"]
+    assert member_client.get(f"/api/v1/chat/conversations/{pk}/messages/{answer_pk}/answer/").status_code == 404
+    response = member_client.post(url, {"provider": "nonesuch"})  # a form post is parsed as one
+    assert response.status_code == 400 and response.json()["code"] == "unknown_provider"
+    for client in (owner_client, outsider_client):
+        assert client.get(url).status_code == 404 and client.post(url, {}).status_code == 404
+    assert ChatMessage.objects.filter(conversation_id=pk).count() == 4

@@ -120,6 +120,7 @@ CASES = {
     "chat:home": "collection",
     "chat:ask": "collection",
     "chat:voice": "collection",
+    "chat:voice_status": "object",
     "chat:conversation": "object",
     "chat:delete": "object",
     "chat:stream": "object",
@@ -128,7 +129,9 @@ CASES = {
     "api:conversation-list": "collection",
     "api:conversation-detail": "object",
     "api:conversation-ask": "object",
+    "api:conversation-answer": "object",
     "api:conversation-voice": "object",
+    "api:voice-status": "object",
     # API: auth, me, organizations, meetings, jobs
     "api:token_obtain_pair": "public",
     "api:token_refresh": "public",
@@ -203,6 +206,7 @@ def _kwarg_value(name, path, world, meeting_set, view_name):
             "meetings": ms.meeting.pk,
             "chat": ms.conversation.pk,
             "conversations": ms.conversation.pk,
+            "voice": ms.voice.pk,
         }
         if noun not in table:
             pytest.fail(f"{view_name}: no case for kwarg {name!r} after {noun!r} in {path!r}: add one to _kwarg_value")
@@ -498,7 +502,7 @@ def test_conversations_belong_to_their_user_even_inside_the_organization(world, 
     actor = Actor(member)
     ms = world.shared
     for name, kwargs, route in routes():
-        if not name.startswith(("chat:", "api:conversation")) or not set(kwargs) & {"pk", "message_pk"}:
+        if not name.startswith(("chat:", "api:conversation", "api:voice")) or not set(kwargs) & {"pk", "message_pk"}:
             continue
         url = _url(name, kwargs, route, world, ms)
         for method in METHODS:

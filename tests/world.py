@@ -29,6 +29,7 @@ from meetings.models import (
     ShareLink,
     Speaker,
     UserPreference,
+    VoiceQuestion,
 )
 
 from .conftest import write_tone_wav
@@ -50,6 +51,7 @@ class MeetingSet:
     passage: Passage
     conversation: Conversation
     message: ChatMessage  # the assistant's answer, citing the meeting
+    voice: VoiceQuestion  # transcribed into the conversation's question
 
 
 @dataclass
@@ -125,7 +127,12 @@ def populate(organization, creator, marker, tmp_path, *, title=None, text=None, 
     conversation = Conversation.objects.create(
         user=creator, organization=organization, meeting=meeting, title=f"{marker}-conversation"
     )
-    ChatMessage.objects.create(conversation=conversation, role="user", content=f"{marker}-question", source="typed")
+    question = ChatMessage.objects.create(
+        conversation=conversation, role="user", content=f"{marker}-question", source="voice"
+    )
+    voice = VoiceQuestion.objects.create(
+        conversation=conversation, user=creator, state="done", text=question.content, question=question
+    )
     citation = {"n": 1, "meeting_id": meeting.pk, "position": 0, "start": 0.0, "passage_id": passage.pk}
     message = ChatMessage.objects.create(
         conversation=conversation,
@@ -149,6 +156,7 @@ def populate(organization, creator, marker, tmp_path, *, title=None, text=None, 
         passage,
         conversation,
         message,
+        voice,
     )
 
 
@@ -279,6 +287,11 @@ def fingerprint(organization):
         "messages": list(
             ChatMessage.objects.filter(conversation__organization=organization)
             .values_list("pk", "content")
+            .order_by("pk")
+        ),
+        "voice": list(
+            VoiceQuestion.objects.filter(conversation__organization=organization)
+            .values_list("pk", "state", "text", "question_id")
             .order_by("pk")
         ),
         "org": (

@@ -96,6 +96,7 @@
       status(form, data.error || form.dataset.msgFailed);
       return null;
     }
+    if (response.status === 202) return data;  // queued (a voice question): the caller follows it
     asked(form, data, questionText);
     return data;
   }
@@ -138,5 +139,7 @@
   });
   document.addEventListener("htmx:afterSettle", function (event) { resume(event.target); });
 
-  window.NexoChat = { send: send, status: status };
+  // follow(form, payload): show a question asked elsewhere (a transcribed voice question, payload as
+  // asking returns it) and follow its answer's stream.
+  window.NexoChat = { send: send, status: status, follow: function (form, data) { asked(form, data); } };
 })();

@@ -1,9 +1,13 @@
-// Voice questions: record with MediaRecorder, upload the clip; the server transcribes it and it is
-// then answered like a typed question (window.NexoChat follows the answer's stream).
+// Voice questions: record with MediaRecorder, upload the clip; a speech worker transcribes it in the
+// background, so poll its status until it is done, then it is answered like a typed question
+// (window.NexoChat.follow shows it and follows the answer's stream).
 (function () {
   if (window.NexoVoice) return;
   window.NexoVoice = true;
-  const supported = !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder);
+  // A page whose Permissions-Policy keeps the microphone off (a meeting page) shows no voice button.
+  const policy = document.permissionsPolicy || document.featurePolicy;
+  const allowed = !policy || !policy.allowsFeature || policy.allowsFeature("microphone");
+  const supported = allowed && !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder);
 
   function reveal(root) {
     root.querySelectorAll("[data-chat-form] [data-voice]").forEach(function (button) {
@@ -11,6 +15,8 @@
     });
   }
 
+  const POLL_MS = 1000;
+  const GIVE_UP_MS = 120000;
   let recorder = null;
   let chunks = [];
 
@@ -41,7 +47,38 @@
     const extension = (blob.type.split("/")[1] || "webm").split(";")[0];
     body.append("audio", blob, "question." + extension);
     window.NexoChat.status(form, form.dataset.msgTranscribing);
-    window.NexoChat.send(form, body, null, form.dataset.voiceUrl).catch(function () { window.NexoChat.status(form, form.dataset.msgFailed); });
+    form.classList.add("busy");
+    window.NexoChat.send(form, body, null, form.dataset.voiceUrl).then(function (data) {
+      if (!data || !data.status_url) { form.classList.remove("busy"); return; }  // refused: send() showed why
+      window.NexoChat.status(form, form.dataset.msgTranscribing);  // send() cleared it
+      poll(form, data.status_url, Date.now() + GIVE_UP_MS);
+    }).catch(function () { failed(form); });
+  }
+
+  function failed(form, message) {
+    form.classList.remove("busy");
+    window.NexoChat.status(form, message || form.dataset.msgFailed);
+  }
+
+  function poll(form, url, deadline) {
+    setTimeout(async function () {
+      let data = null;
+      try {
+        const response = await fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
+        if (response.ok) data = await response.json();
+      } catch (e) { /* a network blip: ask again until the deadline */ }
+      if (data && data.state === "done") {
+        form.classList.remove("busy");
+        window.NexoChat.status(form, "");
+        window.NexoChat.follow(form, data);
+      } else if (data && data.state === "failed") {
+        failed(form, data.error);
+      } else if (Date.now() > deadline) {
+        failed(form);
+      } else {
+        poll(form, url, deadline);
+      }
+    }, POLL_MS);
   }
 
   document.addEventListener("click", function (event) {
@@ -49,6 +86,7 @@
     if (!button) return;
     const form = button.closest("[data-chat-form]");
     if (recorder) { recorder.stop(); return; }
+    if (form.classList.contains("busy")) return;
     start(button, form).catch(function () { window.NexoChat.status(form, form.dataset.msgNoMic); });
   });
 

@@ -1,0 +1,57 @@
+"""django-q2 entry point for voice questions, run by the speech workers (the speech queue): web
+processes only store the recording and queue this, so they never load a speech model."""
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from meetings.chat_services import ChatError, finish_voice_question
+from meetings.models import VoiceQuestion
+
+from ..pipeline import PipelineError
+
+logger = logging.getLogger(__name__)
+
+
+def transcribe_voice_question(voice_id, ui_language=""):
+    """Transcribe one voice question and add it to its conversation. Safe to deliver twice: a finished
+    one is left alone, and one found running (its worker died) starts over. The recording is deleted
+    whatever happens."""
+    voice = VoiceQuestion.objects.select_related("conversation").filter(pk=voice_id).first()
+    if voice is None:
+        logger.warning("voice question %s no longer exists (conversation deleted?)", voice_id)
+        return "missing"
+    try:
+        if voice.is_finished:
+            return voice.state
+        voice.mark_running()
+        with translation.override(ui_language or settings.LANGUAGE_CODE):
+            try:
+                finish_voice_question(voice, _transcribe(voice))
+            except PipelineError as exc:
+                voice.mark_failed(str(exc))
+            except ChatError as exc:
+                voice.mark_failed(exc.message)
+            except Exception:
+                logger.exception("voice question %s failed", voice_id)
+                voice.mark_failed(_("The question could not be transcribed. Please try again."))
+        return voice.state
+    finally:
+        voice.discard_audio()
+
+
+def _transcribe(voice):
+    from . import transcribe_question
+
+    if not voice.audio:
+        raise PipelineError(_("The recording is no longer available."))
+    with tempfile.TemporaryDirectory(prefix="nexochat-voice-") as folder:
+        path = Path(folder) / ("question" + Path(voice.audio.name).suffix)
+        with voice.audio.open("rb") as source, path.open("wb") as out:
+            shutil.copyfileobj(source, out, 1024 * 1024)
+        return transcribe_question(path, voice.language or None)

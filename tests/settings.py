@@ -15,8 +15,11 @@ from nexochat.settings import Q_CLUSTER, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-# Tasks run inline unless a test starts a real worker (see tests/test_worker.py).
-Q_CLUSTER["sync"] = True
+# Tasks run inline in the test process. A real worker that a test starts (tests/test_worker.py) gets
+# Q_SYNC=false: in sync mode django-q2 keeps database connections open across its forks, and forked
+# processes sharing one MySQL connection read each other's replies ("Server has gone away", wrong
+# row counts, a sentinel that dies before the cluster starts).
+Q_CLUSTER["sync"] = os.environ.get("Q_SYNC", "true").strip().lower() not in ("false", "0", "no", "off")
 
 # A file, not ":memory:", so a real worker process started by a test sees the same test database.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405

@@ -148,16 +148,18 @@ def test_worker_killed_mid_transcription_is_redelivered_and_finishes_once(
     first = start_worker(media_root, **env)
     try:
         job = wait_for_stage(job, "transcribe")
-        assert job.state == JobState.RUNNING, (job.state, job.reason)
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)  # the whole node dies: sentinel, pusher and worker
         first.wait()
+        first_output = first.stdout.read().decode(errors="replace")
+        first.stdout.close()
+    assert job.state == JobState.RUNNING, (job.state, job.reason, first_output)
     assert OrmQ.objects.count() == 1  # the broker still holds the unacknowledged task
 
     second = start_worker(media_root, **env)
     try:
-        job = wait_for_job(job, (JobState.DONE, JobState.FAILED), timeout=timeout + 400)
+        job = wait_for_job(job, (JobState.DONE, JobState.FAILED), timeout=timeout + 400, worker=second)
     finally:
         output = stop_worker(second)
     assert job.state == JobState.DONE, (job.reason, output)
@@ -243,8 +245,6 @@ class PrivateMariaDB:
 
 SETUP = """
 from django.utils import timezone
-from django_q.conf import Conf
-Conf.SYNC = False
 from accounts.models import Membership, Organization, Role, User
 from meetings import services
 from tests.test_jobs import uploaded
@@ -276,6 +276,7 @@ def test_database_restart_mid_job_retries_and_completes(tmp_path):
             "DATA_DIR": str(tmp_path / "data"),
             "MINUTES_AUTO": "false",
             "LLM_PROVIDER": "offline",
+            "Q_SYNC": "false",  # the setup queues through the broker; the worker is a real cluster
         }
         import MySQLdb
 

@@ -36,10 +36,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 TEXT_A = "The finance committee approved the budget for the lighthouse project. The budget is final."
 TEXT_B = "We decided to move the payroll system to the new data center. Payroll moves next spring."
 
-# tests.settings runs tasks inline; the web role must queue them through the broker instead.
+# role_env sets Q_SYNC=false: the web role queues tasks through the broker, as in production.
 WEB = (
     "import sys, django; django.setup();"
-    "from django_q.conf import Conf; Conf.SYNC = False;"
     "from django.core.management import call_command;"
     "call_command('runserver', sys.argv[1], use_reloader=False)"
 )
@@ -69,6 +68,7 @@ def role_env(scratch, endpoint, bucket, **extra):
         "MODEL_CACHE_DIR": str(settings.MODEL_CACHE_DIR),  # a read-only model cache, not state
         "LLM_PROVIDER": "offline",
         "Q_WORKERS": "1",
+        "Q_SYNC": "false",  # a real cluster never runs in sync mode (see tests/settings.py)
         **extra,
     }
 

@@ -65,13 +65,13 @@ def test_only_a_worker_of_the_gpu_cluster_takes_a_speech_job(org, owner, setting
     try:
         time.sleep(12)  # long enough to start and poll the broker several times
         job.refresh_from_db()
-        assert job.state == JobState.QUEUED
     finally:
-        stop_worker(cpu)
+        cpu_output = stop_worker(cpu)
+    assert job.state == JobState.QUEUED, cpu_output
 
     gpu = start_worker(media_root, Q_CLUSTER_NAME="gpu")
     try:
-        job = wait_for_job(job, (JobState.DONE, JobState.FAILED), timeout=300)
+        job = wait_for_job(job, (JobState.DONE, JobState.FAILED), timeout=300, worker=gpu)
     finally:
         output = stop_worker(gpu)
     assert job.state == JobState.DONE, (job.reason, output)

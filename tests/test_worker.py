@@ -34,6 +34,7 @@ def start_worker(media_root, **extra_env):
         "DATABASE_URL": database_url_for_subprocess(),
         "MEDIA_ROOT": str(media_root),
         "Q_WORKERS": "1",
+        "Q_SYNC": "false",  # see tests/settings.py
         **extra_env,
     }
     return subprocess.Popen(
@@ -47,6 +48,9 @@ def start_worker(media_root, **extra_env):
 
 
 def stop_worker(process):
+    """Stop a worker (its whole process group) and return what it printed; safe to call twice."""
+    if process.stdout.closed:
+        return ""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -54,17 +58,21 @@ def stop_worker(process):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    return process.stdout.read().decode(errors="replace")
+    output = process.stdout.read().decode(errors="replace")
+    process.stdout.close()
+    return output
 
 
-def wait_for_job(job, states, timeout=60):
+def wait_for_job(job, states, timeout=60, worker=None):
+    """The job once it reaches one of states; on timeout the assertion carries the worker's output."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job.refresh_from_db()
         if job.state in states:
             return job
         time.sleep(0.3)
-    raise AssertionError(f"job stayed {job.state} ({job.stage} {job.percent}%)")
+    output = stop_worker(worker) if worker is not None else ""
+    raise AssertionError(f"job stayed {job.state} ({job.stage} {job.percent}%)\n{output}")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -77,7 +85,7 @@ def test_worker_process_runs_a_queued_job(org, owner, tmp_path, media_root, monk
     assert Job.objects.get(pk=job.pk).state == JobState.QUEUED
     worker = start_worker(media_root)
     try:
-        job = wait_for_job(job, (JobState.DONE, JobState.FAILED))
+        job = wait_for_job(job, (JobState.DONE, JobState.FAILED), worker=worker)
     finally:
         output = stop_worker(worker)
     assert job.state == JobState.DONE, (job.reason, output)

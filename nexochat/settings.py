@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django_q",
     "django_htmx",
     "template_partials",
+    "nexochat",
     "accounts",
     "meetings",
     "ai_pipeline",

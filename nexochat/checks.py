@@ -1,0 +1,45 @@
+"""Start-up checks for two deployment mistakes that otherwise fail quietly, far from their cause."""
+
+import sys
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.db import connections
+
+
+@register()
+def worker_not_in_sync_mode(app_configs=None, **kwargs):
+    """A `qcluster` with Q_SYNC on runs no tasks of its own and keeps database connections across its
+    forks, where processes sharing one MySQL connection read each other's replies."""
+    if sys.argv[1:2] == ["qcluster"] and settings.Q_CLUSTER.get("sync"):
+        return [
+            Error(
+                "The task worker cannot run with Q_SYNC enabled.",
+                hint="Q_SYNC runs tasks inline for development; unset it for `manage.py qcluster`.",
+                id="nexochat.E001",
+            )
+        ]
+    return []
+
+
+@register(Tags.database)
+def mysql_time_zone_tables_loaded(app_configs=None, databases=None, **kwargs):
+    """Django converts times with CONVERT_TZ on MySQL/MariaDB (date filters, search by date, admin
+    date hierarchy); without the server's time zone tables it returns NULL and those filters match
+    nothing."""
+    problems = []
+    for alias in databases or []:
+        connection = connections[alias]
+        if connection.vendor != "mysql" or not settings.USE_TZ:
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT CONVERT_TZ('2024-01-01 00:00:00', 'UTC', %s)", [settings.TIME_ZONE])
+            if cursor.fetchone()[0] is None:
+                problems.append(
+                    Warning(
+                        f"The database server '{alias}' has no time zone tables: filters by date will match nothing.",
+                        hint="Load them once: mariadb-tzinfo-to-sql /usr/share/zoneinfo | mariadb -u root mysql",
+                        id="nexochat.W001",
+                    )
+                )
+    return problems

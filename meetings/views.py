@@ -101,8 +101,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **_status_context(meeting),
     }
     response = render(request, "meetings/detail.html", context)
-    if context["recording"] is None:  # the in-browser recorder (recorder.js) is on this page only
-        response["Permissions-Policy"] = PERMISSIONS_POLICY.replace("microphone=()", "microphone=(self)")
+    # The microphone is off everywhere else; this page records a meeting (recorder.js, before there is
+    # a recording) and voice questions to its chat box.
+    response["Permissions-Policy"] = PERMISSIONS_POLICY.replace("microphone=()", "microphone=(self)")
     return response
 
 

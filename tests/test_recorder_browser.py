@@ -91,10 +91,10 @@ def test_record_stop_and_upload(browser_context, live_server, org, owner, media_
     assert 1.5 < info.duration < 4.0
 
 
-def test_a_meeting_with_a_recording_keeps_the_microphone_off(owner_client, org, owner, tone_wav):
+def test_a_meeting_with_a_recording_has_no_recorder_but_allows_voice_questions(owner_client, org, owner, tone_wav):
     meeting = services.create_meeting(org, owner, title="녹음 있음", held_at=timezone.now())
     with open(tone_wav, "rb") as handle:
         owner_client.post(reverse("meetings:upload", args=[meeting.pk]), {"file": handle})
     response = owner_client.get(reverse("meetings:detail", args=[meeting.pk]))
     assert b"recorder-start" not in response.content
-    assert "microphone=()" in response["Permissions-Policy"]
+    assert "microphone=(self)" in response["Permissions-Policy"]

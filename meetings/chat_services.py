@@ -98,11 +98,11 @@ def history_before(question):
 def retrieval_filters(conversation):
     """The meetings this conversation may draw on: its meeting, or the organization's meetings the user
     may see (a meeting shared with selected members stays out for everyone else)."""
-    visible = meetings_for(conversation.user, conversation.organization)
+    filters = {"organization": conversation.organization_id}
     if conversation.meeting_id:
-        visible = visible.filter(pk=conversation.meeting_id)
-    ids = list(visible.values_list("pk", flat=True))
-    return {"meeting": ids or [-1]}  # an empty list would mean "no filter" to the search core
+        visible = meetings_for(conversation.user, conversation.organization).filter(pk=conversation.meeting_id)
+        filters["meeting"] = [conversation.meeting_id] if visible.exists() else [-1]  # [] would mean "any"
+    return filters
 
 
 def provider_for(conversation, name=None):

@@ -20,6 +20,7 @@ from .forms import members_of
 from .models import Tag
 
 RESULTS = 20
+RECENT_MEETINGS = 50
 
 
 class SearchForm(forms.Form):
@@ -41,9 +42,14 @@ class SearchForm(forms.Form):
         self.fields["tag"].choices = [("", _("Any tag"))] + [
             (name, name) for name in Tag.objects.filter(organization=organization).values_list("name", flat=True)
         ]
+        # The most recent meetings, plus the chosen one (a meeting page links here with ?meeting=<id>):
+        # a choice of thousands would be a slow page nobody scrolls.
+        recent = list(self.visible.order_by("-held_at").only("pk", "title", "held_at")[:RECENT_MEETINGS])
+        chosen = str(self.data.get("meeting", ""))
+        if chosen.isdigit() and all(m.pk != int(chosen) for m in recent):
+            recent += list(self.visible.filter(pk=int(chosen)).only("pk", "title", "held_at"))
         self.fields["meeting"].choices = [("", _("All meetings"))] + [
-            (m.pk, f"{timezone.localtime(m.held_at):%Y-%m-%d} {m.title}")
-            for m in self.visible.order_by("-held_at").only("pk", "title", "held_at")[:500]
+            (m.pk, f"{timezone.localtime(m.held_at):%Y-%m-%d} {m.title}") for m in recent
         ]
 
     def clean(self):
@@ -53,13 +59,13 @@ class SearchForm(forms.Form):
         return data
 
     def search_filters(self):
-        """The core's filters; the meeting filter also keeps the search inside this organization."""
+        """The core's filters, kept inside this organization (the core scopes to the user before ranking;
+        a chosen meeting was checked against the visible ones by the field's choices)."""
         data = self.cleaned_data
         filters = {key: data[key] for key in ("date_from", "date_to", "speaker", "participant", "tag") if data.get(key)}
-        ids = list(self.visible.values_list("pk", flat=True))
+        filters["organization"] = self.organization.pk
         if data.get("meeting"):
-            ids = [pk for pk in ids if pk == data["meeting"]]
-        filters["meeting"] = ids or [-1]  # an empty list would mean "no filter" to the search core
+            filters["meeting"] = [data["meeting"]]
         return filters
 
 

@@ -290,3 +290,20 @@ def test_an_edit_on_the_transcript_page_reaches_search(org, member, member_clien
     )
     hits = search(member, "예산", filters={"speaker": "최부장"})
     assert hits and hits[0].meeting_id == meeting.pk
+
+
+def test_the_organization_filter_keeps_a_member_of_two_organizations_inside_one(archive, org, other_org, member):
+    from accounts.models import Membership, Role
+
+    Membership.objects.create(user=member, organization=other_org, role=Role.MEMBER)
+    query = "비밀번호 유출"
+    assert {hit.meeting_id for hit in search(member, query, mode="lexical")} == {archive["security"].pk}
+    assert search(member, query, mode="lexical", filters={"organization": org.pk}) == []
+    inside = search(member, query, filters={"organization": other_org.pk})
+    assert {hit.meeting_id for hit in inside} == {archive["security"].pk}
+    assert {hit.meeting_id for hit in search(member, query, filters={"organization": org.pk})} <= {
+        archive["budget"].pk,
+        archive["launch"].pk,
+    }
+    # Naming an organization the user does not belong to widens nothing.
+    assert search(member, query, filters={"organization": other_org.pk + 1000}) == []

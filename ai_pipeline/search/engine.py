@@ -202,6 +202,7 @@ def hidden_meeting_ids(user, org_ids):
 
     hidden = (
         Meeting.objects.filter(organization_id__in=org_ids)
+        .exclude(visibility="organization")  # only these can be withheld; few, so the check stays small
         .exclude(pk__in=meetings_for(user).values("pk"))
         .values_list("pk", flat=True)
     )
@@ -355,10 +356,14 @@ def dense_scores(matrix, query_vector):
 def search(scope, query, filters=None, limit=10, mode="hybrid", params=None):
     """Ranked SearchHits for `query` among the passages `scope` may see (see organization_ids).
 
-    filters: date_from, date_to (dates or ISO strings), speaker (name or label), participant (user id
-    or name), tag (id or name), meeting (id or ids). mode: hybrid, lexical or dense."""
+    filters: organization (id or ids: only these of the scope's organizations), date_from, date_to
+    (dates or ISO strings), speaker (name or label), participant (user id or name), tag (id or name),
+    meeting (id or ids). mode: hybrid, lexical or dense."""
     query = (query or "").strip()
     org_ids = organization_ids(scope)
+    if only := _listify((filters or {}).get("organization")):
+        wanted = {getattr(o, "pk", o) for o in only}
+        org_ids = [org_id for org_id in org_ids if org_id in wanted]
     if not query or not org_ids:
         return []
     params = fusion_params(params)

@@ -426,11 +426,14 @@ def hydrate(passage_ids, scores, org_ids, query_tokens, query_vector, limit):
             hashes.setdefault(passage.meeting_id, set()).add(text_hash(passage.text[span[3] : span[4]]))
     vectors = {}
     if query_vector is not None and hashes:
-        condition = Q()
-        for meeting_id, keys in hashes.items():
-            condition |= Q(meeting_id=meeting_id, content_hash__in=list(keys))
-        for key, blob in SegmentEmbedding.objects.filter(condition).values_list("content_hash", "vector"):
-            vectors[key] = from_blob(blob)[0]
+        # Two flat IN lists (cheap to build and plan), then only the (meeting, hash) pairs asked for.
+        wanted = {(meeting_id, key) for meeting_id, keys in hashes.items() for key in keys}
+        stored = SegmentEmbedding.objects.filter(
+            meeting_id__in=list(hashes), content_hash__in=list({key for _m, key in wanted})
+        ).values_list("meeting_id", "content_hash", "vector")
+        for meeting_id, key, blob in stored:
+            if (meeting_id, key) in wanted:
+                vectors[key] = from_blob(blob)[0]
     terms = set(query_tokens)
     hits, seen = [], set()
     for pk, score in zip(passage_ids.tolist(), scores.tolist(), strict=True):

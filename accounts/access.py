@@ -20,9 +20,19 @@ def organizations_for(user):
     return Organization.objects.filter(memberships__user=user)
 
 
+def membership_in(user, organization_id):
+    """The user's membership in that organization, or None. Inside a request the memberships the
+    middleware loaded are used (CurrentOrganizationMiddleware), so repeated checks cost no query."""
+    loaded = getattr(user, "memberships_by_organization", None) or {}
+    if organization_id in loaded:
+        return loaded[organization_id]
+    # Not loaded, or joined during this request (a new organization, an accepted invitation).
+    return memberships_for(user).filter(organization_id=organization_id).first()
+
+
 def get_membership(user, organization_id):
     """The user's membership in that organization, or 404."""
-    membership = memberships_for(user).filter(organization_id=organization_id).first()
+    membership = membership_in(user, organization_id)
     if membership is None:
         raise Http404("No such organization.")
     return membership

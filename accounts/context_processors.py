@@ -8,6 +8,10 @@ def organizations(request):
     return {
         "current_organization": getattr(request, "organization", None),
         "current_membership": getattr(request, "membership", None),
-        "user_memberships": memberships_for(user) if user is not None and user.is_authenticated else [],
+        "user_memberships": (
+            getattr(request, "memberships", None) or memberships_for(user)
+            if user is not None and user.is_authenticated
+            else []
+        ),
         "google_login_enabled": settings.GOOGLE_LOGIN_ENABLED,
     }

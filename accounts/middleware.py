@@ -15,10 +15,15 @@ class CurrentOrganizationMiddleware:
     def __call__(self, request):
         request.membership = None
         request.organization = None
+        request.memberships = []
         if request.user.is_authenticated:
-            memberships = memberships_for(request.user).order_by("created_at")
+            # One query for the whole request: the organization switcher lists them, and access checks
+            # during this request read them from the user (accounts.access.get_membership).
+            request.memberships = list(memberships_for(request.user).order_by("created_at"))
+            by_organization = {m.organization_id: m for m in request.memberships}
+            request.user.memberships_by_organization = by_organization
             wanted = request.session.get(SESSION_KEY)
-            membership = (wanted and memberships.filter(organization_id=wanted).first()) or memberships.first()
+            membership = by_organization.get(wanted) or next(iter(request.memberships), None)
             if membership:
                 request.membership = membership
                 request.organization = membership.organization

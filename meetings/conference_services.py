@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.access import memberships_for
+from accounts.access import membership_in
 from accounts.models import User
 
 from . import services
@@ -75,7 +75,7 @@ def valid_zone_names():
 
 
 def membership_for(user, organization_id):
-    return memberships_for(user).filter(organization_id=organization_id).first()
+    return membership_in(user, organization_id)
 
 
 def can_manage(user, meeting):

@@ -186,3 +186,23 @@ def test_seed_demo_does_nothing_when_users_exist(member, capsys):
 @pytest.mark.parametrize("url_name", ["accounts:list", "accounts:create"])
 def test_pages_render(owner_client, url_name):
     assert owner_client.get(reverse(url_name)).status_code == 200
+
+
+def test_access_checks_in_a_request_reuse_the_memberships_loaded_once(
+    rf, org, other_org, member, django_assert_num_queries
+):
+    from accounts.access import get_membership, membership_in
+    from accounts.middleware import CurrentOrganizationMiddleware
+
+    request = rf.get("/")
+    request.user = member
+    request.session = {}
+    CurrentOrganizationMiddleware(lambda request: None)(request)
+    assert request.organization == org
+    with django_assert_num_queries(0):
+        assert get_membership(member, org.pk).organization == org
+        assert membership_in(member, org.pk).role == request.membership.role
+    # Joined during the request: not in what the middleware loaded, so the database answers.
+    Membership.objects.create(user=member, organization=other_org, role=Role.MEMBER)
+    with django_assert_num_queries(1):
+        assert get_membership(member, other_org.pk).organization == other_org

@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.http import Http404
 
-from accounts.access import organizations_for
+from accounts.access import membership_in, organizations_for
 from accounts.models import Membership, Role
 
 from .models import Job, Meeting
@@ -24,6 +24,33 @@ def meetings_for(user, organization=None):
     if organization is not None:
         queryset = queryset.filter(organization=organization)
     return queryset
+
+
+def withheld_meeting_ids(user, organization_ids):
+    """Ids of the meetings in those organizations that meetings_for(user) leaves out (the same rule,
+    evaluated for the few meetings shared with selected members only). Search uses it to mask its
+    per-organization index; usually no meeting is restricted and this is one small query."""
+    restricted = list(
+        Meeting.objects.filter(organization_id__in=list(organization_ids))
+        .exclude(visibility="organization")
+        .values_list("pk", "organization_id", "created_by_id")
+    )
+    if not restricted:
+        return []
+    admin_of = {
+        organization_id
+        for organization_id in {org for _pk, org, _creator in restricted}
+        if (membership := membership_in(user, organization_id)) is not None and membership.is_admin
+    }
+    candidates = [pk for pk, org, creator in restricted if org not in admin_of and creator != user.pk]
+    if not candidates:
+        return []
+    selected = set(
+        Meeting.allowed_members.through.objects.filter(user=user, meeting_id__in=candidates).values_list(
+            "meeting_id", flat=True
+        )
+    )
+    return sorted(pk for pk in candidates if pk not in selected)
 
 
 def get_meeting_for(user, pk, organization=None):

@@ -77,6 +77,28 @@ def restricted(org, owner, member):
 # --- visibility ------------------------------------------------------------------------------
 
 
+def test_withheld_meetings_follow_the_same_rule_as_meetings_for(
+    org, other_org, restricted, meeting, owner, admin_user, member, other_member, outsider
+):
+    from meetings.access import meetings_for, withheld_meeting_ids
+
+    created_by_member = Meeting.objects.create(
+        organization=org, title="팀원 비공개", held_at=at(2026, 11, 27, 9, 0), created_by=member
+    )
+    conference.set_visibility(created_by_member, "selected", [])
+    for user in (owner, admin_user, member, other_member, outsider):
+        organizations = list(user.memberships.values_list("organization_id", flat=True))  # as search asks
+        expected = sorted(
+            Meeting.objects.filter(organization_id__in=organizations)
+            .exclude(pk__in=meetings_for(user).values("pk"))
+            .values_list("pk", flat=True)
+        )
+        assert withheld_meeting_ids(user, organizations) == expected, user
+    assert withheld_meeting_ids(other_member, [org.pk]) == sorted([restricted.pk, created_by_member.pk])
+    assert withheld_meeting_ids(member, [org.pk]) == []  # selected for one, creator of the other
+    assert withheld_meeting_ids(admin_user, [org.pk]) == []
+
+
 def test_restricted_meeting_is_invisible_to_a_member_not_selected(restricted, other_member):
     client, api = client_for(other_member), api_client(other_member)
     assert "인사 비밀 회의" not in client.get("/meetings/").content.decode()

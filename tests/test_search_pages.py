@@ -67,6 +67,7 @@ def test_search_page_filters(archive, member_client, member):
     html = page(member_client, q="출시", tag="출시")
     assert f"/meetings/{launch.pk}/" in html and f"/meetings/{budget.pk}/" not in html
     html = page(member_client, q="출시", meeting=budget.pk)
+    assert f'<option value="{budget.pk}" selected>' in html  # the filter shows what was chosen
     assert f"/meetings/{launch.pk}/" not in html
     html = page(member_client, q="계획", participant=member.pk)
     assert f"/meetings/{budget.pk}/" in html and f"/meetings/{launch.pk}/" not in html

@@ -197,16 +197,9 @@ def filtered_meeting_ids(org_ids, filters):
 def hidden_meeting_ids(user, org_ids):
     """Meetings in the user's organizations that meetings_for(user) still withholds (e.g. shared with
     selected members only): usually none, so this is one cheap query."""
-    from meetings.access import meetings_for
-    from meetings.models import Meeting
+    from meetings.access import withheld_meeting_ids
 
-    hidden = (
-        Meeting.objects.filter(organization_id__in=org_ids)
-        .exclude(visibility="organization")  # only these can be withheld; few, so the check stays small
-        .exclude(pk__in=meetings_for(user).values("pk"))
-        .values_list("pk", flat=True)
-    )
-    return np.asarray(sorted(hidden), dtype=np.int64)
+    return np.asarray(withheld_meeting_ids(user, org_ids), dtype=np.int64)
 
 
 def speaker_passage_ids(org_ids, speakers):

@@ -47,6 +47,8 @@ class ChatMessage(models.Model):
     citations = models.JSONField(default=list, blank=True)
     # "typed" or "voice": how the question was asked; the provider's name for answers.
     source = models.CharField(max_length=32, blank=True)
+    # An answer's question: a question asked again later, after newer ones, still finds its answer.
+    reply_to = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

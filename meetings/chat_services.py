@@ -78,9 +78,8 @@ def add_question(conversation, text, source="typed"):
 
 
 def answer_of(question):
-    """The answer saved for a question, if any (the message right after it)."""
-    following = question.conversation.messages.filter(pk__gt=question.pk).order_by("pk").first()
-    return following if following is not None and following.role == ChatRole.ASSISTANT else None
+    """The answer saved for a question, if any."""
+    return question.replies.order_by("pk").first()
 
 
 def answer_found(message):
@@ -153,6 +152,7 @@ def save_answer(question, result):
         content=text,
         citations=result.citations,
         source=result.provider,
+        reply_to=question,
     )
     Conversation.objects.filter(pk=question.conversation_id).update(updated_at=timezone.now())
     return message

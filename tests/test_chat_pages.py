@@ -462,3 +462,19 @@ def test_api_answer_to_an_existing_question(archive, member_client, owner_client
     for client in (owner_client, outsider_client):
         assert client.get(url).status_code == 404 and client.post(url, {}).status_code == 404
     assert ChatMessage.objects.filter(conversation_id=pk).count() == 4
+
+
+def test_an_earlier_question_answered_after_a_later_one_keeps_its_own_answer(archive, member_client):
+    first = ask_js(member_client, "마케팅 예산은 얼마로 확정됐나요?")
+    pk = first["conversation"]
+    second = ask_js(member_client, "신제품 출시일은 언제인가요?", conversation=pk)
+    events(member_client.get(second["stream_url"]))  # the later question is answered first
+    url = f"/api/v1/chat/conversations/{pk}/messages/{first['message']}/answer/"
+    answer = member_client.post(url, {}, content_type="application/json").json()["answer"]
+    assert answer["citations"][0]["meeting_id"] == archive["budget"].pk
+    for _ in range(2):  # asked for again: the same answer, never a new one
+        assert member_client.get(url).json()["answer"]["id"] == answer["id"]
+        done = events(member_client.get(first["stream_url"]))[-1][1]
+        assert done["message"] == answer["id"]
+    assert ChatMessage.objects.filter(conversation_id=pk, role="assistant").count() == 2
+    assert ChatMessage.objects.get(pk=answer["id"]).reply_to_id == first["message"]

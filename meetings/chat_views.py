@@ -51,7 +51,11 @@ def _conversation_context(request, conversation=None, meeting=None):
 
 
 def _chat_page(request, context):
-    response = render(request, "meetings/chat/page.html", context)
+    # ?part=conversations: only the list, refreshed by chat.js once a new conversation has its answer.
+    template = "meetings/chat/page.html"
+    if request.GET.get("part") == "conversations":
+        template += "#conversation_list"
+    response = render(request, template, context)
     # The voice button (voice.js) records here; every other page but the recorder's keeps it off.
     response["Permissions-Policy"] = PERMISSIONS_POLICY.replace("microphone=()", "microphone=(self)")
     return response

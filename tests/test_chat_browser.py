@@ -88,6 +88,8 @@ def test_streamed_answer_citation_opens_and_seeks(page, live_server, meeting, tm
     assert page.locator(".chat-message.user").inner_text().strip() == "마케팅 예산은 얼마로 확정됐나요?"
     conversation = ChatMessage.objects.filter(role="assistant").get().conversation
     assert page.url.endswith(f"/chat/{conversation.pk}/")  # the address follows the conversation
+    # The new conversation appears in the list beside it, without a reload.
+    page.wait_for_selector(f"#chat-list li.current a[href='/chat/{conversation.pk}/']")
     page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
 
     page.locator(".chat-message.assistant a.cite").first.click()

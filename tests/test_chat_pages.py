@@ -478,3 +478,13 @@ def test_an_earlier_question_answered_after_a_later_one_keeps_its_own_answer(arc
         assert done["message"] == answer["id"]
     assert ChatMessage.objects.filter(conversation_id=pk, role="assistant").count() == 2
     assert ChatMessage.objects.get(pk=answer["id"]).reply_to_id == first["message"]
+
+
+def test_the_conversation_list_alone_for_the_chat_page_to_refresh(archive, member_client, owner_client):
+    asked = ask_js(member_client, "마케팅 예산은 얼마로 확정됐나요?")
+    events(member_client.get(asked["stream_url"]))
+    url = asked["conversation_url"] + "?part=conversations"
+    html = member_client.get(url).content.decode()
+    assert html.lstrip().startswith('<aside class="chat-list card" id="chat-list">')
+    assert f'href="/chat/{asked["conversation"]}/"' in html and "<form" not in html
+    assert owner_client.get(url).status_code == 404  # another user's conversation

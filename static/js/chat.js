@@ -54,6 +54,7 @@
       const rendered = holder.firstElementChild;
       if (rendered) target.replaceWith(rendered);
       finish("");
+      refreshList(form);
     });
     source.addEventListener("error", function (event) {
       let message = form.dataset.msgFailed;
@@ -62,6 +63,23 @@
       if (!started) text.textContent = "";
       finish(message);
     });
+  }
+
+  // The chat page's conversation list: a new conversation (and its title) appears once answered.
+  function refreshList(form) {
+    const list = document.getElementById("chat-list");
+    const url = form.dataset.conversationUrl;
+    if (!list || !url) return;
+    fetch(url + "?part=conversations", { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        const holder = document.createElement("div");
+        holder.innerHTML = html;
+        const fresh = holder.querySelector("#chat-list");
+        if (fresh) list.replaceWith(fresh);
+      })
+      .catch(function () { /* the list stays as it was */ });
   }
 
   function asked(form, data, questionText) {
@@ -74,6 +92,7 @@
       form.appendChild(hidden);
     }
     hidden.value = data.conversation;
+    form.dataset.conversationUrl = data.conversation_url;
     if (document.body.dataset.chatPage !== undefined && window.location.pathname !== data.conversation_url) {
       window.history.pushState({}, "", data.conversation_url);
     }

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from ai_pipeline.chat import NOT_FOUND
 from meetings.models import Segment
 from tests.fakes.clova import FakeClova
-from tests.test_chat import fresh_cache, warm_models  # noqa: F401
+from tests.test_chat import fresh_search_index, warm_models  # noqa: F401
 
 RECORDS = [
     {

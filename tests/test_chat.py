@@ -45,7 +45,7 @@ def warm_models():
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_search_index():
     engine.clear_cache()
     yield
     engine.clear_cache()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ai_pipeline.search.indexer import index_meeting
 from meetings.models import ChatMessage, Meeting, Recording, Segment, Speaker
 from tests.conftest import write_tone_wav
-from tests.test_chat import BUDGET, fresh_cache, warm_models  # noqa: F401
+from tests.test_chat import BUDGET, fresh_search_index, warm_models  # noqa: F401
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

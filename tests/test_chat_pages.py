@@ -13,7 +13,7 @@ from ai_pipeline.chat import NOT_FOUND
 from meetings.models import ChatMessage, Conversation, OrganizationAISettings, VoiceQuestion
 from tests.conftest import espeak_wav
 from tests.fakes.clova import FakeClova
-from tests.test_chat import BUDGET, LAUNCH, SECURITY, fresh_cache, make_meeting, warm_models  # noqa: F401
+from tests.test_chat import BUDGET, LAUNCH, SECURITY, fresh_search_index, make_meeting, warm_models  # noqa: F401
 
 ASK = "/chat/ask/"
 

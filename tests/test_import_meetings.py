@@ -37,7 +37,7 @@ RECORDS = [
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_search_index():
     engine.clear_cache()
     yield
     engine.clear_cache()

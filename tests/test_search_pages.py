@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ai_pipeline.search.indexer import index_meeting
 from meetings.models import Meeting, Segment
-from tests.test_chat import BUDGET, LAUNCH, SECURITY, fresh_cache, make_meeting, warm_models  # noqa: F401
+from tests.test_chat import BUDGET, LAUNCH, SECURITY, fresh_search_index, make_meeting, warm_models  # noqa: F401
 
 SEARCH = "/search/"
 API = "/api/v1/search/"

@@ -32,14 +32,19 @@ def mysql_time_zone_tables_loaded(app_configs=None, databases=None, **kwargs):
         connection = connections[alias]
         if connection.vendor != "mysql" or not settings.USE_TZ:
             continue
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT CONVERT_TZ('2024-01-01 00:00:00', 'UTC', %s)", [settings.TIME_ZONE])
-            if cursor.fetchone()[0] is None:
-                problems.append(
-                    Warning(
-                        f"The database server '{alias}' has no time zone tables: filters by date will match nothing.",
-                        hint="Load them once: mariadb-tzinfo-to-sql /usr/share/zoneinfo | mariadb -u root mysql",
-                        id="nexochat.W001",
-                    )
+        if not converts_time_zone(connection, settings.TIME_ZONE):
+            problems.append(
+                Warning(
+                    f"The database server '{alias}' has no time zone tables: filters by date will match nothing.",
+                    hint="Load them once: mariadb-tzinfo-to-sql /usr/share/zoneinfo | mariadb -u root mysql",
+                    id="nexochat.W001",
                 )
+            )
     return problems
+
+
+def converts_time_zone(connection, zone):
+    """Whether a MySQL/MariaDB server knows `zone` (CONVERT_TZ answers NULL for a zone it lacks)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CONVERT_TZ('2024-01-01 00:00:00', 'UTC', %s)", [zone])
+        return cursor.fetchone()[0] is not None

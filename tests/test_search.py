@@ -307,3 +307,19 @@ def test_the_organization_filter_keeps_a_member_of_two_organizations_inside_one(
     }
     # Naming an organization the user does not belong to widens nothing.
     assert search(member, query, filters={"organization": other_org.pk + 1000}) == []
+
+
+def test_web_threads_embedding_at_once_get_the_same_vectors_as_one_at_a_time():
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from ai_pipeline.search.embeddings import get_engine
+
+    model = get_engine()
+    queries = ["예산은 얼마인가요", "출시일은 언제인가요", "비밀번호 유출 사고", "채용 계획 논의"] * 4
+    expected = [model.query([q])[0] for q in queries]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda q: model.query([q])[0], queries))
+    for alone, concurrent in zip(expected, together, strict=True):
+        np.testing.assert_allclose(alone, concurrent, atol=1e-5)

@@ -148,12 +148,37 @@ def provider_for(organization, name=None):
         overrides = {
             "model": config.model,
             "base_url": config.base_url,
-            "api_key": config.api_key,
-            "apigw_api_key": config.apigw_api_key,
+            "api_key": _stored_key(config, "api_key"),
+            "apigw_api_key": _stored_key(config, "apigw_api_key"),
             "context_window": config.context_window,
         }
         overrides = {k: v for k, v in overrides.items() if k in _ACCEPTS[name] and v not in (None, "", 0)}
+        if "base_url" in overrides:
+            overrides["url_guard"] = _organization_url_guard  # the organization's URL, not the operator's
     return get_provider(name, **overrides)
+
+
+def _stored_key(config, field):
+    from ai_pipeline.llm import ConfigurationError
+    from nexochat.secrets_at_rest import UnreadableSecret
+
+    try:
+        return getattr(config, field)
+    except UnreadableSecret as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def _organization_url_guard(url):
+    """Run by the provider right before each request to an organization-set base URL."""
+    from ai_pipeline.llm import ConfigurationError, ProviderUnavailableError
+    from nexochat import outbound
+
+    try:
+        outbound.check_url(url)
+    except outbound.HostUnresolvable as exc:
+        raise ProviderUnavailableError(f"cannot reach the organization's base URL: {exc}") from None
+    except outbound.URLRefused as exc:
+        raise ConfigurationError(f"the organization's base URL is not allowed: {exc}") from None
 
 
 # --- queueing --------------------------------------------------------------------------------
@@ -402,8 +427,11 @@ def export_minutes(minutes, fmt):
 
 
 def clean_base_url(value):
-    """http(s) URLs, including bare host names ("http://gpu:8000/v1"), which self-hosted servers use."""
+    """http(s) URLs, including bare host names ("http://gpu:8000/v1"), which self-hosted servers use.
+    Internal addresses only when the operator allows them (LLM_ALLOWED_HOSTS, nexochat/outbound.py)."""
     from urllib.parse import urlsplit
+
+    from nexochat import outbound
 
     value = (value or "").strip()
     if not value:
@@ -411,6 +439,20 @@ def clean_base_url(value):
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 300:
         raise MinutesError(_("Enter an http:// or https:// address."), "invalid_url")
+    try:
+        outbound.check_url(value)
+    except outbound.HostUnresolvable as exc:
+        message = _(
+            "%(host)s cannot be resolved. A host on the server's own network can be used once the server "
+            "operator lists it in LLM_ALLOWED_HOSTS."
+        )
+        raise MinutesError(message % {"host": exc.host}, "url_not_allowed") from None
+    except outbound.URLRefused as exc:
+        message = _(
+            "%(host)s is an internal address (%(address)s). The server operator must list it in "
+            "LLM_ALLOWED_HOSTS before an organization can use it."
+        )
+        raise MinutesError(message % {"host": exc.host, "address": exc.address}, "url_not_allowed") from None
     return value
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from nexochat import secrets_at_rest
 
 
 class Language(models.TextChoices):
@@ -456,7 +457,8 @@ class MinutesTemplate(models.Model):
 
 class OrganizationAISettings(models.Model):
     """An organization's choice of LLM provider. Empty fields fall back to the server's LLM_* settings.
-    The API key is stored for the worker to use and never rendered back to anyone."""
+    The API keys are stored encrypted (nexochat/secrets_at_rest.py) for the worker to use and never
+    rendered back to anyone: `api_key` and `apigw_api_key` read and write the plaintext."""
 
     PROVIDERS = [
         ("", _("Server default")),
@@ -476,8 +478,8 @@ class OrganizationAISettings(models.Model):
     provider = models.CharField(_("provider"), max_length=32, choices=PROVIDERS, blank=True)
     model = models.CharField(_("model"), max_length=200, blank=True)
     base_url = models.URLField(_("base URL"), max_length=300, blank=True)
-    api_key = models.CharField(_("API key"), max_length=500, blank=True)
-    apigw_api_key = models.CharField(_("API gateway key (legacy CLOVA keys)"), max_length=500, blank=True)
+    encrypted_api_key = models.TextField(_("API key"), blank=True, editable=False)
+    encrypted_apigw_api_key = models.TextField(_("API gateway key (legacy CLOVA keys)"), blank=True, editable=False)
     context_window = models.PositiveIntegerField(_("context window (tokens)"), null=True, blank=True)
     default_template = models.CharField(_("default template"), max_length=120, default="default")
     stt_engine = models.CharField(_("speech-to-text engine"), max_length=32, choices=STT_ENGINES, blank=True)
@@ -501,7 +503,24 @@ class OrganizationAISettings(models.Model):
 
     @property
     def has_api_key(self):
-        return bool(self.api_key)
+        return bool(self.encrypted_api_key)
+
+    # Reading raises secrets_at_rest.UnreadableSecret when no configured key decrypts the stored value.
+    @property
+    def api_key(self):
+        return secrets_at_rest.decrypt(self.encrypted_api_key)
+
+    @api_key.setter
+    def api_key(self, value):
+        self.encrypted_api_key = secrets_at_rest.encrypt(value)
+
+    @property
+    def apigw_api_key(self):
+        return secrets_at_rest.decrypt(self.encrypted_apigw_api_key)
+
+    @apigw_api_key.setter
+    def apigw_api_key(self, value):
+        self.encrypted_apigw_api_key = secrets_at_rest.encrypt(value)
 
     @property
     def glossary_terms(self):

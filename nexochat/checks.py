@@ -1,4 +1,4 @@
-"""Start-up checks for two deployment mistakes that otherwise fail quietly, far from their cause."""
+"""Start-up checks for deployment mistakes that otherwise fail quietly, far from their cause."""
 
 import sys
 
@@ -48,3 +48,20 @@ def converts_time_zone(connection, zone):
     with connection.cursor() as cursor:
         cursor.execute("SELECT CONVERT_TZ('2024-01-01 00:00:00', 'UTC', %s)", [zone])
         return cursor.fetchone()[0] is not None
+
+
+@register(Tags.security, deploy=True)
+def field_encryption_keys_set(app_configs=None, **kwargs):
+    """Without FIELD_ENCRYPTION_KEYS the stored API keys are encrypted with a key derived from SECRET_KEY,
+    so rotating SECRET_KEY would silently make every organization's key unreadable."""
+    if settings.FIELD_ENCRYPTION_KEYS:
+        return []
+    return [
+        Warning(
+            "FIELD_ENCRYPTION_KEYS is not set: stored API keys are encrypted with a key derived from SECRET_KEY, "
+            "and changing SECRET_KEY will make them unreadable.",
+            hint='Set FIELD_ENCRYPTION_KEYS to a key from `python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"` (keep any earlier key listed after it).',
+            id="nexochat.W002",
+        )
+    ]

@@ -5,6 +5,8 @@ instead of silently falling back. Any variable NAME can also be read from a file
 NAME_FILE (Docker/Kubernetes secrets).
 """
 
+import base64
+import ipaddress
 import os
 from pathlib import Path
 
@@ -73,6 +75,21 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off (set SECRET_KEY or SECRET_KEY_FILE).")
     SECRET_KEY = "insecure-dev-only-key-do-not-use-in-production"  # noqa: S105 (DEBUG only)
+
+# Fernet keys for secrets stored in the database (organizations' LLM API keys): the first encrypts, all
+# decrypt, so a new key goes first and old ones stay listed until nothing uses them. Unset: one key is
+# derived from SECRET_KEY, and changing SECRET_KEY then makes the stored keys unreadable.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        _valid_key = len(base64.urlsafe_b64decode(_key.encode())) == 32
+    except ValueError:
+        _valid_key = False
+    if not _valid_key:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must list Fernet keys (32 url-safe base64 bytes each), e.g. from "
+            '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`'
+        )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -454,6 +471,16 @@ LLM_TIMEOUT = env_int("LLM_TIMEOUT", 120)  # seconds to wait for an answer (for 
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)  # on 429, 5xx and timeouts, with exponential backoff
 LLM_CONTEXT_WINDOW = env_int("LLM_CONTEXT_WINDOW", 0)  # 0: from the model table (set it for vLLM/Ollama models)
 LLM_DEVICE = env("LLM_DEVICE", "auto")  # local provider: auto, cpu, cuda, cuda:1
+# Internal addresses (loopback, private, link-local, ...) an organization may set as its LLM base URL:
+# host names, IP addresses or CIDR networks. Everything else internal is refused (nexochat/outbound.py);
+# LLM_BASE_URL above is the operator's own and is not checked.
+LLM_ALLOWED_HOSTS = env_list("LLM_ALLOWED_HOSTS")
+for _host in LLM_ALLOWED_HOSTS:
+    if "/" in _host:
+        try:
+            ipaddress.ip_network(_host, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"LLM_ALLOWED_HOSTS: {_host!r} is not a valid CIDR network") from None
 
 # --- Minutes ---
 MINUTES_AUTO = env_bool("MINUTES_AUTO", True)  # write minutes right after a transcript is saved

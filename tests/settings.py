@@ -25,5 +25,10 @@ Q_CLUSTER["sync"] = os.environ.get("Q_SYNC", "true").strip().lower() not in ("fa
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["DATA_DIR"], "test.sqlite3")}  # noqa: F405
 
+# The fake LLM servers listen on 127.0.0.1, and tests save "http://gpu:8000/v1" as a self-hosted server:
+# the test deployment's operator allows both as organizations' base URLs (tests of the rule itself
+# set LLM_ALLOWED_HOSTS as they need).
+LLM_ALLOWED_HOSTS = ["127.0.0.1", "gpu"]
+
 # Tests assert on the English msgids; tests/test_i18n.py checks that Korean is the real default.
 LANGUAGE_CODE = "en"

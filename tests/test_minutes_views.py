@@ -167,7 +167,9 @@ def test_generation_with_an_llm_streams_and_stores_validated_minutes(owner_clien
     minutes = Minutes.objects.get(meeting=meeting)
     assert minutes.provider == "openai" and minutes.model == "test-model" and not minutes.is_extractive
     assert "leak" not in minutes.data and minutes.data["topics"][0]["end"] == 48.0
+    # The key reaches the server decrypted, while the database holds only its token.
     assert fake.requests[0].header("Authorization") == f"Bearer {fake.api_key}"
+    assert fake.api_key not in OrganizationAISettings.objects.values_list("encrypted_api_key", flat=True).get()
     assert "## 결정 사항" in minutes.markdown and "출시일은 다음 달 3일 — 김대표 (00:20)" in minutes.markdown
     action = ActionItem.objects.get(meeting=meeting)
     assert action.due_date == datetime.date(2026, 12, 4) and action.assignee.name == "박팀원"

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 PROD_SECRET = "k" * 20 + "-production-secret-0123456789-abcdefghij"
@@ -50,6 +51,9 @@ def test_secret_key_can_come_from_a_file(tmp_path):
         ("Q_BROKER", "rabbit", "Q_BROKER must be 'orm' or 'redis'"),
         ("JOB_TIMEOUT", "1h", "JOB_TIMEOUT must be an integer"),
         ("SECRET_KEY_FILE", "/nonexistent/secret", "cannot be read"),
+        ("FIELD_ENCRYPTION_KEYS", "not-a-fernet-key", "FIELD_ENCRYPTION_KEYS must list Fernet keys"),
+        ("FIELD_ENCRYPTION_KEYS_FILE", "/nonexistent/keys", "cannot be read"),
+        ("LLM_ALLOWED_HOSTS", "gpu,10.0.0.0/33", "LLM_ALLOWED_HOSTS: '10.0.0.0/33' is not a valid CIDR"),
     ],
 )
 def test_malformed_values_stop_start_up_with_the_variable_named(tmp_path, name, value, message):
@@ -95,6 +99,8 @@ def _manage(tmp_path, *args, **env):
 
 
 def test_check_deploy_is_clean_with_production_values(tmp_path):
+    keys_file = tmp_path / "field_encryption_keys"
+    keys_file.write_text(f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}\n")
     result = _manage(
         tmp_path,
         "check",
@@ -104,9 +110,17 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
         DEBUG="false",
         SECRET_KEY=PROD_SECRET,
         ALLOWED_HOSTS="meet.example.com",
+        FIELD_ENCRYPTION_KEYS_FILE=str(keys_file),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_stored_keys_depend_on_secret_key(tmp_path):
+    result = _manage(
+        tmp_path, "check", "--deploy", DEBUG="false", SECRET_KEY=PROD_SECRET, ALLOWED_HOSTS="meet.example.com"
+    )
+    assert "nexochat.W002" in result.stdout + result.stderr
 
 
 def test_no_missing_migrations(tmp_path):

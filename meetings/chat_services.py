@@ -22,6 +22,9 @@ MAX_VOICE_BYTES = 10 * 1024 * 1024
 VOICE_TASK_TIMEOUT = 600
 
 TITLE_CHARS = 60
+# The rate limit (settings.RATE_LIMITS) every answer the language model writes counts against, whichever
+# route asks for it; a saved answer read again is not counted.
+ANSWER_RATE_SCOPE = "chat_answer"
 MAX_QUESTION_CHARS = 2000
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import organization_required
-from nexochat.security import PERMISSIONS_POLICY, rate_limit
+from nexochat.security import PERMISSIONS_POLICY, over_limit, rate_limit, rate_limited
 
 from . import chat_services as services
 from .access import get_meeting_for
@@ -128,6 +128,10 @@ def ask(request: HttpRequest) -> HttpResponse:
         text = services.clean_question(request.POST.get("question"))
     except services.ChatError as exc:
         return _error(request, exc.message)
+    if not _wants_json(request):  # answered in this request: counted before the question is saved
+        refused = rate_limited(request, services.ANSWER_RATE_SCOPE)
+        if refused is not None:
+            return refused
     conversation = _target_conversation(request)
     question = services.add_question(conversation, text)
     return _asked(request, conversation, question)
@@ -157,7 +161,7 @@ def voice_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Where a voice question is: {"voice", "state", "text", "error"}, and once done the same fields
     asking returns (conversation, message, question, stream_url...)."""
     voice = services.get_voice_question_for(request.user, pk)
-    data = {"voice": voice.pk, "state": voice.state, "text": voice.text, "error": voice.error}
+    data = {"voice": voice.pk, "state": voice.state, "text": voice.text, "error": voice.error_message}
     if voice.state == VoiceState.DONE and voice.question is not None:
         data.update(_asked_json(voice.conversation, voice.question))
     response = JsonResponse(data)
@@ -182,16 +186,24 @@ def message_html(request, message):
 @require_GET
 def stream(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
     """The answer to one question as Server-Sent Events: `delta` events ({"text"}), then `done`
-    ({"html", "message"}) or `error` ({"message"}). A question already answered gets `done` at once."""
+    ({"html", "message"}) or `error` ({"message"}). A question already answered gets `done` at once.
+    Writing an answer counts against the answer rate limit; past it the stream is one `error` event
+    (with a 429 EventSource would only report a failed connection, without the message)."""
     from ai_pipeline.llm import LLMError
 
     conversation = services.get_conversation_for(request.user, pk)
     question = get_object_or_404(conversation.messages, pk=message_pk, role=ChatRole.USER)
     existing = services.answer_of(question)
+    limited = existing is None and over_limit(request, services.ANSWER_RATE_SCOPE)
 
     def events():
         if existing is not None:
             yield _sse("done", {"message": existing.pk, "html": message_html(request, existing)})
+            return
+        if limited:
+            yield _sse(
+                "error", {"message": _("Too many requests. Try again in a little while."), "retry_after": limited}
+            )
             return
         yield ": answering\n\n"  # opens the stream at once, before retrieval
         try:

@@ -151,6 +151,38 @@ def _wants_json(request):
     )
 
 
+def over_limit(request, scope):
+    """Count one use of `scope` by the request's user (or, signed out, its address): 0 while within
+    settings.RATE_LIMITS[scope] (or with no limit set), else the seconds until the window resets."""
+    rate = getattr(settings, "RATE_LIMITS", {}).get(scope)
+    if not rate:
+        return 0
+    user = getattr(request, "user", None)
+    key = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{client_ip(request)}"
+    allowed, retry_after = hit(scope, key, rate)
+    return 0 if allowed else max(1, retry_after)
+
+
+def too_many_requests(request, retry_after):
+    """The 429 every rate limit answers: {"error", "code": "rate_limited"} for the API and scripts, plain
+    text for pages."""
+    message = _("Too many requests. Try again in a little while.")
+    if _wants_json(request):
+        response = JsonResponse({"error": message, "code": "rate_limited"}, status=429)
+    else:
+        response = HttpResponse(message, content_type="text/plain; charset=utf-8", status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def rate_limited(request, scope):
+    """The 429 response once the request passes settings.RATE_LIMITS[scope] (counting it), else None. For
+    views that count only some of their requests (an answer is counted when it is written, not when a
+    saved one is read again)."""
+    retry_after = over_limit(request, scope)
+    return too_many_requests(request, retry_after) if retry_after else None
+
+
 def rate_limit(scope, methods=("POST",)):
     """Refuse with 429 once a user (or, signed out, an address) passes settings.RATE_LIMITS[scope].
 
@@ -160,19 +192,10 @@ def rate_limit(scope, methods=("POST",)):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             request = _find_request(args)
-            rate = getattr(settings, "RATE_LIMITS", {}).get(scope)
-            if rate and request.method in methods:
-                user = getattr(request, "user", None)
-                key = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{client_ip(request)}"
-                allowed, retry_after = hit(scope, key, rate)
-                if not allowed:
-                    message = _("Too many requests. Try again in a little while.")
-                    if _wants_json(request):
-                        response = JsonResponse({"error": message, "code": "rate_limited"}, status=429)
-                    else:
-                        response = HttpResponse(message, content_type="text/plain; charset=utf-8", status=429)
-                    response["Retry-After"] = str(max(1, retry_after))
-                    return response
+            if request.method in methods:
+                refused = rate_limited(request, scope)
+                if refused is not None:
+                    return refused
             return view(*args, **kwargs)
 
         return wrapper

@@ -434,6 +434,9 @@ ACCOUNT_RATE_LIMITS = {
 RATE_LIMITS = {
     "upload": env("RATE_LIMIT_UPLOAD", "30/h"),
     "chat": env("RATE_LIMIT_CHAT", "30/m"),
+    # Answers written by the language model, whichever route asks for one (a saved answer read again
+    # is not counted). Above "chat", so a question asked and answered in one request hits "chat" first.
+    "chat_answer": env("RATE_LIMIT_CHAT_ANSWER", "40/m"),
     "search": env("RATE_LIMIT_SEARCH", "120/m"),
 }
 
@@ -481,6 +484,13 @@ for _host in LLM_ALLOWED_HOSTS:
             ipaddress.ip_network(_host, strict=False)
         except ValueError:
             raise ImproperlyConfigured(f"LLM_ALLOWED_HOSTS: {_host!r} is not a valid CIDR network") from None
+
+# --- Chat ---
+# Seconds a spoken question's recording may wait for a speech worker: older ones are deleted by the
+# hourly sweep (meetings.voice_expiry) and their voice questions marked expired.
+VOICE_CLIP_MAX_AGE = env_int("VOICE_CLIP_MAX_AGE", 24 * 3600)
+if VOICE_CLIP_MAX_AGE < 3600:  # a worker may still be transcribing a younger one (it may take 10 minutes)
+    raise ImproperlyConfigured(f"VOICE_CLIP_MAX_AGE must be at least 3600 seconds, got {VOICE_CLIP_MAX_AGE}")
 
 # --- Minutes ---
 MINUTES_AUTO = env_bool("MINUTES_AUTO", True)  # write minutes right after a transcript is saved

@@ -488,3 +488,62 @@ def test_the_conversation_list_alone_for_the_chat_page_to_refresh(archive, membe
     assert html.lstrip().startswith('<aside class="chat-list card" id="chat-list">')
     assert f'href="/chat/{asked["conversation"]}/"' in html and "<form" not in html
     assert owner_client.get(url).status_code == 404  # another user's conversation
+
+
+# --- answer rate limit --------------------------------------------------------------------------
+
+TOO_MANY = "Too many requests. Try again in a little while."
+
+
+def test_writing_answers_is_rate_limited_on_every_route_and_saved_answers_are_free(
+    archive, org, member_client, owner_client, settings
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "chat": "100/m", "chat_answer": "1/m"}
+    with FakeClova(reply="마케팅 예산은 2억 원입니다 [1].") as fake:
+        OrganizationAISettings.objects.create(
+            organization=org, provider="hyperclova", base_url=fake.url, api_key=fake.api_key, model="HCX-005"
+        )
+        first = ask_js(member_client, "마케팅 예산은 얼마로 확정됐나요?")  # saved only: nothing written yet
+        pk = first["conversation"]
+        second = ask_js(member_client, "신제품 출시일은 언제인가요?", conversation=pk)
+        answer_url = "/api/v1/chat/conversations/{}/messages/{}/answer/".format
+        response = member_client.post(answer_url(pk, first["message"]), {}, content_type="application/json")
+        assert response.status_code == 201, response.content
+        answer_id = response.json()["answer"]["id"]
+        calls = fake.attempts
+        assert calls >= 1
+        # The saved answer, read again by every route, is neither written again nor counted.
+        for _ in range(3):
+            again = member_client.get(answer_url(pk, first["message"]))
+            assert again.status_code == 200 and again.json()["answer"]["id"] == answer_id
+        sse = member_client.get(answer_url(pk, first["message"]), headers={"Accept": "text/event-stream"})
+        assert [name for name, _ in events(sse)] == ["done"]
+        assert events(member_client.get(first["stream_url"]))[0][1]["message"] == answer_id
+
+        # Past the limit nothing more is written, whichever route asks.
+        refused = member_client.post(answer_url(pk, second["message"]), {}, content_type="application/json")
+        assert refused.status_code == 429
+        assert refused.json() == {"error": TOO_MANY, "code": "rate_limited"} and int(refused["Retry-After"]) >= 1
+        refused = member_client.get(answer_url(pk, second["message"]), headers={"Accept": "text/event-stream"})
+        assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+        stream = events(member_client.get(second["stream_url"]))  # the page's EventSource shows the message
+        assert [name for name, _ in stream] == ["error"] and stream[0][1]["message"] == TOO_MANY
+        assert stream[0][1]["retry_after"] >= 1
+        # Asking where the answer is written in the same request: refused before the question is saved.
+        refused = member_client.post(
+            f"/api/v1/chat/conversations/{pk}/messages/",
+            {"question": "베타 테스트 인원은?"},
+            content_type="application/json",
+        )
+        assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+        refused = member_client.post(ASK, {"question": "베타 테스트 인원은?", "conversation": pk})  # no JavaScript
+        assert refused.status_code == 429 and refused.content.decode() == TOO_MANY
+        assert fake.attempts == calls
+        assert ChatMessage.objects.filter(role="assistant").count() == 1
+        assert not ChatMessage.objects.filter(content="베타 테스트 인원은?").exists()
+        # Saving a question for the page to stream is still allowed (the "chat" limit), and so is
+        # another user's answer: the limit is per person.
+        assert ask_js(member_client, "베타 테스트 인원은?", conversation=pk)["message"]
+        theirs = ask_js(owner_client, "마케팅 예산은 얼마로 확정됐나요?")
+        assert events(owner_client.get(theirs["stream_url"]))[-1][0] == "done"
+        assert fake.attempts > calls

@@ -54,6 +54,7 @@ def test_secret_key_can_come_from_a_file(tmp_path):
         ("FIELD_ENCRYPTION_KEYS", "not-a-fernet-key", "FIELD_ENCRYPTION_KEYS must list Fernet keys"),
         ("FIELD_ENCRYPTION_KEYS_FILE", "/nonexistent/keys", "cannot be read"),
         ("LLM_ALLOWED_HOSTS", "gpu,10.0.0.0/33", "LLM_ALLOWED_HOSTS: '10.0.0.0/33' is not a valid CIDR"),
+        ("VOICE_CLIP_MAX_AGE", "600", "VOICE_CLIP_MAX_AGE must be at least 3600 seconds"),
     ],
 )
 def test_malformed_values_stop_start_up_with_the_variable_named(tmp_path, name, value, message):

@@ -71,7 +71,7 @@
         form.classList.remove("busy");
         window.NexoChat.status(form, "");
         window.NexoChat.follow(form, data);
-      } else if (data && data.state === "failed") {
+      } else if (data && (data.state === "failed" || data.state === "expired")) {
         failed(form, data.error);
       } else if (Date.now() > deadline) {
         failed(form);

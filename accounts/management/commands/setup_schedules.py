@@ -1,15 +1,18 @@
 from django.core.management.base import BaseCommand
 
-from meetings.retention import setup_schedule
+from meetings import retention, voice_expiry
 
 
 class Command(BaseCommand):
-    help = "Create the django-q2 schedules NexoChat needs (daily retention). Safe to run on every deploy."
+    help = (
+        "Create the django-q2 schedules NexoChat needs (daily retention, hourly expiry of voice questions "
+        "never transcribed). Safe to run on every deploy."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--hour", type=int, default=3, help="Local hour of the daily retention run (default 3).")
 
     def handle(self, *args, hour, **options):
-        schedule, created = setup_schedule(hour=hour)
-        verb = "Created" if created else "Kept"
-        self.stdout.write(f"{verb} schedule {schedule.name!r} ({schedule.func}), next run {schedule.next_run}.")
+        for schedule, created in (retention.setup_schedule(hour=hour), voice_expiry.setup_schedule()):
+            verb = "Created" if created else "Kept"
+            self.stdout.write(f"{verb} schedule {schedule.name!r} ({schedule.func}), next run {schedule.next_run}.")

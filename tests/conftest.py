@@ -1,5 +1,7 @@
-"""Shared fixtures: two organizations, and an owner, an admin, a member and an outsider."""
+"""Shared fixtures: two organizations, and an owner, an admin, a member and an outsider; audio made
+inside the tests; headless Chromium for the browser tests."""
 
+import hashlib
 import shutil
 import subprocess
 import wave
@@ -9,12 +11,22 @@ import numpy as np
 import pytest
 
 from accounts.models import Membership, Organization, Role, User
+from tests.browser import failing_on_page_errors, launch_chromium, open_page
 
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def upload_tmp(settings, tmp_path):
+    """Uploads stream to their own folder here, so the tests can see that nothing is left behind."""
+    folder = tmp_path / "upload-tmp"
+    folder.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(folder)
+    return folder
 
 
 @pytest.fixture(autouse=True)
@@ -126,6 +138,26 @@ def espeak_wav(path, text, voice="en", speed=150):
     return Path(path)
 
 
+def add_tone_recording(meeting, folder, seconds):
+    """Gives `meeting` a real WAV recording, long enough for its page's player to seek in."""
+    from django.core.files import File
+
+    from meetings.models import Recording
+
+    wav = write_tone_wav(Path(folder) / "meeting.wav", seconds=seconds)
+    recording = Recording(
+        meeting=meeting,
+        original_name="meeting.wav",
+        size=wav.stat().st_size,
+        sha256=hashlib.sha256(wav.read_bytes()).hexdigest(),
+        duration=float(seconds),
+    )
+    with open(wav, "rb") as handle:
+        recording.file.save("meeting.wav", File(handle), save=False)
+    recording.save()
+    return recording
+
+
 @pytest.fixture
 def tone_wav(tmp_path):
     return write_tone_wav(tmp_path / "tone.wav")
@@ -134,3 +166,34 @@ def tone_wav(tmp_path):
 @pytest.fixture
 def tone_mp3(tmp_path, tone_wav):
     return ffmpeg_convert(tone_wav, tmp_path / "tone.mp3", "-b:a", "64k")
+
+
+# --- headless Chromium (tests/browser.py) ------------------------------------------------------
+
+
+@pytest.fixture
+def async_unsafe(monkeypatch):
+    # Playwright's sync API keeps an event loop in this thread; the test's ORM calls are still plain sync code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def chromium_args():
+    """Chromium flags beyond the usual ones; a module that needs more overrides this fixture."""
+    return []
+
+
+@pytest.fixture
+def browser(async_unsafe, chromium_args):
+    """Headless Chromium for one test; it skips where Playwright or Chromium is missing."""
+    with launch_chromium(*chromium_args) as browser:
+        yield browser
+
+
+@pytest.fixture
+def member_page(browser, live_server, member):
+    """A page signed in as `member`, for the pages with a player: their tests wait on expressions
+    evaluated in the page (so the CSP is bypassed), and an uncaught script error fails the test."""
+    page = open_page(browser, live_server, member, bypass_csp=True, timeout=30_000)
+    with failing_on_page_errors(page):
+        yield page

@@ -9,21 +9,10 @@ from django.core.management import CommandError, call_command
 from ai_pipeline.chat import NOT_FOUND
 from meetings.models import Segment
 from tests.fakes.clova import FakeClova
-from tests.test_chat import fresh_search_index, warm_models  # noqa: F401
+from tests.search_archive import BUDGET_HEARING_RECORD, fresh_search_index, warm_models  # noqa: F401
 
 RECORDS = [
-    {
-        "id": "demo-001",
-        "title": "교육위원회 예산 심사",
-        "date": "2024-05-02",
-        "speakers": ["위원장 김생환", "교육감 조희연"],
-        "turns": [
-            {"speaker": "위원장 김생환", "text": "회의를 시작하겠습니다."},
-            {"speaker": "교육감 조희연", "text": "내년 급식 예산은 320억 원으로 편성했습니다."},
-            {"speaker": "위원장 김생환", "text": "학교 시설 안전 점검 결과도 보고해 주십시오."},
-        ],
-        "source": "test",
-    },
+    BUDGET_HEARING_RECORD,
     {
         "id": "secret-001",
         "title": "보안 사고 대응",

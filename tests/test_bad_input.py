@@ -44,14 +44,6 @@ def english(settings):
 
 
 @pytest.fixture
-def upload_tmp(settings, tmp_path):
-    folder = tmp_path / "upload-tmp"
-    folder.mkdir()
-    settings.FILE_UPLOAD_TEMP_DIR = str(folder)
-    return folder
-
-
-@pytest.fixture
 def api(owner):
     client = APIClient()
     client.force_authenticate(owner)

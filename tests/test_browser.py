@@ -1,38 +1,18 @@
 """Headless Chromium against a live server and a real worker: sign up, create an organization,
 create a meeting, upload a recording, and watch the status panel update until it is done."""
 
-import shutil
-
 import pytest
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, open_page  # noqa: F401 (test_security.py imports these from here)
 from tests.conftest import write_tone_wav
 from tests.test_worker import start_worker, stop_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture
-def page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium") and not shutil.os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
+def page(browser, live_server):
+    return open_page(browser, live_server)
 
 
 def test_signup_to_processed_upload(page, live_server, tmp_path, media_root, monkeypatch):
@@ -41,8 +21,6 @@ def test_signup_to_processed_upload(page, live_server, tmp_path, media_root, mon
     from meetings.models import Job
 
     monkeypatch.setattr(Conf, "SYNC", False)  # the real worker below takes the job from the broker
-    # Playwright's sync API keeps an event loop in this thread; the ORM reads below are still plain sync code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     audio = write_tone_wav(tmp_path / "회의 녹음.wav", seconds=3.0)
 
     page.goto(f"{live_server.url}/accounts/signup/")

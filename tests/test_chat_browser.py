@@ -2,24 +2,20 @@
 meeting and the player seeks there; the chat box on a meeting's page answers from that meeting."""
 
 import datetime
-import shutil
 
 import pytest
-from django.core.files import File
-from django.test import Client
 from django.utils import timezone
 
 from ai_pipeline.search.indexer import index_meeting
-from meetings.models import ChatMessage, Meeting, Recording, Segment, Speaker
-from tests.conftest import write_tone_wav
-from tests.test_chat import BUDGET, fresh_search_index, warm_models  # noqa: F401
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from meetings.models import ChatMessage, Meeting, Segment, Speaker
+from tests.browser import FAKE_MICROPHONE_ARGS, failing_on_page_errors, launch_chromium, needs_chromium, open_page
+from tests.conftest import add_tone_recording
+from tests.search_archive import BUDGET, fresh_search_index, warm_models  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
+    needs_chromium,
 ]
 
 
@@ -49,34 +45,16 @@ def meeting(org, owner, tmp_path):
             text=text,
             original_text=text,
         )
-    wav = write_tone_wav(tmp_path / "meeting.wav", seconds=60)
-    with open(wav, "rb") as handle:
-        recording = Recording(meeting=meeting, original_name="meeting.wav", size=wav.stat().st_size, sha256="e" * 64)
-        recording.file.save("meeting.wav", File(handle), save=False)
-    recording.duration = 60.0
-    recording.save()
+    add_tone_recording(meeting, tmp_path, seconds=60)
     index_meeting(meeting)
     return meeting
 
 
 @pytest.fixture
-def page(live_server, member, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    client = Client()
-    client.force_login(member)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--mute-audio", "--no-sandbox"])
-        context = browser.new_context()
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+def page(browser, live_server, member):
+    page = open_page(browser, live_server, member, timeout=30_000)
+    with failing_on_page_errors(page):
         yield page
-        browser.close()
-        assert not errors
 
 
 def test_streamed_answer_citation_opens_and_seeks(page, live_server, meeting, tmp_path):
@@ -118,49 +96,31 @@ def test_meeting_chat_box(page, live_server, meeting):
 
 
 @pytest.mark.slow
-def test_voice_question_is_transcribed_then_answered(live_server, member, org, tmp_path, monkeypatch):
+def test_voice_question_is_transcribed_then_answered(async_unsafe, live_server, member, org, tmp_path):
     """Chromium's fake microphone plays a spoken question; the page uploads it, polls the voice status
     while a (here inline) speech task transcribes it, then streams the answer like a typed question."""
-    from playwright.sync_api import expect, sync_playwright
-
     from meetings.models import VoiceQuestion
     from tests.conftest import espeak_wav
-    from tests.test_chat import make_meeting
+    from tests.search_archive import make_meeting
     from tests.test_chat_pages import ENGLISH
 
     meeting = make_meeting(org, "Weekly planning", ENGLISH, language="en")
     clip = espeak_wav(tmp_path / "question.wav", "What did we decide about the budget?")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    client = Client()
-    client.force_login(member)
-    args = [
-        "--mute-audio",
-        "--no-sandbox",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={clip}%noloop",
-    ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        context = browser.new_context()
-        context.grant_permissions(["microphone"], origin=live_server.url)
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{live_server.url}/chat/")
-        button = page.locator("[data-chat-form] [data-voice]")
-        button.click()
-        expect(button).to_have_class("secondary recording")
-        page.wait_for_timeout(3500)  # the clip is about 2.5 s long
-        button.click()
-        page.wait_for_selector(".chat-message.user.voice")
-        page.wait_for_selector(".chat-message.assistant a.cite")
-        question = page.locator(".chat-message.user").inner_text()
-        answer = page.locator(".chat-message.assistant").inner_text()
-        browser.close()
-    assert not errors
+    with launch_chromium(*FAKE_MICROPHONE_ARGS, f"--use-file-for-fake-audio-capture={clip}%noloop") as browser:
+        from playwright.sync_api import expect  # here: where Playwright is missing, the launch skipped the test
+
+        page = open_page(browser, live_server, member, microphone=True, timeout=60_000)
+        with failing_on_page_errors(page):
+            page.goto(f"{live_server.url}/chat/")
+            button = page.locator("[data-chat-form] [data-voice]")
+            button.click()
+            expect(button).to_have_class("secondary recording")
+            page.wait_for_timeout(3500)  # the clip is about 2.5 s long
+            button.click()
+            page.wait_for_selector(".chat-message.user.voice")
+            page.wait_for_selector(".chat-message.assistant a.cite")
+            question = page.locator(".chat-message.user").inner_text()
+            answer = page.locator(".chat-message.assistant").inner_text()
     assert "budget" in question.lower(), question
     assert "fifty thousand" in answer, answer
     voice = VoiceQuestion.objects.get()

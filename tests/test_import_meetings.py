@@ -9,22 +9,11 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from ai_pipeline.models import MeetingSource, Passage
-from ai_pipeline.search import engine
 from meetings.models import Meeting, Segment
+from tests.search_archive import BUDGET_HEARING_RECORD, fresh_search_index  # noqa: F401
 
 RECORDS = [
-    {
-        "id": "demo-001",
-        "title": "교육위원회 예산 심사",
-        "date": "2024-05-02",
-        "speakers": ["위원장 김생환", "교육감 조희연"],
-        "turns": [
-            {"speaker": "위원장 김생환", "text": "회의를 시작하겠습니다."},
-            {"speaker": "교육감 조희연", "text": "내년 급식 예산은 320억 원으로 편성했습니다."},
-            {"speaker": "위원장 김생환", "text": "학교 시설 안전 점검 결과도 보고해 주십시오."},
-        ],
-        "source": "test",
-    },
+    BUDGET_HEARING_RECORD,
     {
         "id": "demo-002",
         "title": "사법개혁 특별위원회",
@@ -34,13 +23,6 @@ RECORDS = [
         "source": "test",
     },
 ]
-
-
-@pytest.fixture(autouse=True)
-def fresh_search_index():
-    engine.clear_cache()
-    yield
-    engine.clear_cache()
 
 
 def write_jsonl(path, records):

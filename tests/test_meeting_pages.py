@@ -1,6 +1,8 @@
 """Meeting pages: list (search, filters, pagination, HTMX), create/edit/delete, detail, audio
 streaming with Range, and the processing-status panel. Owner, member and outsider on every route."""
 
+import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -457,7 +459,7 @@ def test_status_panel_polls_while_the_job_is_active(state, stage, percent, meeti
     page = response.content.decode()
     assert response.status_code == 200
     assert 'hx-trigger="every 2s"' in page
-    assert f'hx-get="{reverse("meetings:status", args=[meeting.pk])}"' in page
+    assert f'hx-get="{reverse("meetings:status", args=[meeting.pk])}?shown={state}"' in page
     if state == "running":
         assert "Checking the recording" in page  # the stage key's label, not the key
         assert "width:42%" in page and "42%" in page
@@ -473,6 +475,78 @@ def test_status_panel_shows_failure_and_retry(recorded, owner_client):
     assert "디코딩 실패: 손상된 파일" in page
     assert reverse("meetings:retry", args=[recorded.pk]) in page
     assert "Retry" in page
+
+
+def status_poll(client, url):
+    response = client.get(url, headers={"HX-Request": "true"})
+    events = set(json.loads(response.headers.get("HX-Trigger", "{}")))
+    match = re.search(r'<section id="job-status"[^>]*hx-get="([^"]+)"', response.content.decode())
+    return response, events, match and match.group(1)
+
+
+def status_url(meeting, shown=None):
+    url = reverse("meetings:status", args=[meeting.pk])
+    return f"{url}?shown={shown}" if shown else url
+
+
+def test_status_tells_the_page_once_that_the_transcript_changed(meeting, member_client):
+    """The client follows the panel's own polling URLs, as htmx does, from the meeting page on."""
+    job = Job.objects.create(meeting=meeting, kind="diarize")
+    detail = member_client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    url = re.search(r'<section id="job-status"[^>]*hx-get="([^"]+)"', detail).group(1)
+
+    response, events, url = status_poll(member_client, url)
+    assert (response.status_code, events) == (200, set())
+    job.mark_running("diarize")
+    response, events, url = status_poll(member_client, url)
+    assert (response.status_code, events) == (200, set())
+    assert url == status_url(meeting, "running")
+
+    job.mark_done()
+    response, events, url = status_poll(member_client, url)
+    assert response.status_code == 286
+    assert events == {"transcript-changed"}
+    assert url is None  # the done panel polls no more
+    # Asked again (another tab opened later, a stray request), a finished job is old news.
+    for shown in (None, "done", "failed"):
+        response, events, _url = status_poll(member_client, status_url(meeting, shown))
+        assert (response.status_code, events) == (286, set()), shown
+
+
+@pytest.mark.parametrize("kind", ["process", "transcribe", "diarize"])
+def test_every_job_that_rewrites_the_transcript_tells_the_page(kind, meeting, member_client):
+    job = Job.objects.create(meeting=meeting, kind=kind)
+    job.mark_running()
+    job.mark_done()
+    _response, events, _url = status_poll(member_client, status_url(meeting, "queued"))
+    assert events == {"transcript-changed"}
+
+
+def test_failed_and_minutes_jobs_leave_the_transcript_alone(meeting, member_client):
+    failed = Job.objects.create(meeting=meeting, kind="diarize")
+    failed.mark_running()
+    failed.mark_failed("out of memory")
+    response, events, _url = status_poll(member_client, status_url(meeting, "running"))
+    assert (response.status_code, events) == (286, set())
+    assert "out of memory" in response.content.decode()
+
+    minutes = Job.objects.create(meeting=meeting, kind="minutes")
+    minutes.mark_running("minutes")
+    minutes.mark_done()
+    response, events, _url = status_poll(member_client, status_url(meeting, "running"))
+    assert (response.status_code, events) == (286, set())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_the_worker_finishes_at_once_tells_the_page(recorded, member_client):
+    failed = Job.objects.create(meeting=recorded, kind="process", state=JobState.FAILED, reason="worker died")
+    # No test transaction here: the job is handed over as soon as it is queued, and the synchronous
+    # worker of the test settings runs it before the retry's own response is written.
+    response = member_client.post(reverse("meetings:retry", args=[recorded.pk]), headers={"HX-Request": "true"})
+    latest = recorded.jobs.first()
+    assert latest.pk != failed.pk and latest.state == JobState.DONE
+    assert 'data-state="done"' in response.content.decode()
+    assert set(json.loads(response["HX-Trigger"])) == {"transcript-changed"}
 
 
 def test_status_without_any_job(meeting, owner_client):

@@ -316,6 +316,8 @@ def test_rediarize_queues_a_job_with_the_speaker_count(member_client, meeting):
     )
     assert response.status_code == 200
     assert 'id="transcript-rerun"' in response.content.decode()
+    # The status panel is fetched at once, saying the page saw the job queued, so the page hears when it is done.
+    assert f'hx-get="/meetings/{meeting.pk}/status/?shown=queued" hx-trigger="load"' in response.content.decode()
     job = Job.objects.get(meeting=meeting)
     assert (job.kind, job.options) == ("diarize", {"num_speakers": 3})
 

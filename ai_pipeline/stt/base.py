@@ -1,6 +1,9 @@
 """The speech-to-text interface every engine implements."""
 
+import threading
 from dataclasses import dataclass, field
+
+from django.utils.module_loading import import_string
 
 
 @dataclass
@@ -61,3 +64,33 @@ class SttEngine:
 def is_out_of_memory(exc):
     text = str(exc).lower()
     return exc.__class__.__name__ == "OutOfMemoryError" or "out of memory" in text
+
+
+class EngineRegistry:
+    """Engine classes by name (dotted paths in `engines`, a dict tests may extend), built on first use.
+
+    `resolve_device` turns "auto" (or a setting) into a concrete device; it runs only for a known engine
+    name, so an unknown one fails before anything heavy (torch, CTranslate2) is imported."""
+
+    def __init__(self, kind, engines, resolve_device):
+        self.kind = kind
+        self.engines = engines
+        self.resolve_device = resolve_device
+        self._built = {}
+        self._lock = threading.Lock()
+
+    def get(self, name, model, device):
+        if name not in self.engines:
+            raise ModelLoadError(f"Unknown {self.kind} engine {name!r} (choose from {', '.join(self.engines)}).")
+        device = self.resolve_device(device)
+        key = (name, model or "", device)
+        with self._lock:
+            engine = self._built.get(key)
+            if engine is None:
+                engine = import_string(self.engines[name])(model, device)
+                self._built[key] = engine
+        return engine
+
+    def forget(self):
+        with self._lock:
+            self._built.clear()

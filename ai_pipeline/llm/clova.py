@@ -211,14 +211,7 @@ class ClovaProvider(HTTPProvider):
         parts, thinking = [], []
         with self._open_stream(self.url, body, self.headers(request_id, stream=True), request_id) as response:
             if not is_event_stream(response):
-                # A server (or proxy) that ignored Accept: take the plain JSON answer.
-                response.read()
-                try:
-                    data = response.json()
-                except ValueError as exc:
-                    raise ServerError(
-                        f"{self.name}: the answer is neither SSE nor JSON", request_id=request_id
-                    ) from exc
+                data = self._json_instead_of_sse(response, request_id)
                 completion = self._completion(
                     self._result(data, request_id, response.status_code), request_id, messages
                 )

@@ -137,6 +137,14 @@ class HTTPProvider(LLMProvider):
                 raise self._error_from_response(response, request_id)
             yield response
 
+    def _json_instead_of_sse(self, response, request_id):
+        """The whole answer of a server (or proxy) that ignored `Accept: text/event-stream` and sent JSON."""
+        response.read()
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ServerError(f"{self.name}: the answer is neither SSE nor JSON", request_id=request_id) from exc
+
     def _iter_sse(self, response, request_id):
         """Server-sent events; `data:` with or without a space after the colon (httpx-sse follows the spec)."""
         try:

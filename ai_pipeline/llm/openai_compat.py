@@ -135,13 +135,7 @@ class OpenAICompatProvider(HTTPProvider):
         model, server_id, done = self.model, None, False
         with self._open_stream(self.url, body, self.headers(request_id, stream=True), request_id) as response:
             if not is_event_stream(response):
-                response.read()
-                try:
-                    data = response.json()
-                except ValueError as exc:
-                    raise ServerError(
-                        f"{self.name}: the answer is neither SSE nor JSON", request_id=request_id
-                    ) from exc
+                data = self._json_instead_of_sse(response, request_id)
                 completion = self._completion(data, messages, request_id, response)
                 yield completion.text
                 yield completion

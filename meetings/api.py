@@ -35,9 +35,8 @@ from .serializers import (
     RecordingUploadResultSerializer,
     RecordingUploadSerializer,
 )
-from .streaming import recording_response
 from .uploads import storage_unavailable_message as STORAGE_UNAVAILABLE
-from .views import _recording_content_type as recording_content_type
+from .views import member_recording_response
 
 # Database ids: anything else in the URL is a 404, never a database error.
 ID_REGEX = r"\d{1,18}"
@@ -217,16 +216,7 @@ class MeetingViewSet(viewsets.ModelViewSet):
         recording = meeting.recording
         if recording is None or not recording.file:
             raise Http404(_("This meeting has no recording yet."))
-        response = recording_response(
-            request,
-            recording,
-            content_type=recording_content_type(recording),
-            etag=f'"{recording.sha256}"' if recording.sha256 else None,
-        )
-        if response.status_code != 302:
-            response["Cache-Control"] = "private, max-age=3600"
-        response["Content-Security-Policy"] = "sandbox"
-        return response
+        return member_recording_response(request, recording)
 
     @rate_limit("upload")
     def _upload(self, request):

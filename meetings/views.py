@@ -224,6 +224,21 @@ def _recording_content_type(recording):
     return "application/octet-stream"
 
 
+def member_recording_response(request, recording):
+    """The recording for a meeting member (permission already checked): kept by the browser for an hour,
+    sandboxed so that a file posing as HTML cannot run script."""
+    response = recording_response(
+        request,
+        recording,
+        content_type=_recording_content_type(recording),
+        etag=f'"{recording.sha256}"' if recording.sha256 else None,
+    )
+    if response.status_code != 302:  # a signed-URL redirect keeps its own no-store
+        response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def recording_audio(request: HttpRequest, pk: int) -> HttpResponse:
@@ -231,16 +246,7 @@ def recording_audio(request: HttpRequest, pk: int) -> HttpResponse:
     recording = meeting.recording
     if recording is None or not recording.file:
         raise Http404("No recording.")
-    response = recording_response(
-        request,
-        recording,
-        content_type=_recording_content_type(recording),
-        etag=f'"{recording.sha256}"' if recording.sha256 else None,
-    )
-    if response.status_code != 302:
-        response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+    return member_recording_response(request, recording)
 
 
 # --- processing status ----------------------------------------------------------------------

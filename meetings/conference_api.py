@@ -200,6 +200,18 @@ def _series_in(organization, series_id):
     return series
 
 
+def _query(request, serializer_class):
+    """The validated query parameters (400 on bad ones)."""
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
+
+
+def _organization_or_all(user, organization_id):
+    """The organization a list is limited to (the user must belong to it), or None for all of theirs."""
+    return get_membership(user, organization_id).organization if organization_id else None
+
+
 def _organization(user, organization_id):
     if organization_id is not None:
         return get_membership(user, organization_id).organization
@@ -342,12 +354,10 @@ class CalendarView(APIView):
         responses=CalendarEventSerializer(many=True),
     )
     def get(self, request):
-        query = CalendarQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        v = query.validated_data
+        v = _query(request, CalendarQuerySerializer)
         if not v["start"] < v["end"] <= v["start"] + datetime.timedelta(days=100):
             raise serializers.ValidationError({"end": "After start, and at most 100 days later."})
-        organization = get_membership(request.user, v["organization"]).organization if "organization" in v else None
+        organization = _organization_or_all(request.user, v.get("organization"))
         meetings = conference.meetings_between(request.user, organization, v["start"], v["end"])
         return Response(CalendarEventSerializer(meetings, many=True).data)
 
@@ -484,11 +494,8 @@ class ActionItemListView(APIView):
         responses=ConferenceActionItemSerializer(many=True),
     )
     def get(self, request):
-        query = ActionFilterSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        v = dict(query.validated_data)
-        organization_id = v.pop("organization", None)
-        organization = get_membership(request.user, organization_id).organization if organization_id else None
+        v = _query(request, ActionFilterSerializer)
+        organization = _organization_or_all(request.user, v.pop("organization", None))
         items = conference.filter_action_items(
             conference.action_items_for(request.user, organization), request.user, **v
         )
@@ -543,10 +550,8 @@ class DecisionListView(APIView):
         responses=ConferenceDecisionSerializer(many=True),
     )
     def get(self, request):
-        query = DecisionFilterSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        v = query.validated_data
-        organization = get_membership(request.user, v["organization"]).organization if v.get("organization") else None
+        v = _query(request, DecisionFilterSerializer)
+        organization = _organization_or_all(request.user, v.get("organization"))
         decisions = conference.filter_decisions(
             conference.decisions_for(request.user, organization),
             q=v.get("q", ""),

@@ -401,6 +401,20 @@ class VoiceStatusView(APIView):
         return Response(VoiceStatusSerializer(data).data, headers={"Cache-Control": "no-store"})
 
 
+# GET and POST on an answer do the same thing; only where `provider` comes from differs.
+ANSWER_DESCRIPTION = (
+    "Writes the answer if the question has none yet (201), else returns the saved one (200). "
+    "Writing one counts against the per-user answer limit (429 past it); reading a saved one does not." + STREAM_NOTE
+)
+ANSWER_RESPONSES = {
+    200: AnswerSerializer,
+    201: AnswerSerializer,
+    400: ChatErrorSerializer,
+    404: None,
+    429: ChatErrorSerializer,
+}
+
+
 class AnswerView(APIView):
     content_negotiation_class = StreamNegotiation
     parser_classes = [JSONParser, FormParser, MultiPartParser]
@@ -416,17 +430,9 @@ class AnswerView(APIView):
 
     @extend_schema(
         summary="The answer to a question in a conversation",
-        description="Writes the answer if the question has none yet (201), else returns the saved one (200). "
-        "Writing one counts against the per-user answer limit (429 past it); reading a saved one does not."
-        + STREAM_NOTE,
+        description=ANSWER_DESCRIPTION,
         parameters=[OpenApiParameter("provider", str, required=False, description="An LLM provider name.")],
-        responses={
-            200: AnswerSerializer,
-            201: AnswerSerializer,
-            400: ChatErrorSerializer,
-            404: None,
-            429: ChatErrorSerializer,
-        },
+        responses=ANSWER_RESPONSES,
         tags=["chat"],
     )
     def get(self, request, pk, message_pk):
@@ -434,17 +440,9 @@ class AnswerView(APIView):
 
     @extend_schema(
         summary="Answer a question in a conversation",
-        description="Writes the answer if the question has none yet (201), else returns the saved one (200). "
-        "Writing one counts against the per-user answer limit (429 past it); reading a saved one does not."
-        + STREAM_NOTE,
+        description=ANSWER_DESCRIPTION,
         request=ProviderSerializer,
-        responses={
-            200: AnswerSerializer,
-            201: AnswerSerializer,
-            400: ChatErrorSerializer,
-            404: None,
-            429: ChatErrorSerializer,
-        },
+        responses=ANSWER_RESPONSES,
         tags=["chat"],
     )
     def post(self, request, pk, message_pk):

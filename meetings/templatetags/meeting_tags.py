@@ -4,15 +4,19 @@ from django.utils import timezone
 register = template.Library()
 
 
+def hours_minutes_seconds(total):
+    """1:02:03 from an hour on, 2:03 below, for a whole number of seconds."""
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 @register.filter
 def duration(seconds):
     """1:02:03 for an hour and more, 2:03 below; an empty string when unknown."""
     if seconds is None or seconds == "":
         return ""
-    total = round(float(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return hours_minutes_seconds(round(float(seconds)))
 
 
 @register.filter

@@ -3,6 +3,8 @@ in its context: `{% transcript_load meeting %}` adds what the panel shows."""
 
 from django import template
 
+from .meeting_tags import hours_minutes_seconds
+
 register = template.Library()
 
 
@@ -21,7 +23,4 @@ def clock(seconds):
     """1:02:03 from an hour on, 2:03 below (seconds rounded down, as players show them)."""
     if seconds is None or seconds == "":
         return ""
-    total = int(float(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return hours_minutes_seconds(int(float(seconds)))

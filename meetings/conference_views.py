@@ -26,6 +26,7 @@ from . import calendar_ics
 from . import conference_services as conference
 from .access import get_meeting_for, meetings_for
 from .models import ActionItem, Decision, ItemStatus, Language, Recurrence, Series, Visibility
+from .params import int_or_none
 from .streaming import recording_response
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -48,13 +49,6 @@ class UserTimezoneMiddleware:
 
 def _partial(request):
     return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _require_manage(user, meeting):
@@ -335,7 +329,7 @@ def speakers_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
     speakers = list(meeting.speakers.select_related("member"))
     if request.method == "POST":
-        mapping = {s.pk: _int(request.POST.get(f"speaker-{s.pk}")) for s in speakers}
+        mapping = {s.pk: int_or_none(request.POST.get(f"speaker-{s.pk}")) for s in speakers}
         try:
             conference.confirm_speakers(meeting, mapping)
         except conference.ConferenceError as exc:
@@ -439,8 +433,8 @@ def decision_log(request: HttpRequest) -> HttpResponse:
     queryset = conference.filter_decisions(
         conference.decisions_for(request.user, request.organization),
         q=q,
-        series=_int(request.GET.get("series")),
-        meeting=_int(request.GET.get("meeting")),
+        series=int_or_none(request.GET.get("series")),
+        meeting=int_or_none(request.GET.get("meeting")),
         include_superseded=not current_only,
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -451,7 +445,7 @@ def decision_log(request: HttpRequest) -> HttpResponse:
         "q": q,
         "current_only": current_only,
         "series_list": Series.objects.filter(organization=request.organization),
-        "selected_series": _int(request.GET.get("series")),
+        "selected_series": int_or_none(request.GET.get("series")),
     }
     template = "meetings/conference/decisions.html"
     return render(request, f"{template}#results" if _partial(request) else template, context)
@@ -469,7 +463,7 @@ def _decision_for(user, decision_id):
 def decision_supersede(request: HttpRequest, decision_id: int) -> HttpResponse:
     earlier = _decision_for(request.user, decision_id)
     _require_manage(request.user, earlier.meeting)
-    later_id = _int(request.POST.get("superseded_by"))
+    later_id = int_or_none(request.POST.get("superseded_by"))
     try:
         if later_id:
             conference.supersede(earlier, _decision_for(request.user, later_id))
@@ -494,11 +488,13 @@ def sharing(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "visibility":
-                ids = [i for i in (_int(v) for v in request.POST.getlist("members")) if i]
+                ids = [i for i in (int_or_none(v) for v in request.POST.getlist("members")) if i]
                 conference.set_visibility(meeting, request.POST.get("visibility", ""), ids, user=request.user)
                 messages.success(request, _("Visibility was saved."))
             elif request.POST.get("action") == "link":
-                new_link = conference.create_share_link(meeting, request.user, _int(request.POST.get("days")) or 7)
+                new_link = conference.create_share_link(
+                    meeting, request.user, int_or_none(request.POST.get("days")) or 7
+                )
                 messages.success(request, _("A share link was created."))
         except conference.ConferenceError as exc:
             messages.error(request, str(exc))

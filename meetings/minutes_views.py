@@ -19,6 +19,7 @@ from accounts.decorators import organization_required
 from . import minutes_services as services
 from .access import get_meeting_for
 from .models import JobState, MinutesTemplate, OrganizationAISettings
+from .params import int_or_none
 
 PANEL = "meetings/minutes/panel.html"
 SETTINGS = "meetings/minutes/settings.html"
@@ -27,15 +28,8 @@ SETTINGS = "meetings/minutes/settings.html"
 # --- context ---------------------------------------------------------------------------------
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _selected_version(meeting, request):
-    version = _int(request.GET.get("version") or request.POST.get("version"))
+    version = int_or_none(request.GET.get("version") or request.POST.get("version"))
     if version is None:
         return services.current_minutes(meeting)
     minutes = services.get_version(meeting, version)

@@ -16,6 +16,7 @@ from . import transcript_services as services
 from .access import get_meeting_for
 from .exports import FORMATS, UnknownFormat, export_transcript
 from .models import SPEAKER_COLORS
+from .params import int_or_none
 
 PANEL = "meetings/transcript/panel.html"
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -144,7 +145,7 @@ def speaker_rename(request: HttpRequest, pk: int, speaker_id: int) -> HttpRespon
 def speaker_merge(request: HttpRequest, pk: int, speaker_id: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
     source = _get_speaker(meeting, speaker_id)
-    target = services.get_speaker(meeting, _int(request.POST.get("target")))
+    target = services.get_speaker(meeting, int_or_none(request.POST.get("target")))
     if target is None:
         return _panel_response(request, meeting, error=_("Choose a speaker to merge into."), status=200)
     try:
@@ -160,7 +161,7 @@ def speaker_member(request: HttpRequest, pk: int, speaker_id: int) -> HttpRespon
     meeting = get_meeting_for(request.user, pk)
     speaker = _get_speaker(meeting, speaker_id)
     user = None
-    member_id = _int(request.POST.get("member"))
+    member_id = int_or_none(request.POST.get("member"))
     if member_id is not None:
         user = services.organization_members(meeting).filter(pk=member_id).first()
         if user is None:
@@ -243,10 +244,3 @@ def retranscribe(request: HttpRequest, pk: int) -> HttpResponse:
     except services.TranscriptError as exc:
         return _rerun_response(request, meeting, error=str(exc))
     return _rerun_response(request, meeting, job=job)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

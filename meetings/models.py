@@ -506,21 +506,8 @@ class OrganizationAISettings(models.Model):
         return bool(self.encrypted_api_key)
 
     # Reading raises secrets_at_rest.UnreadableSecret when no configured key decrypts the stored value.
-    @property
-    def api_key(self):
-        return secrets_at_rest.decrypt(self.encrypted_api_key)
-
-    @api_key.setter
-    def api_key(self, value):
-        self.encrypted_api_key = secrets_at_rest.encrypt(value)
-
-    @property
-    def apigw_api_key(self):
-        return secrets_at_rest.decrypt(self.encrypted_apigw_api_key)
-
-    @apigw_api_key.setter
-    def apigw_api_key(self, value):
-        self.encrypted_apigw_api_key = secrets_at_rest.encrypt(value)
+    api_key = secrets_at_rest.encrypted_property("encrypted_api_key")
+    apigw_api_key = secrets_at_rest.encrypted_property("encrypted_apigw_api_key")
 
     @property
     def glossary_terms(self):

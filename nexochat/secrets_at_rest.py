@@ -47,6 +47,16 @@ def decrypt(token):
         ) from None
 
 
+def encrypted_property(field_name, doc=None):
+    """A model property that reads and writes the plaintext of the Fernet token kept in `field_name`.
+    A plain `property`, so Django's Model(**kwargs) and objects.create() accept it like a field."""
+    return property(
+        lambda instance: decrypt(getattr(instance, field_name)),
+        lambda instance, value: setattr(instance, field_name, encrypt(value)),
+        doc=doc,
+    )
+
+
 def is_current(token):
     """Whether the first key made `token`, so that re-encrypting it would change nothing."""
     try:

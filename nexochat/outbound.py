@@ -66,14 +66,11 @@ def resolve(host):
 
 
 def is_internal(address):
+    """Anything but a global unicast address. Loopback, private, link-local, unspecified, the shared
+    address space (100.64.0.0/10) and the other special ranges are all not `is_global`; IPv6's reserved
+    ranges (4000::/2 and others) and deprecated site-local addresses count as global, so they are named."""
     return (
-        address.is_loopback
-        or address.is_private
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_multicast
-        or address.is_unspecified
-        or not address.is_global  # shared address space (100.64.0.0/10) and the other special ranges
+        address.is_multicast or address.is_reserved or getattr(address, "is_site_local", False) or not address.is_global
     )
 
 

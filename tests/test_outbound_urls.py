@@ -54,6 +54,8 @@ def save_base_url(org, user, base_url, api_key="sk-test-key"):
         "http://0.0.0.0:8000/v1",
         "http://100.64.0.1/v1",  # shared address space
         "http://224.0.0.1/v1",  # multicast
+        "http://[4000::1]/v1",  # IPv6 reserved (is_global says True)
+        "http://[fec0::1]/v1",  # IPv6 site-local (deprecated; is_global says True)
     ],
 )
 def test_internal_addresses_are_refused_at_save(org, owner, nothing_allowed, base_url):

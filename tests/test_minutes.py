@@ -437,3 +437,20 @@ def test_partial_text_shows_finished_strings_of_a_half_streamed_answer():
         '"key_points": ["결제 모듈 테스트 남음", "마케'
     )
     assert readable_partial(partial).splitlines() == ["출시일과 마케팅 계획을 정했다.", "결제 모듈 테스트 남음"]
+
+
+def test_extractive_key_points_weigh_centrality_by_sentence_length():
+    """Cosine centrality ignores length, so a short procedural formula used to beat the sentence that
+    carries the substance; key points now rank by centrality times the square root of the length."""
+    from ai_pipeline.minutes.extractive import _spread_key_points
+
+    formula = "예산안 심사를 진행하겠습니다."  # 16 characters
+    substance = (
+        "교육청 급식 예산이 작년보다 크게 줄었으므로 급식 종사원 처우 개선 예산을 다시 늘리는 방향으로 "
+        "예산안을 고쳐야 합니다."
+    )  # 67 characters: sqrt(67 / 16) ≈ 2 outweighs 0.5 / 0.3
+    turns = [Turn(0, "위원장", formula, 0.0, 3.0), Turn(1, "박위원", substance, 3.0, 12.0)]
+    sentences, owners = [formula, substance], turns
+    ranked = [(0, 0.5), (1, 0.3)]  # the formula is the more central one
+    assert _spread_key_points(turns, sentences, owners, ranked, limit=1) == [1]
+    assert _spread_key_points(turns, sentences, owners, [(0, 0.5), (1, 0.1)], limit=1) == [0]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import REQUIRED, missing_tool
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -27,15 +29,19 @@ PLAYBACK_ARGS = ["--autoplay-policy=no-user-gesture-required", "--mute-audio"]
 FAKE_MICROPHONE_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 # For modules where every test drives the browser: they skip before any fixture is built.
-needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+# (Where tools are required, the tests run and fail in launch_chromium instead.)
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists() and not REQUIRED, reason="chromium is not installed")
 
 
 @contextmanager
 def launch_chromium(*extra_args):
     """Headless Chromium, closed afterwards; the test skips where Playwright or Chromium is missing."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    try:
+        import playwright.sync_api as playwright_api
+    except ImportError:
+        missing_tool("Playwright is not installed (requirements-dev.txt)")
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+        missing_tool("Debian chromium is not installed (.ci/run installs it)")
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *PLAYBACK_ARGS, *extra_args]

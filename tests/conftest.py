@@ -12,6 +12,7 @@ import pytest
 
 from accounts.models import Membership, Organization, Role, User
 from tests.browser import failing_on_page_errors, launch_chromium, open_page
+from tests.tools import missing_tool
 
 
 @pytest.fixture(autouse=True)
@@ -125,7 +126,7 @@ def write_tone_wav(path, seconds=2.0, rate=16000, freq=440.0):
 
 def ffmpeg_convert(source, target, *args):
     if not shutil.which("ffmpeg"):
-        pytest.skip("ffmpeg is not installed (.ci/run installs it)")
+        missing_tool("ffmpeg is not installed (.ci/run installs it)")
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(source), *args, str(target)], check=True)
     return Path(target)
 
@@ -133,7 +134,7 @@ def ffmpeg_convert(source, target, *args):
 def espeak_wav(path, text, voice="en", speed=150):
     """Real synthetic speech (espeak-ng), for tests that need words."""
     if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng is not installed (.ci/run installs it)")
+        missing_tool("espeak-ng is not installed (.ci/run installs it)")
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True)
     return Path(path)
 

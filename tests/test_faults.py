@@ -24,6 +24,7 @@ from .conftest import espeak_wav, write_tone_wav
 from .test_storage_s3 import free_port, wait_for_port
 from .test_uploads import multipart, upload_file
 from .test_worker import start_worker, stop_worker, wait_for_empty_broker, wait_for_job
+from .tools import REQUIRED, missing_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEECH = (
@@ -54,7 +55,7 @@ def tiny_disk(tmp_path):
     folder.mkdir()
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True)
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+        missing_tool(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
     try:
         yield folder
     finally:
@@ -261,7 +262,7 @@ print("JOB", job.pk)
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("NEXOCHAT_FAULT_TESTS") != "1", reason="set NEXOCHAT_FAULT_TESTS=1 (.ci/run does)")
-@pytest.mark.skipif(not shutil.which("mariadb-install-db"), reason="MariaDB is not installed")
+@pytest.mark.skipif(not shutil.which("mariadb-install-db") and not REQUIRED, reason="MariaDB is not installed")
 def test_database_restart_mid_job_retries_and_completes(tmp_path):
     server = PrivateMariaDB(tmp_path / "mariadb")
     server.folder.mkdir()

@@ -18,6 +18,7 @@ from ai_pipeline.minutes.prompts import END, START
 from ai_pipeline.minutes.turns import Turn, turns_from_json
 from tests.fakes.clova import FakeClova
 from tests.fakes.openai_compat import FakeOpenAI
+from tests.tools import missing_tool
 
 EVAL = Path("/work/shared/eval")
 WEDNESDAY = datetime.date(2026, 11, 25)
@@ -365,7 +366,7 @@ def test_templates_change_the_style_instructions_not_the_format():
 def _dev_meetings(limit):
     path = EVAL / "corpus_dev.jsonl"
     if not path.exists():
-        pytest.skip("the evaluation data is not available")
+        missing_tool(f"the evaluation data is not at {path}")
     with path.open(encoding="utf-8") as handle:
         return [json.loads(next(handle)) for _ in range(limit)]
 

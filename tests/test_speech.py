@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.tools import missing_tool
+
 TURNS = [
     ("en+m3", "Today we will review the budget for the new office and decide who leads the project next month."),
     ("en+f3", "I think we should start with the design team, because they need the most time to prepare the drawings."),
@@ -23,7 +25,7 @@ PAUSE = 1.2
 
 def synth(text, voice, target):
     if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng is not installed (.ci/run installs it)")
+        missing_tool("espeak-ng is not installed (.ci/run installs it)")
     raw = Path(str(target) + ".raw.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text], check=True)
     samples, rate = sf.read(raw, dtype="float32")

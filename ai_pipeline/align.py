@@ -74,11 +74,14 @@ def _finish(segment):
     return segment
 
 
-def relabel(segments):
-    """Engine speaker ids -> S1, S2... in order of first appearance."""
+def relabel(segments, gaps=()):
+    """Engine speaker ids -> S1, S2... in order of first appearance, in the segments and the gaps (a
+    speaker whose every word was lost still has a label). Relabels in place; returns the segments."""
     mapping = {}
-    for segment in segments:
-        if segment["speaker"] not in mapping:
-            mapping[segment["speaker"]] = f"S{len(mapping) + 1}"
-        segment["speaker"] = mapping[segment["speaker"]]
+    for item in sorted([*segments, *gaps], key=lambda item: item["start"]):
+        if item["speaker"] is None:
+            continue
+        if item["speaker"] not in mapping:
+            mapping[item["speaker"]] = f"S{len(mapping) + 1}"
+        item["speaker"] = mapping[item["speaker"]]
     return segments

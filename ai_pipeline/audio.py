@@ -57,6 +57,37 @@ def decode_audio(path, progress=None, duration_hint=None):
     return audio
 
 
+# Whisper hallucinates on quiet input (it normalises its log-mel features to the loudest frame, so a
+# quiet recording's noise floor looks like speech); speech is brought up to a common level first.
+TARGET_SPEECH_DBFS = -20.0
+MAX_GAIN_DB = 30.0
+MIN_GAIN_DB = 3.0
+FRAME = 480  # 30 ms
+
+
+def speech_level_dbfs(audio):
+    """The level of the loud frames (the 95th percentile of 30 ms RMS), in dBFS; -inf for silence."""
+    frames = audio[: len(audio) // FRAME * FRAME].reshape(-1, FRAME) if len(audio) >= FRAME else audio[None, :]
+    rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
+    level = float(np.percentile(rms, 95)) if rms.size else 0.0
+    return 20 * np.log10(level) if level > 0 else float("-inf")
+
+
+def normalise_level(audio):
+    """Raise a quiet recording to TARGET_SPEECH_DBFS without clipping its peaks. Returns (audio, gain in dB);
+    recordings already near the target (or silent) come back unchanged with gain 0."""
+    level = speech_level_dbfs(audio)
+    if not np.isfinite(level):
+        return audio, 0.0
+    gain_db = min(TARGET_SPEECH_DBFS - level, MAX_GAIN_DB)
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak > 0:
+        gain_db = min(gain_db, 20 * np.log10(0.98 / peak))
+    if gain_db < MIN_GAIN_DB:
+        return audio, 0.0
+    return (audio * np.float32(10 ** (gain_db / 20))).astype(np.float32, copy=False), round(gain_db, 1)
+
+
 def to_int16(audio):
     return (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
 

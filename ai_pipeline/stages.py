@@ -21,6 +21,7 @@ STAGE_LABELS = {
     "words": gettext_noop("Reading the stored transcript"),
     "diarize": gettext_noop("Separating speakers"),
     "transcribe": gettext_noop("Transcribing"),
+    "recover": gettext_noop("Re-reading unclear speech"),
     "align": gettext_noop("Aligning"),
     "save": gettext_noop("Saving"),
     "index": gettext_noop("Indexing for search"),
@@ -65,12 +66,15 @@ class DecodeStage(Stage):
     weight = 0.5
 
     def run(self, context, progress):
-        from .audio import SAMPLE_RATE, decode_audio
+        from .audio import SAMPLE_RATE, decode_audio, normalise_level
 
         path = context.data.get("input_path") or context.local_recording_path()
         hint = getattr(context.recording, "duration", None)
-        audio = decode_audio(path, progress=progress, duration_hint=hint)
+        audio, gain_db = normalise_level(decode_audio(path, progress=progress, duration_hint=hint))
+        if gain_db:
+            _log(context, f"quiet recording: level raised by {gain_db} dB before speech detection")
         context.data["audio"] = audio
+        context.data["level_gain_db"] = gain_db
         context.data["duration"] = round(len(audio) / SAMPLE_RATE, 3)
         progress(1.0)
 
@@ -99,11 +103,16 @@ class StoredWordsStage(Stage):
     weight = 0.1
 
     def run(self, context, progress):
+        from .stt import DroppedText
+
         rows = context.meeting.segments.order_by("position").values_list("words", flat=True)
         words = [word for row in rows for word in (row or [])]
         if not words and context.meeting.segments.exists():
             raise PipelineError("The stored transcript has no word timings; transcribe the recording again.")
         context.data["words"] = words
+        # why earlier text was removed still holds when only the speakers change
+        gaps = context.meeting.transcript_gaps.values_list("start", "end", "reason")
+        context.data["dropped"] = [DroppedText(start, end, reason, "") for start, end, reason in gaps]
         progress(1.0)
 
 
@@ -215,13 +224,66 @@ class TranscribeStage(Stage):
         engine, transcript = transcribe_with_fallback(context, context.data["audio"], progress)
         context.data["words"] = [w.as_dict() for w in transcript.words]
         context.data["language"] = transcript.language
+        context.data["dropped"] = list(transcript.dropped)
         _log(
             context,
             f"speech-to-text ({engine.name}, {engine.model_name or 'bundled whisper-base'}, {engine.device}): "
             f"{len(context.data['words'])} words, language {transcript.language}",
         )
-        for reason, text in transcript.dropped:
-            _log(context, f"speech-to-text guard ({reason}): {text[:80]}")
+        _log_dropped(context, transcript.dropped)
+        progress(1.0)
+
+
+def _log_dropped(context, dropped):
+    for item in dropped:
+        _log(context, f"speech-to-text guard ({item.reason}): {item.text[:80]}")
+
+
+class RecoverStage(Stage):
+    """Speech the first pass left without text is decoded again, stretch by stretch, on its own
+    (engine.redecode). What still has no text becomes a gap in AlignStage."""
+
+    name = "recover"
+    weight = 1.0
+
+    def able_to_run(self, context):
+        return bool(context.data.get("speech"))
+
+    def run(self, context, progress):
+        from .audio import SAMPLE_RATE
+        from .coverage import WORD_PAD, total, untranscribed
+        from .stt import ModelLoadError, get_engine
+
+        words = context.data.get("words") or []
+        stretches = untranscribed(context.data["speech"], words)
+        if not stretches:
+            progress(1.0)
+            return
+        name, model, glossary = speech_settings(context)
+        try:
+            engine = get_engine(name, model, None)
+        except ModelLoadError as exc:
+            raise PipelineError(str(exc)) from exc
+        audio, language = context.data["audio"], _language(context)
+        seconds, done, recovered = total(stretches), 0.0, []
+        for start, end in stretches:
+            offset = max(0.0, start - WORD_PAD)
+            clip = audio[int(offset * SAMPLE_RATE) : int((end + WORD_PAD) * SAMPLE_RATE)]
+            transcript = engine.redecode(clip, language=language, initial_prompt=glossary)
+            for word in transcript.words:
+                word.start, word.end = word.start + offset, word.end + offset
+                recovered.append(word.as_dict())
+            dropped = [item.shifted(offset) for item in transcript.dropped]
+            context.data.setdefault("dropped", []).extend(dropped)
+            _log_dropped(context, dropped)
+            done += end - start
+            progress(done / seconds)
+        context.data["words"] = sorted(words + recovered, key=lambda w: (w["s"], w["e"]))
+        _log(
+            context,
+            f"re-read {len(stretches)} stretches of speech without text ({seconds:.1f} s): "
+            f"{len(recovered)} words recovered",
+        )
         progress(1.0)
 
 
@@ -230,13 +292,26 @@ class AlignStage(Stage):
     weight = 0.1
 
     def run(self, context, progress):
+        from django.conf import settings
+
         from .align import assign_speakers, build_segments, relabel
+        from .coverage import coverage_summary, find_gaps, mark_low_confidence
 
         words = context.data.get("words") or []
         turns = context.data.get("turns") or []
-        if words and not turns:
-            turns = [(0.0, context.data.get("duration") or words[-1]["e"], "S1")]
-        context.data["segments"] = relabel(build_segments(words, assign_speakers(words, turns)))
+        speech = context.data.get("speech") or []
+        if (words or speech) and not turns:
+            turns = [(0.0, max([context.data.get("duration") or 0.0, *(w["e"] for w in words)]), "S1")]
+        segments = build_segments(words, assign_speakers(words, turns))
+        mark_low_confidence(segments, settings.STT_LOW_CONFIDENCE)
+        gaps = find_gaps(speech, segments, turns, context.data.get("dropped") or [])
+        context.data["segments"] = relabel(segments, gaps)
+        context.data["gaps"] = gaps
+        summary = coverage_summary(speech, gaps)
+        summary["low_confidence_segments"] = sum(1 for s in segments if s["low_confidence"])
+        context.data["coverage"] = summary
+        if gaps:
+            _log(context, f"{summary['gap_seconds']:.0f} s of speech not transcribed ({len(gaps)} gaps)")
         progress(1.0)
 
 
@@ -247,12 +322,14 @@ class SaveStage(Stage):
     def run(self, context, progress):
         from .transcript import save_transcript
 
-        count = save_transcript(context.meeting, context.data.get("segments") or [])
+        count = save_transcript(context.meeting, context.data.get("segments") or [], context.data.get("gaps") or [])
+        if "coverage" in context.data:
+            context.job.record_summary({**context.data["coverage"], "level_gain_db": context.data["level_gain_db"]})
         _log(context, f"saved {count} segments")
         progress(1.0)
 
 
-SPEECH_STAGES = [DecodeStage, VadStage, DiarizeStage, TranscribeStage, AlignStage]
+SPEECH_STAGES = [DecodeStage, VadStage, DiarizeStage, TranscribeStage, RecoverStage, AlignStage]
 
 
 def _after_save(kind):

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django.db import transaction
 
-from meetings.models import SPEAKER_COLORS, Meeting, Segment, Speaker
+from meetings.models import SPEAKER_COLORS, Meeting, Segment, Speaker, TranscriptGap
 
 
 def _overlaps(new_segments, old_segments):
@@ -31,16 +31,21 @@ def _label_number(label):
 
 
 @transaction.atomic
-def save_transcript(meeting, segments):
-    """Replace the meeting's segments with `segments` ([{speaker, start, end, text, words, confidence}]).
+def save_transcript(meeting, segments, gaps=()):
+    """Replace the meeting's segments with `segments` ([{speaker, start, end, text, words, confidence}])
+    and its gaps with `gaps` ([{speaker, start, end, reason}]: speech without text).
 
     Speakers whose voice matches (most shared time with) an existing speaker keep that speaker's
     label, name, colour and member, so renaming survives re-diarization and re-transcription.
     Idempotent: running it twice leaves one copy."""
     Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
     existing = {speaker.pk: speaker for speaker in Speaker.objects.filter(meeting=meeting)}
-    old_segments = list(Segment.objects.filter(meeting=meeting).values_list("start", "end", "speaker_id"))
-    pairs = sorted(_overlaps(segments, old_segments).items(), key=lambda item: -item[1])
+    old_spans = [
+        *Segment.objects.filter(meeting=meeting).values_list("start", "end", "speaker_id"),
+        *TranscriptGap.objects.filter(meeting=meeting).values_list("start", "end", "speaker_id"),
+    ]
+    spoken = [item for item in (*segments, *gaps) if item["speaker"] is not None]
+    pairs = sorted(_overlaps(spoken, old_spans).items(), key=lambda item: -item[1])
     chosen, taken = {}, set()
     for (new_label, speaker_id), _seconds in pairs:
         if new_label not in chosen and speaker_id not in taken:
@@ -50,7 +55,7 @@ def save_transcript(meeting, segments):
     used_labels = {speaker.label for speaker in chosen.values()}
     next_number = max([_label_number(s.label) for s in existing.values()] + [0])
     final = {}
-    for segment in segments:
+    for segment in sorted(spoken, key=lambda item: item["start"]):
         label = segment["speaker"]
         if label in final:
             continue
@@ -76,6 +81,7 @@ def save_transcript(meeting, segments):
         )
 
     Segment.objects.filter(meeting=meeting).delete()
+    TranscriptGap.objects.filter(meeting=meeting).delete()
     keep_ids = {s.pk for s in final.values() if s.pk}
     Speaker.objects.filter(meeting=meeting).exclude(pk__in=keep_ids).delete()
     for speaker in final.values():
@@ -95,6 +101,19 @@ def save_transcript(meeting, segments):
                 confidence=segment.get("confidence"),
             )
             for position, segment in enumerate(segments)
+        ],
+        batch_size=500,
+    )
+    TranscriptGap.objects.bulk_create(
+        [
+            TranscriptGap(
+                meeting=meeting,
+                speaker=final.get(gap["speaker"]),
+                start=round(gap["start"], 3),
+                end=round(gap["end"], 3),
+                reason=gap["reason"],
+            )
+            for gap in gaps
         ],
         batch_size=500,
     )

@@ -1,6 +1,7 @@
-"""Transcript exports: pure functions from (meeting, speakers, segments) to a file.
+"""Transcript exports: pure functions from (meeting, speakers, segments, gaps) to a file.
 
-Every format carries speaker names and times. `export_transcript` returns an Export with the bytes,
+Every format carries speaker names and times, marks low-confidence text, and shows the speech that has
+no text (gaps) where it happened. `export_transcript` returns an Export with the bytes,
 the content type and a file name made from the meeting title (Korean titles keep their letters)."""
 
 import io
@@ -10,7 +11,7 @@ from urllib.parse import quote
 
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 FORMATS = {
     "txt": ("text/plain; charset=utf-8", gettext_lazy("Plain text")),
@@ -64,19 +65,47 @@ def _held_at(meeting):
     return timezone.localtime(meeting.held_at).strftime("%Y-%m-%d %H:%M")
 
 
-def to_txt(meeting, speakers, segments):
+def in_time_order(segments, gaps):
+    """Segments and gaps interleaved by start time (a gap has no `text`)."""
+    return sorted([*segments, *gaps], key=lambda item: (item.start, item.end))
+
+
+def is_gap(item):
+    return not hasattr(item, "text")
+
+
+def gap_note(gap):
+    """[no text: 0:54 of speech — speech detected, not recognised]"""
+    return gettext("[no text: %(length)s of speech — %(reason)s]") % {
+        "length": clock(gap.duration, hours=False),
+        "reason": gap.get_reason_display(),
+    }
+
+
+LOW_CONFIDENCE_MARK = "(?)"
+
+
+def marked_text(segment):
+    text = " ".join(segment.text.split())
+    return f"{LOW_CONFIDENCE_MARK} {text}" if segment.is_low_confidence else text
+
+
+def to_txt(meeting, speakers, segments, gaps=()):
     lines = [meeting.title, _held_at(meeting), ""]
-    for segment in segments:
-        lines.append(f"[{clock(segment.start)}] {speaker_name(segment)}: {segment.text}")
+    for item in in_time_order(segments, gaps):
+        text = gap_note(item) if is_gap(item) else marked_text(item)
+        lines.append(f"[{clock(item.start)}] {speaker_name(item)}: {text}")
+    if any(segment.is_low_confidence for segment in segments):
+        lines += ["", gettext("%(mark)s marks text the recogniser was unsure of.") % {"mark": LOW_CONFIDENCE_MARK}]
     return "\n".join(lines) + "\n"
 
 
-def to_srt(meeting, speakers, segments):
+def to_srt(meeting, speakers, segments, gaps=()):
     blocks = []
-    for index, segment in enumerate(segments, start=1):
-        times = f"{clock(segment.start, ',')} --> {clock(segment.end, ',')}"
-        text = " ".join(segment.text.split())
-        blocks.append(f"{index}\n{times}\n{speaker_name(segment)}: {text}\n")
+    for index, item in enumerate(in_time_order(segments, gaps), start=1):
+        times = f"{clock(item.start, ',')} --> {clock(item.end, ',')}"
+        text = gap_note(item) if is_gap(item) else marked_text(item)
+        blocks.append(f"{index}\n{times}\n{speaker_name(item)}: {text}\n")
     return "\n".join(blocks)
 
 
@@ -84,17 +113,28 @@ def _vtt_escape(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_vtt(meeting, speakers, segments):
+def to_vtt(meeting, speakers, segments, gaps=()):
     blocks = [f"WEBVTT - {_vtt_escape(' '.join(meeting.title.split()))}\n"]
-    for index, segment in enumerate(segments, start=1):
-        times = f"{clock(segment.start, '.')} --> {clock(segment.end, '.')}"
-        voice = _vtt_escape(speaker_name(segment))
-        text = _vtt_escape(" ".join(segment.text.split()))
+    for index, item in enumerate(in_time_order(segments, gaps), start=1):
+        times = f"{clock(item.start, '.')} --> {clock(item.end, '.')}"
+        voice = _vtt_escape(speaker_name(item))
+        text = _vtt_escape(gap_note(item) if is_gap(item) else marked_text(item))
         blocks.append(f"{index}\n{times}\n<v {voice}>{text}</v>\n")
     return "\n".join(blocks)
 
 
-def transcript_data(meeting, speakers, segments):
+def gap_data(gap):
+    return {
+        "start": gap.start,
+        "end": gap.end,
+        "speaker": gap.speaker.label if gap.speaker_id else None,
+        "speaker_name": speaker_name(gap) if gap.speaker_id else None,
+        "reason": gap.reason,
+        "reason_text": gap.get_reason_display(),
+    }
+
+
+def transcript_data(meeting, speakers, segments, gaps=(), coverage=None):
     """The transcript as plain data: the JSON export and the API share this shape."""
     recording = meeting.recording
     duration = recording.duration if recording and recording.duration else None
@@ -131,32 +171,38 @@ def transcript_data(meeting, speakers, segments):
                 "original_text": segment.original_text,
                 "edited": bool(segment.original_text) and segment.text != segment.original_text,
                 "confidence": segment.confidence,
+                "low_confidence": segment.is_low_confidence,
                 "words": segment.words or [],
             }
             for segment in segments
         ],
+        "gaps": [gap_data(gap) for gap in gaps],
+        "coverage": coverage,
     }
 
 
-def to_json(meeting, speakers, segments):
-    return json.dumps(transcript_data(meeting, speakers, segments), ensure_ascii=False, indent=2) + "\n"
+def to_json(meeting, speakers, segments, gaps=(), coverage=None):
+    data = transcript_data(meeting, speakers, segments, gaps, coverage)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 _MARKDOWN_SPECIAL = str.maketrans({ch: f"\\{ch}" for ch in "\\`*_[]<>#|"})
 
 
-def to_markdown(meeting, speakers, segments):
+def to_markdown(meeting, speakers, segments, gaps=()):
     lines = [f"# {meeting.title.translate(_MARKDOWN_SPECIAL)}", "", f"*{_held_at(meeting)}*", ""]
-    for segment in segments:
-        name = speaker_name(segment).translate(_MARKDOWN_SPECIAL)
-        text = " ".join(segment.text.split()).translate(_MARKDOWN_SPECIAL)
-        lines.append(f"**{name}** `{clock(segment.start)}`  ")
-        lines.append(text)
+    for item in in_time_order(segments, gaps):
+        name = speaker_name(item).translate(_MARKDOWN_SPECIAL)
+        lines.append(f"**{name}** `{clock(item.start)}`  ")
+        if is_gap(item):
+            lines.append(f"*{gap_note(item).translate(_MARKDOWN_SPECIAL)}*")
+        else:
+            lines.append(marked_text(item).translate(_MARKDOWN_SPECIAL))
         lines.append("")
     return "\n".join(lines)
 
 
-def to_docx(meeting, speakers, segments):
+def to_docx(meeting, speakers, segments, gaps=()):
     from docx import Document
     from docx.shared import RGBColor
 
@@ -164,12 +210,16 @@ def to_docx(meeting, speakers, segments):
     document.core_properties.title = meeting.title
     document.add_heading(meeting.title, level=1)
     document.add_paragraph(_held_at(meeting))
-    for segment in segments:
+    grey = RGBColor(0x6B, 0x72, 0x80)
+    for item in in_time_order(segments, gaps):
         paragraph = document.add_paragraph()
-        stamp = paragraph.add_run(f"[{clock(segment.start)}] ")
-        stamp.font.color.rgb = RGBColor(0x6B, 0x72, 0x80)
-        paragraph.add_run(f"{speaker_name(segment)}: ").bold = True
-        paragraph.add_run(segment.text)
+        stamp = paragraph.add_run(f"[{clock(item.start)}] ")
+        stamp.font.color.rgb = grey
+        paragraph.add_run(f"{speaker_name(item)}: ").bold = True
+        text = paragraph.add_run(gap_note(item) if is_gap(item) else marked_text(item))
+        if is_gap(item) or item.is_low_confidence:
+            text.font.color.rgb = grey
+            text.italic = True
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -185,11 +235,14 @@ _WRITERS = {
 }
 
 
-def export_transcript(fmt, meeting, speakers, segments):
+def export_transcript(fmt, meeting, speakers, segments, gaps=(), coverage=None):
     fmt = (fmt or "").lower()
     if fmt not in _WRITERS:
         raise UnknownFormat(fmt)
-    content = _WRITERS[fmt](meeting, list(speakers), list(segments))
+    if fmt == "json":
+        content = to_json(meeting, list(speakers), list(segments), list(gaps), coverage)
+    else:
+        content = _WRITERS[fmt](meeting, list(speakers), list(segments), list(gaps))
     if isinstance(content, str):
         content = content.encode("utf-8")
     return Export(content=content, content_type=FORMATS[fmt][0], filename=filename_for(meeting, fmt))

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from ai_pipeline import coverage
 from nexochat import secrets_at_rest
 
 
@@ -147,6 +148,9 @@ class Job(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     task_id = models.CharField(max_length=64, blank=True)
     timings = models.JSONField(_("stage timings (s)"), default=dict, blank=True)
+    # What a transcript-writing job found: speech_seconds, transcribed_seconds, gap_seconds, gaps,
+    # coverage (transcribed / detected speech), low_confidence_segments, level_gain_db.
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
     log = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -202,6 +206,14 @@ class Job(models.Model):
         self.stage = stage
         self.percent = max(0, min(100, int(percent)))
         self.save(update_fields=["stage", "percent", "updated_at"])
+
+    def record_summary(self, summary):
+        self.summary = summary
+        self.save(update_fields=["summary", "updated_at"])
+
+    @property
+    def untranscribed_seconds(self):
+        return (self.summary or {}).get("gap_seconds") or 0.0
 
     def add_log(self, line):
         stamp = timezone.now().strftime("%H:%M:%S")
@@ -288,6 +300,40 @@ class Segment(models.Model):
     @property
     def is_edited(self):
         return self.text != self.original_text
+
+    @property
+    def is_low_confidence(self):
+        """Kept and shown, but marked: the recogniser was unsure (a person's correction clears it)."""
+        return self.confidence is not None and self.confidence < settings.STT_LOW_CONFIDENCE and not self.is_edited
+
+
+class TranscriptGap(models.Model):
+    """Speech the recogniser heard but could not turn into text (or whose text a guard removed). It keeps
+    its speaker, so the timeline and talk time stay complete, and is shown where it happened."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="transcript_gaps")
+    speaker = models.ForeignKey(Speaker, on_delete=models.SET_NULL, null=True, blank=True, related_name="gaps")
+    start = models.FloatField(_("start (s)"))
+    end = models.FloatField(_("end (s)"))
+    reason = models.CharField(
+        _("reason"),
+        max_length=32,
+        choices=[(key, _(label)) for key, label in coverage.REASONS.items()],
+        default=coverage.NOT_RECOGNISED,
+    )
+
+    class Meta:
+        verbose_name = _("transcript gap")
+        verbose_name_plural = _("transcript gaps")
+        ordering = ["meeting", "start"]
+        indexes = [models.Index(fields=["meeting", "start"], name="gap_meeting_start")]
+
+    def __str__(self):
+        return f"{self.start:.1f}-{self.end:.1f}: {self.reason}"
+
+    @property
+    def duration(self):
+        return max(0.0, self.end - self.start)
 
 
 # --- minutes (issue #4) ----------------------------------------------------------------------

@@ -93,6 +93,11 @@ class RecordingSummarySerializer(serializers.ModelSerializer):
 
 class JobSerializer(serializers.ModelSerializer):
     duration = serializers.FloatField(read_only=True, allow_null=True, help_text="Seconds from start to finish.")
+    summary = serializers.JSONField(
+        read_only=True,
+        help_text="For jobs that write a transcript: speech_seconds, transcribed_seconds, gap_seconds, gaps, "
+        "coverage (transcribed / detected speech), low_confidence_segments, level_gain_db.",
+    )
 
     class Meta:
         model = Job
@@ -106,6 +111,7 @@ class JobSerializer(serializers.ModelSerializer):
             "reason",
             "attempts",
             "timings",
+            "summary",
             "created_at",
             "started_at",
             "finished_at",

@@ -14,10 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from ai_pipeline.coverage import REASONS
 
 from . import transcript_services as services
 from .access import get_meeting_for
-from .exports import FORMATS, UnknownFormat, export_transcript, transcript_data
+from .exports import FORMATS, UnknownFormat, transcript_data
 from .serializers import ErrorSerializer, JobSerializer
 
 ERROR_STATUS = {
@@ -64,14 +65,40 @@ class TranscriptSegmentSerializer(serializers.Serializer):
     text = serializers.CharField()
     original_text = serializers.CharField(help_text="The machine's text, kept when people edit.")
     edited = serializers.BooleanField()
-    confidence = serializers.FloatField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True, help_text="Mean word probability (0-1).")
+    low_confidence = serializers.BooleanField(
+        help_text="The recogniser was unsure of this text (confidence under STT_LOW_CONFIDENCE, not edited since)."
+    )
     words = TranscriptWordSerializer(many=True)
+
+
+class TranscriptGapSerializer(serializers.Serializer):
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    speaker = serializers.CharField(allow_null=True, help_text="Speaker label (diarization heard who it was).")
+    speaker_name = serializers.CharField(allow_null=True)
+    reason = serializers.ChoiceField(choices=list(REASONS), help_text="Why this speech has no text.")
+    reason_text = serializers.CharField(help_text="The reason in the request's language.")
+
+
+class TranscriptCoverageSerializer(serializers.Serializer):
+    speech_seconds = serializers.FloatField(help_text="Speech the voice detector heard.")
+    transcribed_seconds = serializers.FloatField()
+    gap_seconds = serializers.FloatField(help_text="Speech with no text (the gaps).")
+    gaps = serializers.IntegerField()
+    coverage = serializers.FloatField(help_text="transcribed_seconds / speech_seconds.")
+    low_confidence_segments = serializers.IntegerField(required=False)
+    level_gain_db = serializers.FloatField(required=False, help_text="Gain applied to a quiet recording.")
 
 
 class TranscriptSerializer(serializers.Serializer):
     meeting = TranscriptMeetingSerializer()
     speakers = TranscriptSpeakerSerializer(many=True)
     segments = TranscriptSegmentSerializer(many=True)
+    gaps = TranscriptGapSerializer(many=True, help_text="Speech the recogniser heard but has no text for.")
+    coverage = TranscriptCoverageSerializer(
+        allow_null=True, help_text="From the job that wrote the transcript; null for imported transcripts."
+    )
 
 
 class SpeakerUpdateSerializer(serializers.Serializer):
@@ -123,7 +150,7 @@ def _speaker_data(speaker):
 
 
 def _whole(meeting):
-    return transcript_data(meeting, services.speakers_of(meeting), services.segments_of(meeting))
+    return services.transcript_document(meeting)
 
 
 class TranscriptMixin:
@@ -168,7 +195,7 @@ class TranscriptExportView(TranscriptMixin, APIView):
     def get(self, request, pk, fmt):
         meeting = self.meeting(pk)
         try:
-            export = export_transcript(fmt, meeting, services.speakers_of(meeting), services.segments_of(meeting))
+            export = services.export_file(meeting, fmt)
         except UnknownFormat:
             raise NotFound("No such export format.") from None
         response = HttpResponse(export.content, content_type=export.content_type)

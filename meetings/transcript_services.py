@@ -7,11 +7,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
 
-from .models import Job, JobState, Meeting, Segment, Speaker
+from .exports import export_transcript, transcript_data
+from .models import Job, JobState, Meeting, Segment, Speaker, TranscriptGap
 from .services import queue_processing
 
 MAX_SPEAKERS = 20
 MAX_MODEL_LENGTH = 200
+TRANSCRIPT_KINDS = ("process", "transcribe", "diarize")
 
 
 class TranscriptError(Exception):
@@ -28,6 +30,35 @@ def speakers_of(meeting):
 
 def segments_of(meeting):
     return list(Segment.objects.filter(meeting=meeting).select_related("speaker__member").order_by("position"))
+
+
+def gaps_of(meeting):
+    return list(TranscriptGap.objects.filter(meeting=meeting).select_related("speaker__member").order_by("start"))
+
+
+def coverage_of(meeting):
+    """What the last job that wrote this transcript found (speech seconds, gaps, coverage), or None
+    for a transcript written before coverage was recorded or imported from text."""
+    job = (
+        Job.objects.filter(meeting=meeting, state=JobState.DONE, kind__in=TRANSCRIPT_KINDS)
+        .exclude(summary={})
+        .order_by("-finished_at", "-id")
+        .only("summary")
+        .first()
+    )
+    return job.summary if job else None
+
+
+def transcript_document(meeting):
+    """The whole transcript as plain data (the API's shape and the JSON export's)."""
+    return transcript_data(meeting, speakers_of(meeting), segments_of(meeting), gaps_of(meeting), coverage_of(meeting))
+
+
+def export_file(meeting, fmt):
+    """The transcript as a file; raises exports.UnknownFormat for a format we do not write."""
+    return export_transcript(
+        fmt, meeting, speakers_of(meeting), segments_of(meeting), gaps_of(meeting), coverage_of(meeting)
+    )
 
 
 def get_speaker(meeting, speaker_id):
@@ -79,6 +110,7 @@ def merge_speakers(source, target):
     if source.pk == target.pk:
         raise TranscriptError(_("Choose a different speaker to merge into."), "same_speaker")
     Segment.objects.filter(speaker=source).update(speaker=target)
+    TranscriptGap.objects.filter(speaker=source).update(speaker=target)
     changed = []
     if not target.name and source.name and not target.member_id:
         target.name = source.name
@@ -183,10 +215,11 @@ def queue_retranscription(meeting, stt, model=""):
     return queue_processing(meeting, kind="transcribe", options=options)
 
 
-def talk_times(speakers, segments):
-    """[(speaker, seconds, percent of all talk)] in descending order of seconds."""
+def talk_times(speakers, segments, gaps=()):
+    """[(speaker, seconds, percent of all talk)] in descending order of seconds. Speech without text
+    (gaps) counts: someone talked then even if no word was recognised."""
     totals = {speaker.pk: 0.0 for speaker in speakers}
-    for segment in segments:
+    for segment in [*segments, *gaps]:
         if segment.speaker_id in totals:
             totals[segment.speaker_id] += max(0.0, segment.end - segment.start)
     whole = sum(totals.values())

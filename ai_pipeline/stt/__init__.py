@@ -3,10 +3,21 @@ per process. Nothing here imports torch or CTranslate2 until an engine is asked 
 
 from django.conf import settings
 
-from .base import EngineRegistry, ModelLoadError, OutOfMemory, SttEngine, SttSegment, Transcript, Word, is_out_of_memory
+from .base import (
+    DroppedText,
+    EngineRegistry,
+    ModelLoadError,
+    OutOfMemory,
+    SttEngine,
+    SttSegment,
+    Transcript,
+    Word,
+    is_out_of_memory,
+)
 
 __all__ = [
     "ENGINES",
+    "DroppedText",
     "ModelLoadError",
     "OutOfMemory",
     "SttEngine",

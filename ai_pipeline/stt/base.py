@@ -29,10 +29,26 @@ class SttSegment:
 
 
 @dataclass
+class DroppedText:
+    """Text a guard removed (or cut down): where it was, why, and what it said."""
+
+    start: float
+    end: float
+    reason: str
+    text: str
+
+    def shifted(self, offset):
+        return DroppedText(self.start + offset, self.end + offset, self.reason, self.text)
+
+    def as_dict(self):
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "reason": self.reason, "text": self.text}
+
+
+@dataclass
 class Transcript:
     language: str
     segments: list = field(default_factory=list)
-    dropped: list = field(default_factory=list)  # (reason, text) the guards removed
+    dropped: list = field(default_factory=list)  # [DroppedText] the guards removed
 
     @property
     def words(self):
@@ -59,6 +75,13 @@ class SttEngine:
     ):
         """audio: 16 kHz mono float32. language None = detect. Returns a Transcript."""
         raise NotImplementedError
+
+    def redecode(self, audio, language=None, initial_prompt=None):
+        """Decode one stretch of speech that the first pass left without text, on its own: no earlier
+        text to condition on, every temperature of the fallback tried, no skipping of windows the
+        model scores as silence (the VAD heard speech there). Engines override it where their options
+        differ; the default decodes the clip as a whole recording."""
+        return self.transcribe(audio, language=language, initial_prompt=initial_prompt)
 
 
 def is_out_of_memory(exc):

@@ -76,24 +76,57 @@ class FasterWhisperEngine(SttEngine):
                     condition_on_previous_text=True,
                     **common,
                 )
-            result = []
-            for segment in segments:
-                result.append(
-                    SttSegment(
-                        start=segment.start,
-                        end=segment.end,
-                        text=segment.text,
-                        words=[Word(w.word, w.start, w.end, w.probability) for w in (segment.words or [])],
-                        avg_logprob=segment.avg_logprob,
-                        no_speech_prob=segment.no_speech_prob,
-                        compression_ratio=segment.compression_ratio,
-                    )
-                )
-                if progress and duration:
-                    progress(min(1.0, segment.end / duration))
+            result = _stt_segments(segments, progress, duration)
         except Exception as exc:
             if is_out_of_memory(exc):
                 raise OutOfMemory(str(exc)) from exc
             raise
         kept, dropped = clean_segments(result, speech_regions)
         return Transcript(language=info.language, segments=kept, dropped=dropped)
+
+    def redecode(self, audio, language=None, initial_prompt=None):
+        try:
+            segments, info = self.model.transcribe(
+                audio,
+                language=language,
+                initial_prompt=initial_prompt or None,
+                word_timestamps=True,
+                beam_size=5,
+                vad_filter=False,
+                condition_on_previous_text=False,
+                temperature=RECOVERY_TEMPERATURES,
+                compression_ratio_threshold=2.4,
+                log_prob_threshold=-1.0,
+                # the first pass skipped windows it scored as silence; the VAD says this one is speech
+                no_speech_threshold=None,
+            )
+            result = _stt_segments(segments)
+        except Exception as exc:
+            if is_out_of_memory(exc):
+                raise OutOfMemory(str(exc)) from exc
+            raise
+        kept, dropped = clean_segments(result, [(0.0, len(audio) / 16000)])
+        return Transcript(language=info.language, segments=kept, dropped=dropped)
+
+
+RECOVERY_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def _stt_segments(segments, progress=None, duration=None):
+    """faster-whisper's lazy segments as SttSegments (decoding happens while this iterates)."""
+    result = []
+    for segment in segments:
+        result.append(
+            SttSegment(
+                start=segment.start,
+                end=segment.end,
+                text=segment.text,
+                words=[Word(w.word, w.start, w.end, w.probability) for w in (segment.words or [])],
+                avg_logprob=segment.avg_logprob,
+                no_speech_prob=segment.no_speech_prob,
+                compression_ratio=segment.compression_ratio,
+            )
+        )
+        if progress and duration:
+            progress(min(1.0, segment.end / duration))
+    return result

@@ -7,6 +7,7 @@ import unicodedata
 import zlib
 
 from ..audio import speech_seconds
+from .base import DroppedText
 
 # Lines Whisper emits from its training subtitles when there is little or no speech.
 PHANTOM_PHRASES = [
@@ -33,6 +34,13 @@ PHANTOM_PHRASES = [
     "amara.org",
     "ご視聴ありがとうございました",
 ]
+
+# Why a guard removed text: stable keys, stored with the gaps they leave (meetings' TranscriptGap).
+PHANTOM = "phantom"
+NO_SPEECH = "no_speech"
+OUTSIDE_SPEECH = "outside_speech"
+REPEATED_SEGMENT = "repeated_segment"
+REPETITION = "repetition"
 
 NO_SPEECH_PROB = 0.6
 LOW_LOGPROB = -1.0
@@ -90,32 +98,41 @@ def collapse_repetition(words, max_n=6, min_repeats=4):
 
 
 def clean_segments(segments, speech_regions=None):
-    """Drop or trim segments that are likely hallucinated. Returns (kept, dropped [(reason, text)])."""
+    """Remove only clear hallucination signatures: phantom subtitle lines and text the model itself
+    scored as non-speech where the VAD heard little speech, text outside all speech, the same sentence
+    looping window after window, and repetition loops inside a segment (cut to one copy).
+
+    Text that is merely uncertain (a low average log-probability is common for real Korean speech on a
+    small model) is kept; it is shown as low confidence instead. Returns (kept, [DroppedText])."""
     kept, dropped = [], []
     for segment in segments:
         text = segment.text.strip()
         if not text:
             continue
+
+        def drop(reason):
+            dropped.append(DroppedText(segment.start, segment.end, reason, text))  # noqa: B023
+
         duration = max(0.01, segment.end - segment.start)
         speech = speech_seconds(speech_regions, segment.start, segment.end) if speech_regions is not None else duration
         low_speech = speech / duration < SPEECH_COVER_FOR_PHANTOM
         if is_phantom(text) and (low_speech or segment.no_speech_prob > 0.3):
-            dropped.append(("phantom", text))
+            drop(PHANTOM)
             continue
-        if segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < LOW_LOGPROB:
-            dropped.append(("no speech", text))
+        if low_speech and segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < LOW_LOGPROB:
+            drop(NO_SPEECH)
             continue
         if speech_regions is not None and speech == 0.0:
-            dropped.append(("outside speech", text))
+            drop(OUTSIDE_SPEECH)
             continue
         if kept and len(normalise(text)) >= 10 and normalise(text) == normalise(kept[-1].text):
             # the same sentence again, window after window: the decoder looping on its own prompt
-            dropped.append(("repeated segment", text))
+            drop(REPEATED_SEGMENT)
             continue
         if segment.words:
             words, looped = collapse_repetition(segment.words)
             if looped:
-                dropped.append(("repetition", text))
+                drop(REPETITION)
                 segment.words = words
                 segment.text = "".join(w.text for w in words)
         elif compression_ratio(text) > COMPRESSION_RATIO:
@@ -124,6 +141,6 @@ def clean_segments(segments, speech_regions=None):
             if run is not None:
                 start, n, repeats = run
                 segment.text = " ".join(tokens[: start + n] + tokens[start + n * repeats :])
-                dropped.append(("repetition", text))
+                drop(REPETITION)
         kept.append(segment)
     return kept, dropped

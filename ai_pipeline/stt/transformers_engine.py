@@ -95,12 +95,33 @@ class TransformersWhisperEngine(SttEngine):
         kept, dropped = clean_segments(segments, speech_regions)
         return Transcript(language=detected or "", segments=kept, dropped=dropped)
 
-    def _decode(self, pieces, language, initial_prompt):
+    def redecode(self, audio, language=None, initial_prompt=None):
+        end = len(audio) / SAMPLE_RATE
+        try:
+            texts, words, lang = self._decode(
+                [audio],
+                language,
+                initial_prompt,
+                # every temperature is tried until the text stops looking like a loop or noise
+                temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+                logprob_threshold=-1.0,
+                compression_ratio_threshold=1.35,  # transformers measures it on token ids, not bytes
+                condition_on_prev_tokens=False,
+            )
+        except Exception as exc:
+            if is_out_of_memory(exc):
+                raise OutOfMemory(str(exc)) from exc
+            raise
+        clipped = [Word(w.text, min(end, w.start), min(end, w.end), w.probability) for w in words[0]]
+        kept, dropped = clean_segments([SttSegment(start=0.0, end=end, text=texts[0], words=clipped)], [(0.0, end)])
+        return Transcript(language=language or lang or "", segments=kept, dropped=dropped)
+
+    def _decode(self, pieces, language, initial_prompt, **generate_options):
         torch = self.torch
         features = self.processor.feature_extractor(
             pieces, sampling_rate=SAMPLE_RATE, return_tensors="pt", return_attention_mask=True
         )
-        kwargs = {"task": "transcribe", "return_dict_in_generate": True}
+        kwargs = {"task": "transcribe", "return_dict_in_generate": True, **generate_options}
         if language:
             kwargs["language"] = language
         if initial_prompt:

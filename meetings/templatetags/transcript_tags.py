@@ -24,3 +24,11 @@ def clock(seconds):
     if seconds is None or seconds == "":
         return ""
     return hours_minutes_seconds(int(float(seconds)))
+
+
+@register.filter
+def percent(fraction):
+    """0.746 -> 75% (whole percent, rounded down so 99.6% never reads as complete)."""
+    if fraction is None or fraction == "":
+        return ""
+    return f"{int(float(fraction) * 100)}%"

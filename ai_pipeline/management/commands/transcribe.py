@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ai_pipeline.coverage import REASONS
 from ai_pipeline.pipeline import PipelineContext, PipelineError, run_stages
 from ai_pipeline.stages import stages_for
 
@@ -37,13 +38,26 @@ def transcribe_file(path, options, stream=sys.stderr):
     context = PipelineContext(job=StderrJob(stream), meeting=None, recording=None, options=options)
     context.data["input_path"] = str(path)
     timings = run_stages(context, stages_for("file", options))
+    summary = context.data.get("coverage") or {}
     return {
         "duration": context.data.get("duration", 0.0),
         "language": context.data.get("language") or options.get("language") or "",
         "segments": [
-            {"start": round(s["start"], 3), "end": round(s["end"], 3), "speaker": s["speaker"], "text": s["text"]}
+            {
+                "start": round(s["start"], 3),
+                "end": round(s["end"], 3),
+                "speaker": s["speaker"],
+                "text": s["text"],
+                "low_confidence": s["low_confidence"],
+            }
             for s in context.data.get("segments", [])
         ],
+        # speech the recogniser heard but could not turn into text, with who was speaking and why
+        "gaps": [
+            {"start": g["start"], "end": g["end"], "speaker": g["speaker"], "reason": REASONS[g["reason"]]}
+            for g in context.data.get("gaps", [])
+        ],
+        "coverage": summary.get("coverage", 1.0),
         "timings": timings,
     }
 
@@ -87,5 +101,11 @@ class Command(BaseCommand):
         if opts["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
         else:
-            for s in result["segments"]:
-                self.stdout.write(f"[{s['start']:8.2f} - {s['end']:8.2f}] {s['speaker']}: {s['text']}")
+            lines = [
+                (s["start"], s["end"], s["speaker"], s["text"] + (" (?)" if s["low_confidence"] else ""))
+                for s in result["segments"]
+            ]
+            lines += [(g["start"], g["end"], g["speaker"], f"[{g['reason']}]") for g in result["gaps"]]
+            for start, end, speaker, text in sorted(lines):
+                self.stdout.write(f"[{start:8.2f} - {end:8.2f}] {speaker}: {text}")
+            self.stdout.write(f"coverage {result['coverage']:.0%}")

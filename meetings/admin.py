@@ -80,7 +80,7 @@ class JobAdmin(admin.ModelAdmin):
     list_select_related = ("meeting",)
     readonly_fields = (
         "meeting", "kind", "state", "stage", "percent", "reason", "options", "attempts", "task_id", "timings",
-        "log", "created_at", "started_at", "finished_at",
+        "summary", "log", "created_at", "started_at", "finished_at",
     )  # fmt: skip
     actions = (retry_jobs,)
 

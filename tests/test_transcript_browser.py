@@ -120,3 +120,30 @@ def test_meeting_page_panel_seeks_the_page_player(member_page, live_server, meet
     page.evaluate("document.getElementById('player').pause()")
     assert abs(page.evaluate("document.getElementById('player').currentTime") - 7.0) < 0.05
     page.wait_for_selector(f"#segment-{meeting.segments.get(position=2).pk}.current")
+
+
+def test_opening_a_moment_scrolls_to_and_marks_the_line_that_holds_it(member_page, live_server, meeting):
+    """Search results and chat citations link to ?t=whole seconds: ?t=49 must find the line that starts at
+    0:49.6, not the one that began at 0:48.5 and is still running, and bring it into view."""
+    speaker = meeting.speakers.get(label="S1")
+    for position in range(4, 50):
+        start = round(10 + (position - 4) * 1.1, 2)
+        Segment.objects.create(
+            meeting=meeting, position=position, speaker=speaker, start=start, end=start + 0.8, text=f"문장 {position}"
+        )
+    target = Segment.objects.get(meeting=meeting, text="문장 40")  # 49.6 to 50.4; 문장 39 runs 48.5 to 49.3
+    page = member_page
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/?t=49")
+    page.wait_for_selector(".segment.moment")
+    assert page.locator(".segment.moment").count() == 1
+    assert page.get_attribute(".segment.moment", "id") == f"segment-{target.pk}"
+    in_view = """el => {
+        const r = el.getBoundingClientRect();
+        const list = document.getElementById("transcript-segments").getBoundingClientRect();
+        return r.top >= Math.max(0, list.top) && r.bottom <= Math.min(innerHeight, list.bottom);
+    }"""
+    assert page.eval_on_selector(".segment.moment", in_view)
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 49.6) < 0.05")
+    page.wait_for_selector(f"#segment-{target.pk}.current")  # the player's highlight agrees with the link
+    assert page.eval_on_selector(".segment.moment", in_view)

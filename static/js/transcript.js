@@ -58,7 +58,8 @@
   function scrollIntoList(el) {
     var root = list();
     if (!root || !el) return;
-    var top = el.offsetTop - root.offsetTop;
+    // from the rectangles, not offsetTop: the list is positioned, so offsets would mix two origins
+    var top = el.getBoundingClientRect().top - root.getBoundingClientRect().top + root.scrollTop;
     var bottom = top + el.offsetHeight;
     if (top < root.scrollTop || bottom > root.scrollTop + root.clientHeight) {
       state.autoScrollAt = Date.now();

@@ -246,16 +246,13 @@ class RecoverStage(Stage):
     name = "recover"
     weight = 1.0
 
-    def able_to_run(self, context):
-        return bool(context.data.get("speech"))
-
     def run(self, context, progress):
         from .audio import SAMPLE_RATE
         from .coverage import WORD_PAD, total, untranscribed
         from .stt import ModelLoadError, get_engine
 
         words = context.data.get("words") or []
-        stretches = untranscribed(context.data["speech"], words)
+        stretches = untranscribed(context.data.get("speech") or [], words)
         if not stretches:
             progress(1.0)
             return

@@ -161,5 +161,5 @@ def coverage_summary(speech, gaps):
 def mark_low_confidence(segments, threshold=LOW_CONFIDENCE):
     for segment in segments:
         confidence = segment.get("confidence")
-        segment["low_confidence"] = confidence is not None and confidence < threshold
+        segment["low_confidence"] = bool(confidence is not None and confidence < threshold)
     return segments

@@ -113,6 +113,8 @@ def test_the_spoken_deadline_is_found_in_the_sentence_and_resolved_by_the_same_r
         ("내일 오전까지", datetime.date(2026, 11, 26)),
         ("tomorrow afternoon", datetime.date(2026, 11, 26)),
         ("내일모레", datetime.date(2026, 11, 27)),
+        ("내년 연말까지", datetime.date(2027, 12, 31)),
+        ("내년 3월 2일까지", datetime.date(2027, 3, 2)),
     ],
 )
 def test_week_words_and_times_of_day(text, expected):

@@ -114,6 +114,7 @@ _KO_WEEKEND = re.compile(r"(?:(이번|금|다음|차|담|다다음)\s*)?주말")
 _KO_WEEK = re.compile(_KO_WEEK_WORD)
 _KO_BARE_WEEKDAY = re.compile(_KO_WEEKDAY)
 _KO_FULL_DATE = re.compile(r"(\d{4})\s*[년./-]\s*(\d{1,2})\s*[월./-]\s*(\d{1,2})\s*일?")
+_KO_NEXT_YEAR = re.compile(r"내년\s*(?:(\d{1,2})\s*월\s*(\d{1,2})\s*일|연말|말)")
 _KO_MONTH_DAY = re.compile(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일")
 _KO_SLASH = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])")
 _KO_DAY_ONLY = re.compile(r"(?<![\d월])(\d{1,2})\s*일(?!\s*(?:후|뒤|이내|내|안|간|동안))")
@@ -129,6 +130,11 @@ def _parse_ko(text, base):
     match = _KO_FULL_DATE.search(text)
     if match:
         return _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    match = _KO_NEXT_YEAR.search(text)
+    if match:
+        if match.group(1):
+            return _safe_date(base.year + 1, int(match.group(1)), int(match.group(2)))
+        return datetime.date(base.year + 1, 12, 31)
     match = _KO_MONTH_DAY.search(text)
     if match:
         return _month_day(base, int(match.group(1)), int(match.group(2)))

@@ -329,7 +329,7 @@ def generate_minutes(
     language = language if language in ("ko", "en") else detect_language(turns)
     began = time.perf_counter()
     if getattr(provider, "extractive", False):
-        raw = build_extractive_minutes(turns, title=title, language=language)
+        raw = build_extractive_minutes(turns, title=title, language=language, style=template.key)
         data = finish(raw, turns, date=date, language=language, extractive=True)
         if on_progress:
             on_progress(1.0)

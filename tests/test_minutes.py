@@ -184,7 +184,13 @@ def test_short_transcript_is_one_call_with_speakers_times_and_due_dates():
     body = fake.requests[0].body
     assert body["stream"] is True and streamed and streamed[-1].startswith("{")
     data = result.data
-    assert data["decisions"][0] == {"text": "출시일 확정", "speaker": "김민수", "line": 0, "start": 0.0}
+    assert data["decisions"][0] == {
+        "text": "출시일 확정",
+        "speaker": "김민수",
+        "speaker_id": None,
+        "line": 0,
+        "start": 0.0,
+    }
     action = data["action_items"][0]
     assert action["due_date"] == "2026-12-04" and action["start"] == 40.0 and action["speaker"] == "이지은"
     assert data["topics"][0]["start"] == 0.0 and data["topics"][0]["end"] == 49.0

@@ -526,36 +526,45 @@ def _pairs(text):
     return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
 
-def _match(texts, rows):
-    """{position: row} pairing the version's item texts with the rows of the previous one: the same text
-    first, then the most similar (character pairs, Dice coefficient of at least 0.6) for an edited one."""
+def _match(items, rows):
+    """{position: row} pairing the version's items ({text, segment_id}) with the rows of the previous one:
+    the same text first, then the most similar text (character pairs, Dice coefficient of at least 0.6),
+    then an item rewritten in place (the same moment of the meeting)."""
     matched, free = {}, list(rows)
-    for position, text in enumerate(texts):
-        row = next((row for row in free if _norm(row.text) == _norm(text)), None)
+
+    def take(position, row):
+        matched[position] = row
+        free.remove(row)
+
+    for position, item in enumerate(items):
+        row = next((row for row in free if _norm(row.text) == _norm(item["text"])), None)
         if row is not None:
-            matched[position] = row
-            free.remove(row)
+            take(position, row)
     scored = []
-    for position, text in enumerate(texts):
+    for position, item in enumerate(items):
         if position in matched:
             continue
         for row in free:
-            a, b = _pairs(text), _pairs(row.text)
+            a, b = _pairs(item["text"]), _pairs(row.text)
             score = 2 * len(a & b) / (len(a) + len(b))
             if score >= 0.6:
                 scored.append((score, -abs(position - row.position), position, row))
     for _score, _distance, position, row in sorted(scored, key=lambda entry: entry[:3], reverse=True):
         if position not in matched and row in free:
-            matched[position] = row
-            free.remove(row)
+            take(position, row)
+    for position, item in enumerate(items):
+        row = next((row for row in free if item["segment_id"] and row.segment_id == item["segment_id"]), None)
+        if position not in matched and row is not None:
+            take(position, row)
     return matched
 
 
 def sync_items(meeting, minutes, turns, *, done=None):
     """Make the meeting's decision and action-item rows (the tracker) this version's. A row whose item is
-    still there (the same or a similar text) is updated in place, keeping its id, status, assignee and
-    "superseded by" link; rows whose items are gone are deleted. After a regeneration a due date people
-    set is kept; after an edit (`done`: each action item's [x]), the edit's owner, due date and [x] win."""
+    still there (the same or a similar text, or a text rewritten at the same moment) is updated in place,
+    keeping its id, status, assignee and "superseded by" link; rows whose items are gone are deleted.
+    After a regeneration a due date people set is kept; after an edit (`done`: each action item's [x]),
+    the edit's owner, due date and [x] win."""
     edited = done is not None
     import datetime
 
@@ -574,7 +583,8 @@ def sync_items(meeting, minutes, turns, *, done=None):
         }
 
     decisions = minutes.data.get("decisions", [])
-    rows = _match([item["text"] for item in decisions], Decision.objects.filter(meeting=meeting))
+    keys = [{"text": item["text"], "segment_id": where(item)["segment_id"]} for item in decisions]
+    rows = _match(keys, Decision.objects.filter(meeting=meeting))
     kept = []
     for position, item in enumerate(decisions):
         row = rows.get(position) or Decision(meeting=meeting)
@@ -589,7 +599,8 @@ def sync_items(meeting, minutes, turns, *, done=None):
     Decision.objects.filter(meeting=meeting).exclude(pk__in=kept).delete()
 
     actions = minutes.data.get("action_items", [])
-    rows = _match([item["text"] for item in actions], ActionItem.objects.filter(meeting=meeting))
+    keys = [{"text": item["text"], "segment_id": where(item)["segment_id"]} for item in actions]
+    rows = _match(keys, ActionItem.objects.filter(meeting=meeting))
     kept = []
     for position, item in enumerate(actions):
         due_date = datetime.date.fromisoformat(item["due_date"]) if item.get("due_date") else None

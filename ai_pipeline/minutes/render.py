@@ -169,7 +169,7 @@ class _Reader:
         self.last_item_line = None
 
     def fail(self, line, message, **values):
-        raise MarkdownError(_("Line %(line)s: ") % {"line": line} + message % values, line)
+        raise MarkdownError(_("Line %(line)s: %(problem)s") % {"line": line, "problem": message % values}, line)
 
     def heading(self, number, level, text):
         name = re.sub(r"\s+", " ", text.strip().rstrip(":")).lower()

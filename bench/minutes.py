@@ -13,6 +13,9 @@ bigrams (after normalisation) appear in ONE line of `text`. Two texts are scored
 A lead baseline (the meeting's first N sentences, N = the number of key points produced) shows what the
 same amount of text covers without any selection.
 
+Repeats: items that say again what an item of another section says (80% of the shorter one's character
+pairs in the other), e.g. a decision that is also an action item, or a key point quoted in the overview.
+
 Length: minutes chars / transcript chars, where the transcript is the turns' text and the minutes are
   - text: every field the writer filled (overview, key points, decisions with who said them, action items
     with owner and due, open questions, topic titles), without headings, labels or layout;
@@ -81,8 +84,40 @@ def minutes_text(data):
     return "\n".join(part for part in parts if part)
 
 
+def _pairs(text):
+    text = "".join(ch for ch in text.lower() if ch.isalnum())
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def sections(data):
+    """(section, text) of every sentence-bearing item, with the "speaker: " of a quoted key point left out.
+    Topics are left out when they are not sentences (three nouns drawn from their stretch of the meeting
+    share their words with it by design); a sentence used as a topic title counts."""
+    yield "overview", data.get("overview", "")
+    for point in data.get("key_points", []):
+        yield "key_points", point.partition(": ")[2] or point
+    for key in ("decisions", "action_items"):
+        yield from ((key, item["text"]) for item in data.get(key, []))
+    yield from (("open_questions", text) for text in data.get("open_questions", []))
+    yield from (("topics", topic["title"]) for topic in data.get("topics", []) if " · " not in topic["title"])
+
+
+def repeats(data):
+    """Items that say again what an item of another section says: at least 80% of the shorter one's
+    character pairs are in the other (a quoted sentence repeated, whole or cut)."""
+    items = [(section, _pairs(text)) for section, text in sections(data) if len(text) >= 8]
+    count = 0
+    for i, (section, pairs) in enumerate(items):
+        for j, (other, other_pairs) in enumerate(items):
+            small, large = (pairs, other_pairs) if len(pairs) <= len(other_pairs) else (other_pairs, pairs)
+            if i != j and section != other and small and len(small & large) >= 0.8 * len(small):
+                count += 1
+                break
+    return count
+
+
 def length_ratios(generate, records, to_markdown):
-    """Per meeting: (minutes text / transcript, minutes Markdown / transcript)."""
+    """Per meeting: (minutes text / transcript, minutes Markdown / transcript, items repeating another section)."""
     from ai_pipeline.minutes import turns_from_json
 
     ratios = []
@@ -90,7 +125,8 @@ def length_ratios(generate, records, to_markdown):
         turns, title, date = turns_from_json(record)
         data = generate(turns, title, date).data
         transcript = sum(len(turn.text) for turn in turns)
-        ratios.append((len(minutes_text(data)) / transcript, len(to_markdown(data, date=date)) / transcript))
+        text, markdown = len(minutes_text(data)) / transcript, len(to_markdown(data, date=date)) / transcript
+        ratios.append((text, markdown, repeats(data)))
     return ratios
 
 
@@ -103,6 +139,12 @@ def describe(name, ratios):
         f"max {text[-1]:.2f} ({over}/{len(text)} over 1/3) | markdown mean {statistics.mean(markdown):.2f} "
         f"median {statistics.median(markdown):.2f} max {markdown[-1]:.2f}"
     )
+    if len(ratios[0]) > 2:
+        repeated = [r[2] for r in ratios]
+        print(
+            f"{'':34}  items repeating another section: {sum(repeated)} in "
+            f"{sum(1 for n in repeated if n)}/{len(repeated)} meetings"
+        )
 
 
 def main():

@@ -430,6 +430,13 @@ def test_org_templates_are_managed_by_admins_and_used_in_prompts(owner_client, o
         inline(generate, owner_client, meeting, template=template.key)
     assert "리스크를 먼저 쓰세요." in seen[0]
     assert Minutes.objects.get(meeting=meeting).template == template.key
+    assert (
+        "offline writer wrote these minutes"
+        not in owner_client.get(url(meeting), HTTP_HX_REQUEST="true").content.decode()
+    )
+    inline(generate, owner_client, meeting, template=template.key, provider="offline")  # no model to follow it
+    page = owner_client.get(url(meeting), HTTP_HX_REQUEST="true").content.decode()
+    assert "instructions need a language model: the offline writer wrote these minutes" in page
     owner_client.post(f"{SETTINGS_URL}templates/{template.pk}/delete/")
     assert not MinutesTemplate.objects.filter(pk=template.pk).exists()
 

@@ -203,7 +203,7 @@ def _overview(turns, sentences, owners, salience, writer):
     )
     for index in [*agenda[:1], *rest[:5]]:
         text = writer.text(index, limit=MAX_OVERVIEW)
-        if writer.free(index) and writer.take(index, text):
+        if writer.take(index, text):
             return text
     return ""
 

@@ -229,6 +229,3 @@ def report_style(sentence, *, task=False):
     if converted is None:
         return body + ("?" if question else "")
     return converted
-
-
-POLITE_ENDING = re.compile(r"(?:니다|니까|[요죠])[\s.!?…]*$")

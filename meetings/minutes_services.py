@@ -3,6 +3,7 @@ edits, review, exports, templates and the organization's provider settings. View
 pipeline stage call these, so the rules live in one place."""
 
 import dataclasses
+import datetime
 import logging
 import re
 import time
@@ -145,8 +146,6 @@ def _at(seconds):
 
 
 def _date(value):
-    import datetime
-
     try:
         return datetime.date.fromisoformat(value) if value else None
     except (TypeError, ValueError):
@@ -154,7 +153,7 @@ def _date(value):
 
 
 def display(minutes):
-    """What the minutes panel, the share page and the recap show of a version: its structure under today's
+    """What the minutes panel and the share page show of a version: its structure under today's
     names, with times to seek to; the current version's action items with the tracker's status and
     assignee."""
     if minutes is None:
@@ -559,15 +558,13 @@ def _match(items, rows):
     return matched
 
 
-def sync_items(meeting, minutes, turns, *, done=None):
+def sync_items(meeting, minutes, turns, *, edited=False, done=None):
     """Make the meeting's decision and action-item rows (the tracker) this version's. A row whose item is
     still there (the same or a similar text, or a text rewritten at the same moment) is updated in place,
     keeping its id, status, assignee and "superseded by" link; rows whose items are gone are deleted.
-    After a regeneration a due date people set is kept; after an edit (`done`: each action item's [x]),
-    the edit's owner, due date and [x] win."""
-    edited = done is not None
-    import datetime
-
+    After a regeneration a due date people set is kept; after an edit the edit's owner and due date win,
+    and so do its [x] marks (`done`) when it was made from the current version (an earlier version's text
+    shows no status, so it changes none)."""
     speakers = list(Speaker.objects.filter(meeting=meeting).select_related("member"))
     by_id = {s.pk: s for s in speakers}
 
@@ -608,14 +605,14 @@ def sync_items(meeting, minutes, turns, *, done=None):
         row = rows.get(position)
         if row is None:
             row = ActionItem(meeting=meeting, assignee=_member_for_name(meeting, owner, speakers))
-            row.status = ItemStatus.DONE if edited and done[position] else ItemStatus.OPEN
+            row.status = ItemStatus.DONE if done and done[position] else ItemStatus.OPEN
             row.due_date = due_date
         elif edited:
             if _norm(row.owner_name) != _norm(owner):
                 row.assignee = _member_for_name(meeting, owner, speakers)
-            if done[position]:
+            if done is not None and done[position]:
                 row.status = ItemStatus.DONE
-            elif row.status == ItemStatus.DONE:
+            elif done is not None and row.status == ItemStatus.DONE:
                 row.status = ItemStatus.OPEN
             row.due_date = due_date
         else:
@@ -652,6 +649,7 @@ def edit_minutes(minutes, markdown, user):
     turns = turns_from_meeting(meeting)
     names = speaker_names(meeting)
     data = _placed(edited, presented(minutes, names), turns, names, _held(meeting))
+    done = [item["done"] for item in edited["action_items"]] if _is_current(minutes) else None
     with transaction.atomic():
         version = Minutes.objects.create(
             meeting=meeting,
@@ -667,7 +665,7 @@ def edit_minutes(minutes, markdown, user):
             edited_at=timezone.now(),
             edited_from=minutes.version,
         )
-        sync_items(meeting, version, turns, done=[item["done"] for item in edited["action_items"]])
+        sync_items(meeting, version, turns, edited=True, done=done)
     return version
 
 

@@ -262,3 +262,19 @@ def test_the_migration_reads_edits_made_before_it_into_the_structure(org, owner)
     assert third["overview"] == "생성된 개요" and third["speakers"] == {str(speaker.pk): "김대표"}
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_only_an_edit_of_the_current_version_changes_done_marks(meeting, member, member_client, inline):
+    inline(generate, member_client, meeting, provider="offline")
+    first = services.current_minutes(meeting)
+    task = ActionItem.objects.get(meeting=meeting, text__contains="마케팅")
+    conference.set_item_status(task, ItemStatus.DONE)
+    assert "- [x] 제가 다음 주 금요일까지" in services.markdown_of(first)
+    second = services.edit_minutes(first, services.markdown_of(first), member)
+    assert "- [ ] 제가 다음 주 금요일까지" in services.markdown_of(first)  # an earlier version shows no status
+    third = services.edit_minutes(first, services.markdown_of(first), member)  # restoring the earlier text
+    task.refresh_from_db()
+    assert third.version == 3 and task.status == ItemStatus.DONE and task.minutes == third
+    services.edit_minutes(third, services.markdown_of(third).replace("- [x] ", "- [ ] "), member)
+    task.refresh_from_db()
+    assert task.status == ItemStatus.OPEN and second.version == 2

@@ -15,11 +15,13 @@ logger = logging.getLogger(__name__)
 
 
 class PipelineError(Exception):
-    """A failure with a reason a user can read. `retryable` says whether trying again may help."""
+    """A failure with a reason a user can read. `retryable` says whether trying again may help; `code`
+    (stored as the job's failure_code) lets a page say what went wrong in the reader's language."""
 
-    def __init__(self, message, retryable=False):
+    def __init__(self, message, retryable=False, code=""):
         super().__init__(message)
         self.retryable = retryable
+        self.code = code
 
 
 @dataclass

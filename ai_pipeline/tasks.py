@@ -77,7 +77,7 @@ def run_job_once(job_id):
     try:
         job.timings = run_stages(context, stages_for(job.kind, job.options))
     except PipelineError as exc:
-        job.mark_failed(str(exc))
+        job.mark_failed(str(exc), code=exc.code)
         return job.state
     except Exception as exc:
         if isinstance(exc, (OperationalError, InterfaceError)) and _connection_lost():

@@ -11,7 +11,18 @@ bigrams (after normalisation) appear in ONE line of `text`. Two texts are scored
   - whole minutes: the rendered Markdown (overview, key points, decisions, action items, questions, topics),
     which is longer, so it covers more by construction.
 A lead baseline (the meeting's first N sentences, N = the number of key points produced) shows what the
-same amount of text covers without any selection."""
+same amount of text covers without any selection.
+
+Repeats: items that say again what an item of another section says (80% of the shorter one's character
+pairs in the other), e.g. a decision that is also an action item, or a key point quoted in the overview.
+
+Length: minutes chars / transcript chars, where the transcript is the turns' text and the minutes are
+  - text: every field the writer filled (overview, key points, decisions with who said them, action items
+    with owner and due, open questions, topic titles), without headings, labels or layout;
+  - markdown: the whole rendered Markdown (title, headings, "none" lines included), as exported.
+It is reported for the 10 key-point meetings, for all 165 dev meetings, and for short meetings: excerpts
+of the dev meetings of 400-900 characters (the turns from the start, and from the middle, of each meeting,
+up to the last turn that keeps the excerpt under 900 characters; excerpts under 400 are skipped)."""
 
 import argparse
 import importlib.util
@@ -42,11 +53,106 @@ def read_jsonl(path):
         return [json.loads(line) for line in handle if line.strip()]
 
 
+SHORT_MIN, SHORT_MAX = 400, 900
+
+
+def short_excerpts(records):
+    """(id, record) excerpts of 400-900 transcript characters: from each meeting's start and middle."""
+    out = []
+    for record in records:
+        turns = record["turns"]
+        for label, first in (("start", 0), ("middle", len(turns) // 2)):
+            chosen, size = [], 0
+            for turn in turns[first:]:
+                if size + len(turn["text"]) > SHORT_MAX:
+                    break
+                chosen.append(turn)
+                size += len(turn["text"])
+            if size >= SHORT_MIN:
+                out.append((f"{record['id']}@{label}", {**record, "turns": chosen}))
+    return out
+
+
+def minutes_text(data):
+    """The text the writer produced, without headings, labels or layout."""
+    parts = [data.get("overview", ""), *data.get("key_points", []), *data.get("open_questions", [])]
+    for item in data.get("decisions", []):
+        parts += [item["text"], item.get("speaker") or ""]
+    for item in data.get("action_items", []):
+        parts += [item["text"], item.get("owner") or "", item.get("due") or ""]
+    parts += [topic["title"] for topic in data.get("topics", [])]
+    return "\n".join(part for part in parts if part)
+
+
+def _pairs(text):
+    text = "".join(ch for ch in text.lower() if ch.isalnum())
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def sections(data):
+    """(section, text) of every sentence-bearing item, with the "speaker: " of a quoted key point left out.
+    Topics are left out when they are not sentences (three nouns drawn from their stretch of the meeting
+    share their words with it by design); a sentence used as a topic title counts."""
+    yield "overview", data.get("overview", "")
+    for point in data.get("key_points", []):
+        yield "key_points", point.partition(": ")[2] or point
+    for key in ("decisions", "action_items"):
+        yield from ((key, item["text"]) for item in data.get(key, []))
+    yield from (("open_questions", text) for text in data.get("open_questions", []))
+    yield from (("topics", topic["title"]) for topic in data.get("topics", []) if " · " not in topic["title"])
+
+
+def repeats(data):
+    """Items that say again what an item of another section says: at least 80% of the shorter one's
+    character pairs are in the other (a quoted sentence repeated, whole or cut)."""
+    items = [(section, _pairs(text)) for section, text in sections(data) if len(text) >= 8]
+    count = 0
+    for i, (section, pairs) in enumerate(items):
+        for j, (other, other_pairs) in enumerate(items):
+            small, large = (pairs, other_pairs) if len(pairs) <= len(other_pairs) else (other_pairs, pairs)
+            if i != j and section != other and small and len(small & large) >= 0.8 * len(small):
+                count += 1
+                break
+    return count
+
+
+def length_ratios(generate, records, to_markdown):
+    """Per meeting: (minutes text / transcript, minutes Markdown / transcript, items repeating another section)."""
+    from ai_pipeline.minutes import turns_from_json
+
+    ratios = []
+    for _key, record in records:
+        turns, title, date = turns_from_json(record)
+        data = generate(turns, title, date).data
+        transcript = sum(len(turn.text) for turn in turns)
+        text, markdown = len(minutes_text(data)) / transcript, len(to_markdown(data, date=date)) / transcript
+        ratios.append((text, markdown, repeats(data)))
+    return ratios
+
+
+def describe(name, ratios):
+    text = sorted(r[0] for r in ratios)
+    markdown = sorted(r[1] for r in ratios)
+    over = sum(1 for r in text if r > 1 / 3)
+    print(
+        f"{name:34}: text mean {statistics.mean(text):.2f} median {statistics.median(text):.2f} "
+        f"max {text[-1]:.2f} ({over}/{len(text)} over 1/3) | markdown mean {statistics.mean(markdown):.2f} "
+        f"median {statistics.median(markdown):.2f} max {markdown[-1]:.2f}"
+    )
+    if len(ratios[0]) > 2:
+        repeated = [r[2] for r in ratios]
+        print(
+            f"{'':34}  items repeating another section: {sum(repeated)} in "
+            f"{sum(1 for n in repeated if n)}/{len(repeated)} meetings"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--provider", default="offline")
     parser.add_argument("--template", default="default")
     parser.add_argument("--json", action="store_true", help="print per-meeting rows as JSON too")
+    parser.add_argument("--no-length", action="store_true", help="skip the length ratios over the dev corpus")
     args = parser.parse_args()
 
     import django
@@ -70,6 +176,7 @@ def main():
         )
         seconds = time.perf_counter() - began
         data = result.data
+        transcript_chars = sum(len(turn.text) for turn in turns)
         points_text = "\n".join(data["key_points"])
         whole_text = to_markdown(data, date=date)
         sentences = [s for t in turns for s in split_sentences(t.text)]
@@ -89,6 +196,8 @@ def main():
                 "action_items_with_due_date": sum(1 for a in data["action_items"] if a.get("due_date")),
                 "open_questions": len(data["open_questions"]),
                 "topics": len(data["topics"]),
+                "length_text": round(len(minutes_text(data)) / transcript_chars, 3),
+                "length_markdown": round(len(whole_text) / transcript_chars, 3),
                 "seconds": round(seconds, 3),
                 "calls": result.calls,
             }
@@ -121,6 +230,17 @@ def main():
         f"seconds per meeting (mean / max)    : {statistics.mean(r['seconds'] for r in rows):.3f}"
         f" / {max(r['seconds'] for r in rows):.3f}"
     )
+    describe("length, key-point meetings", [(r["length_text"], r["length_markdown"]) for r in rows])
+    if not args.no_length:
+
+        def generate(turns, title, date):
+            template = BUILTIN_TEMPLATES[args.template]
+            return generate_minutes(turns, provider=provider, template=template, title=title, date=date)
+
+        records = list(corpus.items())
+        describe(f"length, all dev meetings ({len(records)})", length_ratios(generate, records, to_markdown))
+        short = short_excerpts(corpus.values())
+        describe(f"length, short excerpts ({len(short)})", length_ratios(generate, short, to_markdown))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
 

@@ -79,8 +79,8 @@ class JobAdmin(admin.ModelAdmin):
     search_fields = ("meeting__title", "reason", "task_id")
     list_select_related = ("meeting",)
     readonly_fields = (
-        "meeting", "kind", "state", "stage", "percent", "reason", "options", "attempts", "task_id", "timings",
-        "summary", "log", "created_at", "started_at", "finished_at",
+        "meeting", "kind", "state", "stage", "percent", "reason", "failure_code", "options", "attempts", "task_id",
+        "timings", "summary", "log", "created_at", "started_at", "finished_at",
     )  # fmt: skip
     actions = (retry_jobs,)
 

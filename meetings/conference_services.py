@@ -546,7 +546,7 @@ def set_item_status(item, status):
 
 def decisions_for(user, organization=None):
     return Decision.objects.filter(meeting__in=meetings_for(user, organization)).select_related(
-        "meeting", "meeting__series", "member", "superseded_by", "superseded_by__meeting"
+        "meeting", "meeting__series", "member", "speaker", "speaker__member", "superseded_by", "superseded_by__meeting"
     )
 
 

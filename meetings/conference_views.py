@@ -546,13 +546,11 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
     minutes = minutes_services.current_minutes(meeting)
     segments = meeting.segments.select_related("speaker", "speaker__member").order_by("position")
     context = {
+        **minutes_services.display(minutes),  # the same minutes as the meeting page, under today's names
         "meeting": meeting,
         "token": token,
         "link": link,
         "minutes": minutes,
-        "data": minutes.data if minutes else {},
-        "decisions": minutes_services.decisions_of(meeting) if minutes else [],
-        "action_items": minutes_services.action_items_of(meeting) if minutes else [],
         "segments": segments,
         "recording": meeting.recording,
     }

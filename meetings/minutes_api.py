@@ -11,9 +11,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import get_membership
+
 from . import minutes_services as services
 from .access import get_meeting_for
-from .models import ActionItem, Decision, ItemStatus
+from .models import ActionItem, Decision, ItemStatus, JobState
 from .serializers import JobSerializer
 from .transcript_api import AnyAcceptNegotiation
 
@@ -24,7 +26,11 @@ VERSION = OpenApiParameter("version", int, OpenApiParameter.QUERY, required=Fals
 class MinutesErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="A message for the user.")
     code = serializers.CharField(
-        help_text="Stable, for programs: no_transcript, running, unknown_template, unknown_provider, empty, too_long."
+        help_text="Stable, for programs: no_transcript, running, unknown_template, unknown_provider, "
+        "provider_not_configured, empty, too_long, invalid_markdown."
+    )
+    line = serializers.IntegerField(
+        required=False, allow_null=True, help_text="invalid_markdown: the line (from 1) that could not be read."
     )
 
 
@@ -68,14 +74,21 @@ class MinutesDataSerializer(serializers.Serializer):
     title = serializers.CharField()
     overview = serializers.CharField()
     key_points = serializers.ListField(child=serializers.CharField())
-    decisions = serializers.ListField(child=serializers.DictField(), help_text="{text, speaker, line, start}")
+    decisions = serializers.ListField(
+        child=serializers.DictField(), help_text="{text, speaker, speaker_id, line, start}; speaker: today's name"
+    )
     action_items = serializers.ListField(
-        child=serializers.DictField(), help_text="{text, owner, due, due_date, speaker, line, start}"
+        child=serializers.DictField(),
+        help_text="{text, owner, owner_speaker_id, due, due_date, speaker, speaker_id, line, start, done (latest "
+        "version only)}; names are today's",
     )
     open_questions = serializers.ListField(child=serializers.CharField())
     topics = serializers.ListField(child=serializers.DictField(), help_text="{title, from_line, to_line, start, end}")
     language = serializers.CharField()
     extractive = serializers.BooleanField()
+    speakers = serializers.DictField(
+        child=serializers.CharField(), required=False, help_text="{speaker id: name} of the meeting's speakers"
+    )
 
 
 class MinutesSerializer(serializers.Serializer):
@@ -87,8 +100,11 @@ class MinutesSerializer(serializers.Serializer):
     language = serializers.CharField()
     is_extractive = serializers.BooleanField(help_text="True: sentences picked from the transcript, no language model.")
     data = MinutesDataSerializer()
-    markdown = serializers.CharField(help_text="The editable text; exports are made from it.")
+    markdown = serializers.CharField(
+        help_text="`data` as Markdown (what the Markdown export holds); PATCH an edited copy to add a version."
+    )
     edited_at = serializers.DateTimeField(allow_null=True)
+    edited_from = serializers.IntegerField(allow_null=True, help_text="The version this one was edited from.")
     reviewed_at = serializers.DateTimeField(allow_null=True)
     reviewed_by = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -128,12 +144,16 @@ class ActionItemUpdateSerializer(serializers.Serializer):
 class MinutesJobSerializer(serializers.Serializer):
     job = JobSerializer(allow_null=True)
     partial_text = serializers.CharField(help_text="What the running job has written so far.")
+    message = serializers.CharField(
+        help_text="A failed job explained for the user, in their language; empty otherwise."
+    )
 
 
 def _error(exc):
-    return Response(
-        {"error": str(exc), "code": exc.code}, status=ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
-    )
+    body = {"error": str(exc), "code": exc.code}
+    if exc.line is not None:
+        body["line"] = exc.line
+    return Response(body, status=ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST))
 
 
 def minutes_data(minutes, latest):
@@ -146,9 +166,10 @@ def minutes_data(minutes, latest):
         "template": minutes.template,
         "language": minutes.language,
         "is_extractive": minutes.is_extractive,
-        "data": minutes.data,
-        "markdown": minutes.markdown,
+        "data": services.presented(minutes),
+        "markdown": services.markdown_of(minutes),
         "edited_at": minutes.edited_at,
+        "edited_from": minutes.edited_from,
         "reviewed_at": minutes.reviewed_at,
         "reviewed_by": minutes.reviewed_by_id,
         "created_at": minutes.created_at,
@@ -195,7 +216,8 @@ class MinutesView(MinutesMixin, APIView):
         return self.respond(self.version(self.meeting(pk)))
 
     @extend_schema(
-        summary="Edit the minutes' Markdown",
+        summary="Edit the minutes: send their Markdown (GET's `markdown`, changed); it is read back into the "
+        "structure and saved as a new version (the edited one is kept); the answer is the new version",
         parameters=[VERSION],
         request=MarkdownSerializer,
         responses={200: MinutesSerializer, 400: MinutesErrorSerializer},
@@ -205,10 +227,10 @@ class MinutesView(MinutesMixin, APIView):
         body = MarkdownSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            services.edit_minutes(minutes, body.validated_data["markdown"], request.user)
+            edited = services.edit_minutes(minutes, body.validated_data["markdown"], request.user)
         except services.MinutesError as exc:
             return _error(exc)
-        return self.respond(minutes)
+        return self.respond(edited)
 
 
 class MinutesVersionsView(MinutesMixin, APIView):
@@ -238,8 +260,15 @@ class MinutesGenerateView(MinutesMixin, APIView):
 class MinutesJobView(MinutesMixin, APIView):
     @extend_schema(summary="The latest minutes job and the text it has streamed so far", responses=MinutesJobSerializer)
     def get(self, request, pk):
-        job = services.latest_minutes_job(self.meeting(pk))
-        return Response({"job": JobSerializer(job).data if job else None, "partial_text": services.draft_text(job)})
+        meeting = self.meeting(pk)
+        job = services.latest_minutes_job(meeting)
+        message = ""
+        if job is not None and job.state == JobState.FAILED:
+            admin = get_membership(request.user, meeting.organization_id).is_admin
+            has_minutes = services.current_minutes(meeting) is not None
+            message = services.failure_message(job, has_minutes=has_minutes, admin=admin)
+        data = {"job": JobSerializer(job).data if job else None, "partial_text": services.draft_text(job)}
+        return Response({**data, "message": message})
 
 
 class MinutesReviewView(MinutesMixin, APIView):

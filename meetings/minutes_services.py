@@ -3,6 +3,7 @@ edits, review, exports, templates and the organization's provider settings. View
 pipeline stage call these, so the rules live in one place."""
 
 import dataclasses
+import datetime
 import logging
 import re
 import time
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 
@@ -19,6 +21,7 @@ from .exports import Export, filename_for
 from .models import (
     ActionItem,
     Decision,
+    ItemStatus,
     Job,
     JobState,
     Minutes,
@@ -42,11 +45,13 @@ DRAFT_INTERVAL = 1.0
 
 
 class MinutesError(Exception):
-    """A refused request; the message is for the user, `code` is stable for API clients."""
+    """A refused request; the message is for the user, `code` is stable for API clients, `line` is the
+    line of an edited text at fault (1-based) when there is one."""
 
-    def __init__(self, message, code):
+    def __init__(self, message, code, line=None):
         super().__init__(message)
         self.code = code
+        self.line = line
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -65,7 +70,11 @@ def get_version(meeting, version):
 
 
 def decisions_of(meeting):
-    return Decision.objects.filter(meeting=meeting).select_related("member").order_by("position")
+    return (
+        Decision.objects.filter(meeting=meeting)
+        .select_related("member", "speaker", "speaker__member")
+        .order_by("position")
+    )
 
 
 def action_items_of(meeting):
@@ -91,6 +100,88 @@ def draft_text(job):
 
 def has_transcript(meeting):
     return Segment.objects.filter(meeting=meeting).exists()
+
+
+def speaker_names(meeting):
+    """{speaker id: the name shown today} for the meeting's speakers."""
+    return {
+        speaker.pk: speaker.display_name for speaker in Speaker.objects.filter(meeting=meeting).select_related("member")
+    }
+
+
+def _held(meeting):
+    return timezone.localtime(meeting.held_at).date() if meeting.held_at else None
+
+
+def presented(minutes, names=None):
+    """The version's structure with every speaker under today's name (ai_pipeline/minutes/names.py). The
+    current version's action items say whether they are done (the tracker's status)."""
+    from ai_pipeline.minutes import with_names
+
+    data = with_names(minutes.data, speaker_names(minutes.meeting) if names is None else names)
+    if _is_current(minutes):
+        rows = {row.position: row for row in ActionItem.objects.filter(meeting=minutes.meeting, minutes=minutes)}
+        for position, item in enumerate(data.get("action_items", [])):
+            row = rows.get(position)
+            item["done"] = row is not None and row.status == ItemStatus.DONE
+    return data
+
+
+def _is_current(minutes):
+    latest = Minutes.objects.filter(meeting_id=minutes.meeting_id).aggregate(v=Max("version"))["v"]
+    return latest == minutes.version
+
+
+def markdown_of(minutes):
+    """The version as Markdown: what the edit form starts from and the Markdown export."""
+    from ai_pipeline.minutes import to_markdown
+
+    return to_markdown(presented(minutes), date=_held(minutes.meeting))
+
+
+def _at(seconds):
+    from ai_pipeline.minutes.turns import clock
+
+    return {"start": seconds, "clock": clock(seconds) if seconds is not None else ""}
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def display(minutes):
+    """What the minutes panel and the share page show of a version: its structure under today's
+    names, with times to seek to; the current version's action items with the tracker's status and
+    assignee."""
+    if minutes is None:
+        return {"data": {}, "decisions": [], "action_items": [], "topics": []}
+    data = presented(minutes)
+    rows = {}
+    if _is_current(minutes):
+        rows = {row.position: row for row in action_items_of(minutes.meeting).filter(minutes=minutes)}
+    decisions = [{**item, **_at(item.get("start"))} for item in data.get("decisions", [])]
+    actions = []
+    for position, item in enumerate(data.get("action_items", [])):
+        row = rows.get(position)
+        actions.append(
+            {
+                "text": item["text"],
+                "owner": (row.assignee.display_name if row and row.assignee else item.get("owner", "")),
+                "due_date": row.due_date if row else _date(item.get("due_date")),
+                "due_text": item.get("due", ""),
+                "status": row.get_status_display() if row else "",
+                "status_key": row.status if row else "",
+                **_at(item.get("start")),
+            }
+        )
+    topics = [
+        {"title": topic["title"], **_at(topic.get("start")), "end_clock": _at(topic.get("end"))["clock"]}
+        for topic in data.get("topics", [])
+    ]
+    return {"data": data, "decisions": decisions, "action_items": actions, "topics": topics}
 
 
 # --- templates and providers -----------------------------------------------------------------
@@ -125,8 +216,47 @@ def resolve_template(organization, key):
     return Template(template.key, template.name, template.prompt)
 
 
-def provider_choices():
-    return [(value, label) for value, label in OrganizationAISettings.PROVIDERS if value]
+def provider_label(name):
+    from ai_pipeline.llm import ALIASES
+
+    name = ALIASES.get(name, name)
+    return dict(OrganizationAISettings.PROVIDERS).get(name, name)
+
+
+_MISSING = {
+    "api_key": gettext_lazy("no API key is set"),
+    "api_key_unreadable": gettext_lazy("the stored API key cannot be read; enter it again"),
+    "base_url": gettext_lazy("no server address is set"),
+    "model": gettext_lazy("no model is chosen"),
+}
+
+
+def provider_problem(organization, name=None):
+    """Why the provider (None: the organization's default) cannot write minutes now, in the reader's
+    language, or "" when it can. Only configuration is checked (a key, an address, a model); nothing is
+    sent anywhere."""
+    from ai_pipeline.llm import ConfigurationError
+
+    try:
+        provider = provider_for(organization, name or None)
+    except ConfigurationError as exc:
+        logger.debug("provider %s for organization %s: %s", name or "(default)", organization.pk, exc)
+        return str(_MISSING.get(exc.missing, _("it is not set up")))
+    provider.close()
+    return ""
+
+
+def provider_options(organization, *, admin):
+    """The providers to offer on the minutes panel: [{key, label, problem}]. Owners and admins also see the
+    ones that are not set up, with the reason (shown disabled); members see only the ones that work."""
+    options = []
+    for key, label in OrganizationAISettings.PROVIDERS:
+        if not key:
+            continue
+        problem = provider_problem(organization, key)
+        if admin or not problem:
+            options.append({"key": key, "label": label, "problem": problem})
+    return options
 
 
 def configured_provider_name(organization):
@@ -169,7 +299,7 @@ def _stored_key(config, field):
     try:
         return getattr(config, field)
     except UnreadableSecret as exc:
-        raise ConfigurationError(str(exc)) from None
+        raise ConfigurationError(str(exc), missing="api_key_unreadable") from None
 
 
 def _organization_url_guard(url):
@@ -199,10 +329,68 @@ def queue_minutes(meeting, user=None, *, template="", provider=""):
     resolve_template(meeting.organization, template)
     if provider and provider not in PROVIDER_NAMES:
         raise MinutesError(_("Unknown provider."), "unknown_provider")
+    problem = provider_problem(meeting.organization, provider)
+    if problem:
+        message = _(
+            "%(provider)s is not set up (%(problem)s). Choose another provider, or ask an owner or admin of "
+            "the organization to set it up in the minutes settings."
+        )
+        name = provider_label(provider or configured_provider_name(meeting.organization))
+        raise MinutesError(message % {"provider": name, "problem": problem}, "provider_not_configured")
     options = {"template": template or "", "provider": provider or ""}
     if user is not None:
         options["user"] = user.pk
     return queue_processing(meeting, kind="minutes", options=options)
+
+
+# --- failures -----------------------------------------------------------------------------------
+
+
+def failure_code(exc):
+    """What kind of provider failure this is; the minutes panel explains each code in the reader's language."""
+    from ai_pipeline import llm
+
+    codes = (
+        (llm.ConfigurationError, "not_configured"),
+        (llm.AuthenticationError, "auth"),
+        (llm.RateLimitError, "rate_limited"),
+        (
+            (llm.LLMTimeoutError, llm.ProviderUnavailableError, llm.ServerError, llm.StreamInterruptedError),
+            "unavailable",
+        ),
+        (llm.InvalidOutputError, "invalid_output"),
+        (llm.ContextLengthExceededError, "too_long"),
+    )
+    return next((code for kind, code in codes if isinstance(exc, kind)), "failed")
+
+
+_FAILURES = {
+    "not_configured": gettext_lazy("%(provider)s is not set up, so the minutes were not written again."),
+    "auth": gettext_lazy("%(provider)s did not accept the organization's API key, so the minutes were not written."),
+    "rate_limited": gettext_lazy("%(provider)s is busy right now. Try again in a few minutes."),
+    "unavailable": gettext_lazy("%(provider)s could not be reached. Try again later or choose another provider."),
+    "invalid_output": gettext_lazy(
+        "%(provider)s did not answer with usable minutes. Try again or choose another provider."
+    ),
+    "too_long": gettext_lazy("The transcript is too long for this model. Choose a model with a larger context."),
+    "no_transcript": gettext_lazy("There is no transcript to write minutes from yet."),
+    "unknown_template": gettext_lazy("The chosen template no longer exists. Choose another one."),
+}
+
+
+def failure_message(job, *, has_minutes, admin):
+    """The failed minutes job explained for the minutes panel, in the reader's language. The job's reason,
+    which names settings and servers, is for operators (Django admin, the job log, the worker's log)."""
+    provider = provider_label(job.options.get("provider") or configured_provider_name(job.meeting.organization))
+    message = _FAILURES.get(job.failure_code)
+    parts = [str(message) % {"provider": provider} if message else _("The minutes could not be written.")]
+    if job.failure_code in ("not_configured", "auth") and not admin:
+        parts.append(_("Ask an owner or admin of the organization to check the minutes settings."))
+    elif job.failure_code not in _FAILURES:
+        parts.append(_("The server's administrators can see the reason in the processing log."))
+    if has_minutes:
+        parts.append(_("The previous minutes are unchanged."))
+    return " ".join(parts)
 
 
 # --- generating (worker side) ----------------------------------------------------------------
@@ -282,21 +470,21 @@ def generate_for_meeting(
     return save_minutes(meeting, result, turns, job=job, user=user)
 
 
+def _next_version(meeting):
+    latest = Minutes.objects.select_for_update().filter(meeting=meeting).aggregate(v=Max("version"))["v"] or 0
+    return latest + 1
+
+
 @transaction.atomic
 def save_minutes(meeting, result, turns, *, job=None, user=None):
-    from ai_pipeline.minutes import to_markdown
-
-    held = timezone.localtime(meeting.held_at).date() if meeting.held_at else None
-    latest = Minutes.objects.select_for_update().filter(meeting=meeting).aggregate(v=Max("version"))["v"] or 0
     minutes = Minutes.objects.create(
         meeting=meeting,
-        version=latest + 1,
+        version=_next_version(meeting),
         provider=result.provider,
         model=str(result.model or "")[:200],
         template=result.template,
         language=result.language,
         data=result.data,
-        markdown=to_markdown(result.data, date=held),
         is_extractive=result.extractive,
         stats={
             "calls": result.calls,
@@ -332,19 +520,58 @@ def _member_for_name(meeting, name, speakers):
     return None
 
 
-def sync_items(meeting, minutes, turns):
-    """Replace the meeting's decision and action-item rows with this version's. Status, assignee and
-    due date that people set on an item with the same text carry over, so regenerating loses no work."""
-    import datetime
+def _pairs(text):
+    text = _norm(text)
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
+
+def _match(items, rows):
+    """{position: row} pairing the version's items ({text, segment_id}) with the rows of the previous one:
+    the same text first, then the most similar text (character pairs, Dice coefficient of at least 0.6),
+    then an item rewritten in place (the same moment of the meeting)."""
+    matched, free = {}, list(rows)
+
+    def take(position, row):
+        matched[position] = row
+        free.remove(row)
+
+    for position, item in enumerate(items):
+        row = next((row for row in free if _norm(row.text) == _norm(item["text"])), None)
+        if row is not None:
+            take(position, row)
+    scored = []
+    for position, item in enumerate(items):
+        if position in matched:
+            continue
+        for row in free:
+            a, b = _pairs(item["text"]), _pairs(row.text)
+            score = 2 * len(a & b) / (len(a) + len(b))
+            if score >= 0.6:
+                scored.append((score, -abs(position - row.position), position, row))
+    for _score, _distance, position, row in sorted(scored, key=lambda entry: entry[:3], reverse=True):
+        if position not in matched and row in free:
+            take(position, row)
+    for position, item in enumerate(items):
+        row = next((row for row in free if item["segment_id"] and row.segment_id == item["segment_id"]), None)
+        if position not in matched and row is not None:
+            take(position, row)
+    return matched
+
+
+def sync_items(meeting, minutes, turns, *, edited=False, done=None):
+    """Make the meeting's decision and action-item rows (the tracker) this version's. A row whose item is
+    still there (the same or a similar text, or a text rewritten at the same moment) is updated in place,
+    keeping its id, status, assignee and "superseded by" link; rows whose items are gone are deleted.
+    After a regeneration a due date people set is kept; after an edit the edit's owner and due date win,
+    and so do its [x] marks (`done`) when it was made from the current version (an earlier version's text
+    shows no status, so it changes none)."""
     speakers = list(Speaker.objects.filter(meeting=meeting).select_related("member"))
     by_id = {s.pk: s for s in speakers}
-    old_actions = {_norm(a.text): a for a in ActionItem.objects.filter(meeting=meeting)}
 
     def where(item):
         line = item.get("line")
         turn = turns[line] if isinstance(line, int) and 0 <= line < len(turns) else None
-        speaker = by_id.get(turn.speaker_id) if turn else None
+        speaker = by_id.get(turn.speaker_id if turn else item.get("speaker_id"))
         return {
             "speaker": speaker,
             "speaker_name": (item.get("speaker") or (turn.speaker if turn else ""))[:100],
@@ -352,62 +579,171 @@ def sync_items(meeting, minutes, turns):
             "start": turn.start if turn else item.get("start"),
         }
 
-    Decision.objects.filter(meeting=meeting).delete()
-    decisions = []
-    for position, item in enumerate(minutes.data.get("decisions", [])):
+    decisions = minutes.data.get("decisions", [])
+    keys = [{"text": item["text"], "segment_id": where(item)["segment_id"]} for item in decisions]
+    rows = _match(keys, Decision.objects.filter(meeting=meeting))
+    kept = []
+    for position, item in enumerate(decisions):
+        row = rows.get(position) or Decision(meeting=meeting)
         place = where(item)
-        decisions.append(
-            Decision(
-                meeting=meeting,
-                minutes=minutes,
-                text=item["text"],
-                position=position,
-                member=place["speaker"].member if place["speaker"] else None,
-                **place,
-            )
-        )
-    Decision.objects.bulk_create(decisions)
+        for field, value in place.items():
+            setattr(row, field, value)
+        row.minutes, row.text, row.position = minutes, item["text"], position
+        if place["speaker"] is not None and place["speaker"].member_id:
+            row.member = place["speaker"].member
+        row.save()
+        kept.append(row.pk)
+    Decision.objects.filter(meeting=meeting).exclude(pk__in=kept).delete()
 
-    ActionItem.objects.filter(meeting=meeting).delete()
-    actions = []
-    for position, item in enumerate(minutes.data.get("action_items", [])):
-        place = where(item)
-        previous = old_actions.get(_norm(item["text"]))
+    actions = minutes.data.get("action_items", [])
+    keys = [{"text": item["text"], "segment_id": where(item)["segment_id"]} for item in actions]
+    rows = _match(keys, ActionItem.objects.filter(meeting=meeting))
+    kept = []
+    for position, item in enumerate(actions):
         due_date = datetime.date.fromisoformat(item["due_date"]) if item.get("due_date") else None
-        assignee = _member_for_name(meeting, item.get("owner"), speakers)
-        action = ActionItem(
-            meeting=meeting,
-            minutes=minutes,
-            text=item["text"],
-            position=position,
-            owner_name=(item.get("owner") or "")[:100],
-            assignee=assignee,
-            due_text=(item.get("due") or "")[:100],
-            due_date=due_date,
-            **place,
-        )
-        if previous is not None:
-            action.status = previous.status
-            action.assignee_id = previous.assignee_id or action.assignee_id
-            action.due_date = previous.due_date or action.due_date
-        actions.append(action)
-    ActionItem.objects.bulk_create(actions)
+        owner = (item.get("owner") or "")[:100]
+        row = rows.get(position)
+        if row is None:
+            row = ActionItem(meeting=meeting, assignee=_member_for_name(meeting, owner, speakers))
+            row.status = ItemStatus.DONE if done and done[position] else ItemStatus.OPEN
+            row.due_date = due_date
+        elif edited:
+            if _norm(row.owner_name) != _norm(owner):
+                row.assignee = _member_for_name(meeting, owner, speakers)
+            if done is not None and done[position]:
+                row.status = ItemStatus.DONE
+            elif done is not None and row.status == ItemStatus.DONE:
+                row.status = ItemStatus.OPEN
+            row.due_date = due_date
+        else:
+            row.assignee = row.assignee or _member_for_name(meeting, owner, speakers)
+            row.due_date = row.due_date or due_date
+        for field, value in where(item).items():
+            setattr(row, field, value)
+        row.minutes, row.text, row.position = minutes, item["text"], position
+        row.owner_name, row.due_text = owner, (item.get("due") or "")[:100]
+        row.save()
+        kept.append(row.pk)
+    ActionItem.objects.filter(meeting=meeting).exclude(pk__in=kept).delete()
 
 
 # --- editing, review, export -----------------------------------------------------------------
 
 
 def edit_minutes(minutes, markdown, user):
+    """Read an edited Markdown text back into the structure and save it as a new version (the edited one
+    is kept), then bring the decision and action-item rows up to date. Raises MinutesError, with the line
+    at fault when the text cannot be read."""
+    from ai_pipeline.minutes import MarkdownError, parse_markdown
+    from ai_pipeline.minutes.turns import turns_from_meeting
+
     markdown = (markdown or "").replace("\r\n", "\n")
-    if not markdown.strip():
-        raise MinutesError(_("The minutes cannot be empty."), "empty")
     if len(markdown) > MAX_MARKDOWN:
         raise MinutesError(_("The minutes are too long."), "too_long")
-    minutes.markdown = markdown
-    minutes.edited_by = user
-    minutes.edited_at = timezone.now()
-    minutes.save(update_fields=["markdown", "edited_by", "edited_at"])
-    return minutes
+    try:
+        edited = parse_markdown(markdown, language=minutes.language)
+    except MarkdownError as exc:
+        code = "empty" if not markdown.strip() else "invalid_markdown"
+        raise MinutesError(str(exc), code, line=exc.line) from None
+    meeting = minutes.meeting
+    turns = turns_from_meeting(meeting)
+    names = speaker_names(meeting)
+    data = _placed(edited, presented(minutes, names), turns, names, _held(meeting))
+    done = [item["done"] for item in edited["action_items"]] if _is_current(minutes) else None
+    with transaction.atomic():
+        version = Minutes.objects.create(
+            meeting=meeting,
+            version=_next_version(meeting),
+            provider=minutes.provider,
+            model=minutes.model,
+            template=minutes.template,
+            language=minutes.language,
+            data=data,
+            is_extractive=minutes.is_extractive,
+            created_by=user,
+            edited_by=user,
+            edited_at=timezone.now(),
+            edited_from=minutes.version,
+        )
+        sync_items(meeting, version, turns, edited=True, done=done)
+    return version
+
+
+def _turn_near(turns, seconds):
+    """The line whose turn was under way at `seconds` (as shown, whole seconds): the last one started by then."""
+    if seconds is None:
+        return None
+    started = [turn for turn in turns if turn.start is not None and turn.start < seconds + 1]
+    return started[-1] if started else (turns[0] if turns else None)
+
+
+def _placed(edited, previous, turns, names, held):
+    """The edited structure with what the text does not carry: each item's line and time (from the time
+    written after it, or from the same item in the version it was edited from), speakers' ids, due dates
+    resolved against the meeting date, and the minutes' language and labels."""
+    from ai_pipeline.minutes import parse_due
+    from ai_pipeline.minutes.names import snapshot, speaker_id_for
+    from ai_pipeline.minutes.turns import clock
+
+    def earlier(section, text):
+        return next((item for item in previous.get(section, []) if _norm(item["text"]) == _norm(text)), None)
+
+    def place(section, item):
+        old = earlier(section, item["text"])
+        if old is not None and (item["start"] is None or clock(item["start"]) == clock(old.get("start"))):
+            return old.get("line"), old.get("start")
+        turn = _turn_near(turns, item["start"])
+        return (turn.index, turn.start) if turn else (None, None)
+
+    data = {
+        **{key: previous.get(key) for key in ("language", "extractive")},
+        "title": edited["title"] or previous.get("title", ""),
+        "overview": edited["overview"],
+        "key_points": edited["key_points"],
+        "open_questions": edited["open_questions"],
+        "speakers": snapshot(names),
+    }
+    data["decisions"] = []
+    for item in edited["decisions"]:
+        line, start = place("decisions", item)
+        speaker_id = speaker_id_for(item["speaker"], names)
+        data["decisions"].append(
+            {"text": item["text"], "speaker": item["speaker"], "speaker_id": speaker_id, "line": line, "start": start}
+        )
+    data["action_items"] = []
+    for item in edited["action_items"]:
+        line, start = place("action_items", item)
+        turn = turns[line] if isinstance(line, int) and 0 <= line < len(turns) else None
+        due_date = item["due_date"]
+        if not due_date and item["due"] and held:
+            resolved = parse_due(item["due"], held)
+            due_date = resolved.isoformat() if resolved else None
+        data["action_items"].append(
+            {
+                "text": item["text"],
+                "owner": item["owner"],
+                "owner_speaker_id": speaker_id_for(item["owner"], names),
+                "due": item["due"],
+                "due_date": due_date,
+                "speaker": turn.speaker if turn else "",
+                "speaker_id": turn.speaker_id if turn else None,
+                "line": line,
+                "start": start,
+            }
+        )
+    data["topics"] = []
+    for item in edited["topics"]:
+        first, last = _turn_near(turns, item["start"]), _turn_near(turns, item["end"])
+        data["topics"].append(
+            {
+                "title": item["title"],
+                "from_line": first.index if first else None,
+                "to_line": last.index if last else None,
+                "start": first.start if first else None,
+                "end": last.end if last and item["end"] is not None else None,
+            }
+        )
+    return data
 
 
 def set_reviewed(minutes, user, reviewed=True):
@@ -422,7 +758,8 @@ def export_minutes(minutes, fmt):
 
     if fmt not in EXPORT_FORMATS:
         raise MinutesError(_("No such export format."), "unknown_format")
-    content = minutes.markdown.encode() if fmt == "md" else markdown_to_docx(minutes.markdown)
+    markdown = markdown_of(minutes)
+    content = markdown.encode() if fmt == "md" else markdown_to_docx(markdown)
     stem = filename_for(minutes.meeting, fmt).rpartition(".")[0]
     return Export(content, EXPORT_FORMATS[fmt][0], f"{stem}-minutes-v{minutes.version}.{fmt}")
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from accounts.access import get_membership, require_admin
 from accounts.decorators import organization_required
@@ -44,69 +45,7 @@ def _stage_label(job):
     return _(STAGE_LABELS[job.stage]) if job and job.stage in STAGE_LABELS else (job.stage if job else "")
 
 
-def _at(seconds):
-    from ai_pipeline.minutes.turns import clock
-
-    return {"start": seconds, "clock": clock(seconds) if seconds is not None else ""}
-
-
-def _date(value):
-    import datetime
-
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _display(meeting, minutes, is_current):
-    """Decisions, action items and topics ready to show. The current version's items come from the rows
-    (people may have changed status or assignee); older versions show what they stored."""
-    if minutes is None:
-        return {"decisions": [], "action_items": [], "topics": []}
-    data = minutes.data
-    if is_current:
-        decisions = [
-            {"text": d.text, "speaker": d.speaker_name or (d.member.display_name if d.member else ""), **_at(d.start)}
-            for d in services.decisions_of(meeting)
-        ]
-        actions = [
-            {
-                "text": a.text,
-                "owner": a.assignee.display_name if a.assignee else a.owner_name,
-                "due_date": a.due_date,
-                "due_text": a.due_text,
-                "status": a.get_status_display(),
-                "status_key": a.status,
-                **_at(a.start),
-            }
-            for a in services.action_items_of(meeting)
-        ]
-    else:
-        decisions = [
-            {"text": d["text"], "speaker": d.get("speaker", ""), **_at(d.get("start"))}
-            for d in data.get("decisions", [])
-        ]
-        actions = [
-            {
-                "text": a["text"],
-                "owner": a.get("owner", ""),
-                "due_date": _date(a.get("due_date")),
-                "due_text": a.get("due", ""),
-                "status": "",
-                "status_key": "",
-                **_at(a.get("start")),
-            }
-            for a in data.get("action_items", [])
-        ]
-    topics = []
-    for topic in data.get("topics", []):
-        end = _at(topic.get("end"))
-        topics.append({"title": topic["title"], **_at(topic.get("start")), "end_clock": end["clock"]})
-    return {"decisions": decisions, "action_items": actions, "topics": topics}
-
-
-def panel_context(meeting, minutes=None, **extra):
+def panel_context(meeting, minutes=None, *, user, **extra):
     current = services.current_minutes(meeting)
     minutes = minutes or current
     active = services.active_minutes_job(meeting)
@@ -117,22 +56,32 @@ def panel_context(meeting, minutes=None, **extra):
         else None
     )
     is_current = minutes is not None and current is not None and minutes.pk == current.pk
+    has_transcript = services.has_transcript(meeting)
+    admin = get_membership(user, meeting.organization_id).is_admin
     context = {
-        **_display(meeting, minutes, is_current),
+        **services.display(minutes),
         "meeting": meeting,
         "minutes_loaded": True,
         "minutes": minutes,
         "is_current": is_current,
-        "data": minutes.data if minutes else {},
-        "versions": list(services.versions_of(meeting).values("version", "created_at", "provider", "template")),
+        "versions": list(
+            services.versions_of(meeting).values("version", "created_at", "provider", "template", "edited_at")
+        ),
         "active_job": active,
         "failed_job": failed,
+        "failure_message": (
+            services.failure_message(failed, has_minutes=current is not None, admin=admin) if failed else ""
+        ),
+        "can_change_settings": admin,
         "stage_label": _stage_label(active),
         "partial_text": services.draft_text(active),
-        "has_transcript": services.has_transcript(meeting),
+        "has_transcript": has_transcript,
         "templates": services.templates_for(meeting.organization),
-        "providers": services.provider_choices(),
-        "configured_provider": services.configured_provider_name(meeting.organization),
+        # What the generate form offers; it is shown only with a transcript and no job running.
+        "providers": services.provider_options(meeting.organization, admin=admin)
+        if has_transcript and not active
+        else [],
+        "configured_provider": services.provider_label(services.configured_provider_name(meeting.organization)),
         "formats": list(services.EXPORT_FORMATS.items()),
     }
     context.update(extra)
@@ -141,7 +90,7 @@ def panel_context(meeting, minutes=None, **extra):
 
 def _panel_response(request, meeting, *, error=None, notice=None, minutes=None):
     if request.htmx:
-        return render(request, PANEL, panel_context(meeting, minutes, error=error, notice=notice))
+        return render(request, PANEL, panel_context(meeting, minutes, user=request.user, error=error, notice=notice))
     if error:
         messages.error(request, error)
     elif notice:
@@ -156,7 +105,7 @@ def _panel_response(request, meeting, *, error=None, notice=None, minutes=None):
 @require_GET
 def minutes_panel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
-    context = panel_context(meeting, _selected_version(meeting, request))
+    context = panel_context(meeting, _selected_version(meeting, request), user=request.user)
     return render(request, PANEL if request.htmx else "meetings/minutes/page.html", context)
 
 
@@ -165,10 +114,11 @@ def minutes_panel(request: HttpRequest, pk: int) -> HttpResponse:
 def minutes_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """While a job runs: its percent and the text so far. Once it ends: the whole panel (polling stops)."""
     meeting = get_meeting_for(request.user, pk)
-    context = panel_context(meeting)
-    if context["active_job"] is None:
-        return render(request, PANEL, context)
-    return render(request, f"{PANEL}#progress", context)
+    active = services.active_minutes_job(meeting)
+    if active is None:
+        return render(request, PANEL, panel_context(meeting, user=request.user))
+    context = {"meeting": meeting, "active_job": active, "stage_label": _stage_label(active)}
+    return render(request, f"{PANEL}#progress", {**context, "partial_text": services.draft_text(active)})
 
 
 @login_required
@@ -197,16 +147,21 @@ def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if minutes is None:
         raise Http404("No minutes yet.")
     if request.method == "GET":
-        return render(request, f"{PANEL}#edit", {"meeting": meeting, "minutes": minutes, "draft": minutes.markdown})
+        context = {"meeting": meeting, "minutes": minutes, "draft": services.markdown_of(minutes)}
+        return render(request, f"{PANEL}#edit", context)
     text = request.POST.get("markdown", "")
     try:
-        services.edit_minutes(minutes, text, request.user)
+        saved = services.edit_minutes(minutes, text, request.user)
     except services.MinutesError as exc:
-        if request.htmx:
-            context = {"meeting": meeting, "minutes": minutes, "draft": text, "error": str(exc)}
-            return render(request, f"{PANEL}#edit", context)
-        return _panel_response(request, meeting, error=str(exc))
-    return _panel_response(request, meeting, notice=_("The minutes were saved."), minutes=minutes)
+        # The text comes back as typed, with the line at fault: nothing is lost.
+        form = {"draft": text, "error": str(exc), "error_line": exc.line}
+        if request.htmx:  # htmx swaps only 2xx answers; the form replaces itself, the panel stays
+            response = render(request, f"{PANEL}#edit", {"meeting": meeting, "minutes": minutes, **form})
+            return reswap(retarget(response, "#minutes-edit"), "outerHTML")
+        context = panel_context(meeting, minutes, user=request.user, editing=True, **form)
+        return render(request, "meetings/minutes/page.html", context, status=400)
+    notice = _("The minutes were saved as version %(version)s.") % {"version": saved.version}
+    return _panel_response(request, meeting, notice=notice, minutes=saved)
 
 
 @login_required

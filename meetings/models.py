@@ -144,6 +144,8 @@ class Job(models.Model):
     stage = models.CharField(_("stage"), max_length=32, blank=True)
     percent = models.PositiveSmallIntegerField(_("percent"), default=0)
     reason = models.TextField(_("failure reason"), blank=True)
+    # What kind of failure, for the page to explain in the reader's language (the reason is for operators).
+    failure_code = models.CharField(_("failure code"), max_length=32, blank=True)
     options = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     task_id = models.CharField(max_length=64, blank=True)
@@ -194,12 +196,16 @@ class Job(models.Model):
         self.stage = stage
         self.percent = 0
         self.reason = ""
+        self.failure_code = ""
         self.attempts += 1
         self.started_at = timezone.now()
         self.finished_at = None
         self.save(
-            update_fields=["state", "stage", "percent", "reason", "attempts", "started_at", "finished_at", "updated_at"]
-        )
+            update_fields=[
+                "state", "stage", "percent", "reason", "failure_code", "attempts", "started_at", "finished_at",
+                "updated_at",
+            ]
+        )  # fmt: skip
         self._set_meeting_status(MeetingStatus.PROCESSING)
 
     def report(self, stage, percent):
@@ -227,11 +233,12 @@ class Job(models.Model):
         self.save(update_fields=["state", "percent", "finished_at", "timings", "updated_at"])
         self._set_meeting_status(MeetingStatus.READY)
 
-    def mark_failed(self, reason):
+    def mark_failed(self, reason, code=""):
         self.state = JobState.FAILED
         self.reason = str(reason)[:2000]
+        self.failure_code = code[:32]
         self.finished_at = timezone.now()
-        self.save(update_fields=["state", "reason", "finished_at", "timings", "updated_at"])
+        self.save(update_fields=["state", "reason", "failure_code", "finished_at", "timings", "updated_at"])
         self._set_meeting_status(MeetingStatus.FAILED)
 
 
@@ -340,10 +347,12 @@ class TranscriptGap(models.Model):
 
 
 class Minutes(models.Model):
-    """One generated version of a meeting's minutes. Regenerating adds a version; earlier ones are kept.
+    """One version of a meeting's minutes. Regenerating or editing adds a version; earlier ones are kept.
 
-    `data` is the validated structure (title, overview, key_points, decisions, action_items,
-    open_questions, topics); `markdown` starts as its rendering and is what people edit and export."""
+    `data` is the structure (title, overview, key_points, decisions, action_items, open_questions,
+    topics, and the speakers' ids and names: ai_pipeline/minutes/names.py) and the only copy of the text:
+    the page, the exports, the share page, the recap email and the decision and action-item rows are
+    made from it. An edited version has `edited_by`, `edited_at` and the version it was edited from."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="minutes_versions")
     version = models.PositiveIntegerField(_("version"))
@@ -352,7 +361,6 @@ class Minutes(models.Model):
     template = models.CharField(_("template"), max_length=120, blank=True)
     language = models.CharField(_("language"), max_length=8, default="ko")
     data = models.JSONField(default=dict)
-    markdown = models.TextField(_("minutes (Markdown)"), blank=True)
     is_extractive = models.BooleanField(_("extractive (no language model)"), default=False)
     stats = models.JSONField(default=dict, blank=True)
     job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -363,6 +371,7 @@ class Minutes(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     edited_at = models.DateTimeField(null=True, blank=True)
+    edited_from = models.PositiveIntegerField(_("edited from version"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -38,7 +38,7 @@ def _own_items(meeting, attendee, items):
     return [i for i in items if i.assignee_id is None and conference._norm(i.owner_name) in names]
 
 
-def build_message(meeting, attendee, minutes, decisions, items):
+def build_message(meeting, attendee, minutes, decisions, items, *, data=None, markdown=""):
     zone = conference.zone_for(attendee.user if attendee.user_id else None)
     url = settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
     mine = _own_items(meeting, attendee, items)
@@ -46,7 +46,8 @@ def build_message(meeting, attendee, minutes, decisions, items):
         "meeting": meeting,
         "attendee": attendee,
         "minutes": minutes,
-        "data": minutes.data if minutes else {},
+        "data": data or {},
+        "markdown": markdown,
         "decisions": decisions,
         "my_items": mine,
         "other_items": [i for i in items if i not in mine],
@@ -71,7 +72,11 @@ def send_recap(meeting):
         raise conference.ConferenceError(_("There are no minutes to send yet."), "no_minutes")
     decisions = list(minutes_services.decisions_of(meeting).filter(superseded_by__isnull=True))
     items = list(ActionItem.objects.filter(meeting=meeting).select_related("assignee").order_by("position"))
-    messages = [build_message(meeting, a, minutes, decisions, items) for a in recipients(meeting)]
+    # The same minutes as the page and the exports: the current version under today's speaker names.
+    data, markdown = minutes_services.presented(minutes), minutes_services.markdown_of(minutes)
+    messages = [
+        build_message(meeting, a, minutes, decisions, items, data=data, markdown=markdown) for a in recipients(meeting)
+    ]
     if messages:
         get_connection().send_messages(messages)
     Meeting.objects.filter(pk=meeting.pk).update(recap_sent_at=timezone.now())

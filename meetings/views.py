@@ -266,8 +266,14 @@ def _transcript_url(meeting):
         return None
 
 
+def _recording_job(meeting):
+    """The meeting's latest processing of its recording. A minutes job (regenerating the minutes) shows and
+    fails on the minutes panel only: it never changes the meeting's state."""
+    return meeting.jobs.filter(kind__in=Job.RECORDING_KINDS).first()
+
+
 def _status_context(meeting):
-    job = meeting.jobs.first()
+    job = _recording_job(meeting)
     return {
         "transcript_url": _transcript_url(meeting) if job is not None and job.state == JobState.DONE else None,
         "recording": meeting.recording,
@@ -309,7 +315,7 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
-    job = meeting.jobs.first()
+    job = _recording_job(meeting)
     if job is None or job.state != JobState.FAILED:
         messages.error(request, _("There is no failed processing to retry."))
     elif meeting.recording is None:

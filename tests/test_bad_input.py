@@ -58,9 +58,7 @@ def meeting(org, owner):
         Segment.objects.create(
             meeting=meeting, position=i, speaker=speaker, start=i * 5.0, end=i * 5.0 + 4, text=text, original_text=text
         )
-    minutes = Minutes.objects.create(
-        meeting=meeting, version=1, provider="offline", data={"title": "예산"}, markdown="# 예산"
-    )
+    minutes = Minutes.objects.create(meeting=meeting, version=1, provider="offline", data={"title": "예산"})
     ActionItem.objects.create(meeting=meeting, minutes=minutes, text="예산표 작성")
     Decision.objects.create(meeting=meeting, minutes=minutes, text="십 퍼센트 증액")
     return meeting

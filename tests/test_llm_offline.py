@@ -196,15 +196,19 @@ def test_get_provider_clova_openai_and_context_override(settings):
     assert isinstance(get_provider("clova-openai", api_key="nv-k"), ClovaOpenAIProvider)
 
 
-def test_configuration_errors():
-    with pytest.raises(ConfigurationError):
+def test_configuration_errors_say_what_is_missing():
+    with pytest.raises(ConfigurationError) as unknown:
         get_provider("no-such-provider")
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError) as no_key:
         ClovaProvider(api_key="")
-    with pytest.raises(ConfigurationError):
-        OpenAICompatProvider(base_url="http://127.0.0.1:1/v1")  # no model
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError) as no_model:
+        OpenAICompatProvider(base_url="http://127.0.0.1:1/v1")
+    with pytest.raises(ConfigurationError) as effort:
         ClovaProvider(api_key="nv-x", thinking_effort="extreme")
+    # The message names the settings (for operators); `missing` is what a page may tell anyone else.
+    assert "LLM_API_KEY" in str(no_key.value) and no_key.value.missing == "api_key"
+    assert no_model.value.missing == "model"
+    assert unknown.value.missing == "" and effort.value.missing == ""
 
 
 def test_retry_policy_backoff_is_capped_and_jittered():

@@ -16,6 +16,7 @@ from ai_pipeline import tasks
 from ai_pipeline.pipeline import PipelineContext, run_stages
 from ai_pipeline.stages import stages_for
 from meetings import minutes_api, minutes_urls
+from meetings.minutes_services import markdown_of
 from meetings.models import (
     ActionItem,
     Decision,
@@ -134,7 +135,7 @@ def test_generate_offline_minutes_as_a_job(member_client, meeting, member, owner
     page = member_client.get(url(meeting), HTTP_HX_REQUEST="true").content.decode()
     assert 'id="minutes-panel"' in page and "Extractive (no AI model)" in page
     assert 'data-seek="20.0"' in page and "2026-12-04" in page
-    assert "서버 증설 비용은 누가 확인할까요?" in page  # open question
+    assert "박팀원: 개발은 거의 끝났고 결제 모듈 테스트만 남았습니다." in page  # key point, with who said it
 
 
 def test_regenerating_keeps_versions_and_carries_item_status(member_client, meeting, inline):
@@ -175,7 +176,8 @@ def test_generation_with_an_llm_streams_and_stores_validated_minutes(owner_clien
     # The key reaches the server decrypted, while the database holds only its token.
     assert fake.requests[0].header("Authorization") == f"Bearer {fake.api_key}"
     assert fake.api_key not in OrganizationAISettings.objects.values_list("encrypted_api_key", flat=True).get()
-    assert "## 결정 사항" in minutes.markdown and "출시일은 다음 달 3일 — 김대표 (00:20)" in minutes.markdown
+    markdown = markdown_of(minutes)
+    assert "## 결정 사항" in markdown and "출시일은 다음 달 3일 — 김대표 (00:20)" in markdown
     action = ActionItem.objects.get(meeting=meeting)
     assert action.due_date == datetime.date(2026, 12, 4) and action.assignee.name == "박팀원"
 
@@ -187,10 +189,10 @@ def test_a_failing_provider_fails_the_job_and_stores_nothing(owner_client, org, 
         )
         inline(generate, owner_client, meeting)
     job = Job.objects.get(meeting=meeting, kind="minutes")
-    assert job.state == JobState.FAILED and "valid minutes" in job.reason
+    assert job.state == JobState.FAILED and "valid minutes" in job.reason and job.failure_code == "invalid_output"
     assert not Minutes.objects.filter(meeting=meeting).exists()
     page = owner_client.get(url(meeting), HTTP_HX_REQUEST="true").content.decode()
-    assert "Minutes could not be written" in page
+    assert "did not answer with usable minutes" in page and "valid minutes" not in page
 
 
 def test_after_transcription_a_failing_provider_falls_back_to_extractive(org, meeting, settings):
@@ -248,20 +250,25 @@ def test_edit_review_and_export(member_client, member, meeting, inline):
     inline(generate, member_client, meeting, provider="offline")
     form = member_client.get(url(meeting, "edit/"), HTTP_HX_REQUEST="true").content.decode()
     assert "<textarea" in form and "## 결정 사항" in form
-    edited = "# 출시 회의\n\n## 결정 사항\n\n- **출시일** 확정\n- [ ] 계획안 작성\n"
+    edited = "# 출시 회의\n\n## 개요\n\n출시 준비 회의\n\n## 결정 사항\n\n- **출시일** 확정\n\n"
+    edited += "## 할 일\n\n- [ ] 계획안 작성\n"
     response = member_client.post(url(meeting, "edit/"), {"markdown": edited, "version": 1}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and "Edited" in response.content.decode()
-    minutes = Minutes.objects.get(meeting=meeting)
-    assert minutes.markdown == edited and minutes.edited_by == member
-    assert member_client.post(url(meeting, "edit/"), {"markdown": "  "}, HTTP_HX_REQUEST="true").status_code == 200
-    assert Minutes.objects.get(meeting=meeting).markdown == edited
+    page = response.content.decode()
+    assert response.status_code == 200 and "Edited" in page and "version 2" in page
+    minutes = Minutes.objects.get(meeting=meeting, version=2)
+    assert minutes.edited_by == member and minutes.edited_from == 1 and minutes.data["overview"] == "출시 준비 회의"
+    assert [d["text"] for d in minutes.data["decisions"]] == ["**출시일** 확정"]
+    empty = member_client.post(url(meeting, "edit/"), {"markdown": "  ", "version": 2}, HTTP_HX_REQUEST="true")
+    assert empty.status_code == 200 and "cannot be empty" in empty.content.decode()
+    assert Minutes.objects.filter(meeting=meeting).count() == 2
 
     member_client.post(url(meeting, "review/"), {"reviewed": "1"}, HTTP_HX_REQUEST="true")
     minutes.refresh_from_db()
     assert minutes.reviewed_by == member and minutes.reviewed_at is not None
 
     markdown = member_client.get(url(meeting, "export/md/"))
-    assert markdown["Content-Type"].startswith("text/markdown") and markdown.content.decode() == edited
+    assert markdown["Content-Type"].startswith("text/markdown")
+    assert "- **출시일** 확정" in markdown.content.decode() and "- [ ] 계획안 작성" in markdown.content.decode()
     assert "filename*=UTF-8''" in markdown["Content-Disposition"]
     docx = member_client.get(url(meeting, "export/docx/"))
     document = Document(io.BytesIO(docx.content))
@@ -297,12 +304,19 @@ def test_api_generate_read_edit_review_export(member, meeting, inline):
         client.patch(api(meeting, f"action-items/{item}/"), {"status": "done"}, format="json").json()["status"]
         == "done"
     )
-    edited = client.patch(api(meeting), {"markdown": "# 새 회의록\n"}, format="json").json()
-    assert edited["markdown"] == "# 새 회의록\n" and edited["edited_at"]
+    markdown = client.get(api(meeting)).json()["markdown"]
+    assert markdown.count("- [x] ") == 1  # the tracker's status shows in the text
+    markdown = markdown.replace("- [x] ", "- [ ] ") + "- 출시 일정\n"  # the last section is "Topics"
+    edited = client.patch(api(meeting), {"markdown": markdown}, format="json").json()
+    assert edited["version"] == 2 and edited["edited_from"] == 1 and edited["edited_at"] and edited["latest"]
+    assert [t["title"] for t in edited["data"]["topics"]] == ["출시 일정"]
+    assert ActionItem.objects.get(pk=item).status == "open"  # unticked in the text: open again, same row
+    refused = client.patch(api(meeting), {"markdown": "# 새 회의록\n\n회의 메모\n"}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_markdown" and refused.json()["line"] == 3
     assert client.post(api(meeting, "review/"), {"reviewed": True}, format="json").json()["reviewed_by"] == member.pk
-    assert client.get(api(meeting, "export/md/")).content == "# 새 회의록\n".encode()
+    assert client.get(api(meeting, "export/md/")).content.decode() == client.get(api(meeting)).json()["markdown"]
     assert client.get(api(meeting, "export/docx/"))["Content-Type"].startswith("application/vnd.openxml")
-    assert [v["version"] for v in client.get(api(meeting, "versions/")).json()] == [1]
+    assert [v["version"] for v in client.get(api(meeting, "versions/")).json()] == [2, 1]
     bad = client.post(api(meeting, "generate/"), {"template": "org:999"}, format="json")
     assert bad.status_code == 400 and bad.json()["code"] == "unknown_template"
 
@@ -416,6 +430,13 @@ def test_org_templates_are_managed_by_admins_and_used_in_prompts(owner_client, o
         inline(generate, owner_client, meeting, template=template.key)
     assert "리스크를 먼저 쓰세요." in seen[0]
     assert Minutes.objects.get(meeting=meeting).template == template.key
+    assert (
+        "offline writer wrote these minutes"
+        not in owner_client.get(url(meeting), HTTP_HX_REQUEST="true").content.decode()
+    )
+    inline(generate, owner_client, meeting, template=template.key, provider="offline")  # no model to follow it
+    page = owner_client.get(url(meeting), HTTP_HX_REQUEST="true").content.decode()
+    assert "instructions need a language model: the offline writer wrote these minutes" in page
     owner_client.post(f"{SETTINGS_URL}templates/{template.pk}/delete/")
     assert not MinutesTemplate.objects.filter(pk=template.pk).exists()
 

@@ -42,7 +42,6 @@ def with_minutes(meeting, owner, member):
         version=1,
         provider="offline",
         data={"title": "출시 회의", "overview": "출시 일정을 정했다", "key_points": ["다음 달 출시"]},
-        markdown="# 출시 회의\n\n출시 일정을 정했다",
     )
     ActionItem.objects.create(
         meeting=meeting,

@@ -244,14 +244,13 @@ def _poison(world):
     ms.speaker.save()
     ms.minutes.data = {
         "title": PAYLOADS[0],
-        "overview": text,
+        "overview": f"{text}\n\n[link](javascript:alert(5))",
         "key_points": PAYLOADS,
         "decisions": [{"text": PAYLOADS[1]}],
         "action_items": [{"text": PAYLOADS[2], "owner": PAYLOADS[0]}],
         "open_questions": PAYLOADS,
         "topics": [{"title": p, "start": 0.0, "end": 1.0} for p in PAYLOADS],
     }
-    ms.minutes.markdown = f"# {PAYLOADS[0]}\n\n{text}\n\n[link](javascript:alert(5))"
     ms.minutes.save()
     ms.decision.text = PAYLOADS[1]
     ms.decision.save()

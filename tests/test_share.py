@@ -37,8 +37,13 @@ def meeting(org, owner, tmp_path):
         meeting=meeting,
         version=1,
         provider="offline",
-        data={"title": "공유할 회의", "overview": "출시 일정 논의", "key_points": ["출시 다음 달"]},
-        markdown="# 공유할 회의",
+        data={
+            "title": "공유할 회의",
+            "overview": "출시 일정 논의",
+            "key_points": ["출시 다음 달"],
+            "decisions": [{"text": "다음 달 출시", "speaker": "김대표", "speaker_id": speaker.pk, "start": 1.5}],
+            "action_items": [{"text": "공지 작성", "owner": "박팀원"}],
+        },
     )
     Decision.objects.create(meeting=meeting, minutes=minutes, text="다음 달 출시", speaker_name="김대표", start=1.5)
     ActionItem.objects.create(meeting=meeting, minutes=minutes, text="공지 작성", owner_name="박팀원")

@@ -54,23 +54,46 @@ def test_turns_format_offline(tmp_path):
     path.write_text(json.dumps(TURNS_INPUT, ensure_ascii=False), encoding="utf-8")
     result = run(path, "--provider", "offline", "--json")
     check_shape(result)
-    assert result["title"] == "출시 회의" and result["overview"].startswith("추출 요약")
+    assert result["title"] == "출시 회의" and result["overview"] == "오늘은 신규 서비스 출시 일정을 논의하겠습니다."
     assert result["decisions"] == [{"text": "출시는 다음 달 3일로 하기로 결정했습니다.", "speaker": "김민수"}]
     action = next(a for a in result["action_items"] if "마케팅" in a["text"])
     assert action["due"] == "2026-12-04" and action["owner"] == "박서준"
-    assert result["open_questions"] == ["서버 증설 비용은 누가 확인할까요?"]
-    assert result["topics"][0]["start"] is None
+    assert result["key_points"] == ["이지은: 개발은 거의 끝났고 결제 모듈 테스트만 남았습니다."]
+    # A third of a 125-character meeting (at least 133 characters) holds no more: the question is left out.
+    assert result["open_questions"] == [] and result["topics"] == []
 
 
-def test_transcribe_output_format_keeps_times(tmp_path):
+def test_transcribe_output_format_with_the_report_template(tmp_path):
     path = tmp_path / "transcript.json"
     path.write_text(json.dumps(TRANSCRIBE_OUTPUT, ensure_ascii=False), encoding="utf-8")
     result = run(path, "--provider", "offline", "--template", "report", "--json")
     check_shape(result)
-    assert result["decisions"][0]["speaker"] == "S1"
-    assert result["topics"][0]["start"] == 0.0 and result["topics"][-1]["end"] == 48.0
+    assert result["decisions"] == [{"text": "출시는 다음 달 3일로 하기로 결정함", "speaker": "S1"}]
     action = next(a for a in result["action_items"] if "마케팅" in a["text"])
+    assert action["text"] == "다음 주 금요일까지 마케팅 계획안을 작성 예정"
     assert action["due"] == "다음 주 금요일까지"  # no date in the input: the deadline as said
+    assert result["topics"] == []  # five turns are one stretch: no topics to list
+
+
+def test_topics_keep_the_transcript_times(tmp_path):
+    budget = "이번 예산안은 급식 예산과 시설 예산을 중심으로 다시 살펴봐야 합니다."
+    hiring = "신규 교사 채용 일정과 채용 인원을 교육지원청별로 정리해야 합니다."
+    segments = [
+        {
+            "start": 10.0 * i,
+            "end": 10.0 * i + 8,
+            "speaker": f"S{1 + i % 2}",
+            "text": f"{i}. {budget if i < 20 else hiring}",
+        }
+        for i in range(40)
+    ]
+    path = tmp_path / "transcript.json"
+    path.write_text(json.dumps({"segments": segments}, ensure_ascii=False), encoding="utf-8")
+    result = run(path, "--provider", "offline", "--json")
+    check_shape(result)
+    assert [t["start"] for t in result["topics"]] == [0.0, 200.0]
+    assert result["topics"][-1]["end"] == 398.0
+    assert "예산" in result["topics"][0]["title"] and "채용" in result["topics"][1]["title"]
 
 
 def test_openai_compatible_provider_through_the_cli(tmp_path, settings):

@@ -109,7 +109,6 @@ def populate(organization, creator, marker, tmp_path, *, title=None, text=None, 
         version=1,
         provider="offline",
         data={"title": meeting.title, "overview": f"{marker}-overview", "key_points": [f"{marker}-point"]},
-        markdown=f"# {marker}-minutes\n\n{marker}-overview",
         job=job,
     )
     decision = Decision.objects.create(meeting=meeting, minutes=minutes, text=f"{marker}-decision", start=0.5)
@@ -242,7 +241,7 @@ def fingerprint(organization):
             Segment.objects.filter(meeting__in=meetings).values_list("pk", "text", "speaker_id").order_by("pk")
         ),
         "minutes": list(
-            Minutes.objects.filter(meeting__in=meetings).values_list("pk", "markdown", "reviewed_at").order_by("pk")
+            Minutes.objects.filter(meeting__in=meetings).values_list("pk", "data", "reviewed_at").order_by("pk")
         ),
         "decisions": list(
             Decision.objects.filter(meeting__in=meetings).values_list("pk", "text", "superseded_by_id").order_by("pk")

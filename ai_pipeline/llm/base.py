@@ -119,7 +119,13 @@ class InvalidOutputError(LLMError):
 
 
 class ConfigurationError(LLMError):
-    """The provider is not set up correctly (unknown name, missing key or model path)."""
+    """The provider is not set up correctly (unknown name, missing key or model path). `missing` names what
+    is missing for people who are not operators ("api_key", "base_url", "model"); the message names the
+    settings and is for operators and logs."""
+
+    def __init__(self, message, *, missing="", **kwargs):
+        super().__init__(message, **kwargs)
+        self.missing = missing
 
 
 # --- Models and token budgets -------------------------------------------------------------------

@@ -60,7 +60,9 @@ class ClovaProvider(HTTPProvider):
         super().__init__(model, **kwargs)
         self.model = self.model.upper()
         if not self.api_key:
-            raise ConfigurationError("HyperCLOVA X needs an API key (LLM_API_KEY or LLM_API_KEY_FILE).")
+            raise ConfigurationError(
+                "HyperCLOVA X needs an API key (LLM_API_KEY or LLM_API_KEY_FILE).", missing="api_key"
+            )
         if thinking_effort not in THINKING_BUDGET:
             raise ConfigurationError(f"thinking_effort must be one of {sorted(THINKING_BUDGET)}.")
         self.apigw_api_key = apigw_api_key or ""

@@ -92,17 +92,21 @@ def top_sentences(sentences, limit=5):
 
 
 # --- Cues ---------------------------------------------------------------------------------------
-_WEEKDAYS_KO = "(?:월|화|수|목|금|토|일)요일"
-_DUE_KO = (
-    rf"(?:\d{{1,2}}\s*월\s*\d{{1,2}}\s*일|\d{{1,2}}\s*일|\d{{1,2}}\s*시|\d{{1,2}}/\d{{1,2}}|"
-    rf"(?:이번|다음|다다음)\s*주\s*(?:{_WEEKDAYS_KO})?|{_WEEKDAYS_KO}|오늘|내일|모레|글피|주말|주중|월말|월초|연말|"
-    rf"이번\s*달\s*(?:말|안)?|다음\s*달\s*(?:초|말)?|분기\s*말|퇴근\s*전|오전|오후|점심\s*전)"
+_WEEKDAYS_KO = "(?:월|화|수|목|금|토|일)(?:요일|욜)"
+# A day (optionally with a time of day: "화요일 오후까지") or a time of day alone, then a deadline word.
+_DAY_KO = (
+    rf"(?:\d{{1,2}}\s*월\s*\d{{1,2}}\s*일|(?:이번|다음)\s*달\s*\d{{1,2}}\s*일|\d{{1,2}}\s*일|\d{{1,2}}/\d{{1,2}}|"
+    rf"(?:이번|금|다음|차|담|다다음)\s*주\s*(?:{_WEEKDAYS_KO}|말)?|{_WEEKDAYS_KO}|오늘|내일|모레|글피|주말|주중|"
+    rf"월말|월초|연말|이번\s*달\s*(?:말|안)?|다음\s*달\s*(?:초|말)?|분기\s*말)"
 )
-_DUE_KO_RE = re.compile(rf"((?:{_DUE_KO})\s*(?:중|안|내|전)?\s*(?:까지|내로|중으로|전에))")
+_TIME_KO = r"(?:오전|오후|아침|저녁|점심\s*전|점심|퇴근\s*전|\d{1,2}\s*시(?:\s*\d{1,2}\s*분)?)"
+_DUE_KO = rf"(?:{_DAY_KO}(?:\s*{_TIME_KO})?|{_TIME_KO})"
+_DUE_KO_RE = re.compile(rf"((?:{_DUE_KO})\s*(?:중|안|내|전)?\s*(?:까지|내로|중으로|전에|안에|안으로))")
 _DUE_EN_RE = re.compile(
     r"\b((?:by|before|until|no later than|due)\s+(?:the\s+)?(?:end of (?:the )?(?:day|week|month|quarter)|eod|eow|"
     r"tomorrow|tonight|today|next\s+\w+|this\s+\w+|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?|\d{1,2}/\d{1,2}))",
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?|\d{1,2}/\d{1,2})"
+    r"(?:\s+(?:morning|afternoon|evening|noon|night|eod|end of day))?)",
     re.IGNORECASE,
 )
 

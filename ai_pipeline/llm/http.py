@@ -50,7 +50,7 @@ class HTTPProvider(LLMProvider):
         super().__init__(model, **kwargs)
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         if not self.base_url:
-            raise ConfigurationError(f"The {self.name} provider needs a base URL (LLM_BASE_URL).")
+            raise ConfigurationError(f"The {self.name} provider needs a base URL (LLM_BASE_URL).", missing="base_url")
         self.api_key = api_key or ""
         # Called with the URL right before each request; raises an LLMError to refuse it (an
         # organization-set base URL that now resolves to an internal address).

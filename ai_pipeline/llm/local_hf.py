@@ -58,7 +58,7 @@ class LocalHFProvider(LLMProvider):
 
     def __init__(self, model=None, *, device="auto", context_window=None, max_output_tokens=None, **kwargs):
         if not model:
-            raise ConfigurationError("The local provider needs a model path or id (LLM_MODEL).")
+            raise ConfigurationError("The local provider needs a model path or id (LLM_MODEL).", missing="model")
         super().__init__(model, **kwargs)
         self.device_name = device
         self._context_override = context_window

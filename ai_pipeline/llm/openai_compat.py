@@ -44,7 +44,7 @@ class OpenAICompatProvider(HTTPProvider):
     def __init__(self, model=None, *, max_tokens_field="max_tokens", native_json_schema=True, stream_usage=False, **kw):
         super().__init__(model, **kw)
         if not self.model:
-            raise ConfigurationError(f"The {self.name} provider needs a model name (LLM_MODEL).")
+            raise ConfigurationError(f"The {self.name} provider needs a model name (LLM_MODEL).", missing="model")
         self.max_tokens_field = max_tokens_field
         self.native_json_schema = native_json_schema
         # stream_options is an OpenAI/vLLM extension that some servers (CLOVA) reject.
@@ -208,7 +208,9 @@ class ClovaOpenAIProvider(OpenAICompatProvider):
         kwargs["stream_usage"] = False
         super().__init__(model, **kwargs)
         if not self.api_key:
-            raise ConfigurationError("CLOVA Studio needs an API key (LLM_API_KEY or LLM_API_KEY_FILE).")
+            raise ConfigurationError(
+                "CLOVA Studio needs an API key (LLM_API_KEY or LLM_API_KEY_FILE).", missing="api_key"
+            )
         if thinking_effort not in THINKING_BUDGET:
             raise ConfigurationError(f"thinking_effort must be one of {sorted(THINKING_BUDGET)}.")
         self.thinking_effort = thinking_effort

@@ -1,17 +1,20 @@
 """Structured meeting minutes: schema and validation, prompts and templates, map-reduce over long
-transcripts, due-date parsing, the extractive (no-LLM) builder, Markdown/DOCX rendering, and the
-pipeline stage. Nothing here imports Django models at module level except stage.py's run()."""
+transcripts, due-date parsing, the extractive (no-LLM) builder, Markdown/DOCX rendering and Markdown read
+back after an edit, speakers shown by their current names, and the pipeline stage. Nothing here imports
+Django models at module level except stage.py's run()."""
 
 from .duedates import parse_due
 from .generate import MinutesResult, finish, generate_minutes
+from .names import with_names
 from .prompts import BUILTIN_TEMPLATES, Template
-from .render import markdown_to_docx, to_markdown
+from .render import MarkdownError, markdown_to_docx, parse_markdown, to_markdown
 from .schema import MODEL_SCHEMA, normalize, parse_minutes
 from .turns import Turn, turns_from_json
 
 __all__ = [
     "BUILTIN_TEMPLATES",
     "MODEL_SCHEMA",
+    "MarkdownError",
     "MinutesResult",
     "Template",
     "Turn",
@@ -20,7 +23,9 @@ __all__ = [
     "markdown_to_docx",
     "normalize",
     "parse_due",
+    "parse_markdown",
     "parse_minutes",
     "to_markdown",
     "turns_from_json",
+    "with_names",
 ]

@@ -18,6 +18,7 @@ from ai_pipeline.llm.extractive import due_text
 from . import prompts
 from .duedates import parse_due
 from .extractive import build_extractive_minutes
+from .names import snapshot, speaker_id_for
 from .schema import MODEL_SCHEMA, parse_minutes
 from .turns import detect_language, render_line
 
@@ -276,15 +277,19 @@ def _turn_at(turns, line):
 
 
 def finish(raw, turns, *, date=None, language="ko", extractive=False):
-    """Resolve line citations to speakers and times, and spoken deadlines to dates."""
+    """Resolve line citations to speakers (by id when the turns come from a meeting) and times, and spoken
+    deadlines to dates; keep the speakers' names as written (names.py) so later renames show through."""
     data = dict(raw)
+    written = {turn.speaker_id: turn.speaker for turn in turns if turn.speaker_id is not None}
     decisions = []
     for item in raw.get("decisions", []):
         turn = _turn_at(turns, item.get("line"))
+        speaker = turn.speaker if turn and turn.speaker else item.get("speaker", "")
         decisions.append(
             {
                 "text": item["text"],
-                "speaker": (turn.speaker if turn and turn.speaker else item.get("speaker", "")),
+                "speaker": speaker,
+                "speaker_id": turn.speaker_id if turn and turn.speaker else speaker_id_for(speaker, written),
                 "line": item.get("line"),
                 "start": turn.start if turn else None,
             }
@@ -298,9 +303,11 @@ def finish(raw, turns, *, date=None, language="ko", extractive=False):
             {
                 "text": item["text"],
                 "owner": item.get("owner", ""),
+                "owner_speaker_id": speaker_id_for(item.get("owner", ""), written),
                 "due": spoken,
                 "due_date": due_date.isoformat() if due_date else None,
                 "speaker": turn.speaker if turn else "",
+                "speaker_id": turn.speaker_id if turn else None,
                 "line": item.get("line"),
                 "start": turn.start if turn else None,
             }
@@ -318,6 +325,8 @@ def finish(raw, turns, *, date=None, language="ko", extractive=False):
             }
         )
     data.update(decisions=decisions, action_items=actions, topics=topics, language=language, extractive=extractive)
+    if written:
+        data["speakers"] = snapshot(written)
     return data
 
 
@@ -329,7 +338,7 @@ def generate_minutes(
     language = language if language in ("ko", "en") else detect_language(turns)
     began = time.perf_counter()
     if getattr(provider, "extractive", False):
-        raw = build_extractive_minutes(turns, title=title, language=language)
+        raw = build_extractive_minutes(turns, title=title, language=language, style=template.key)
         data = finish(raw, turns, date=date, language=language, extractive=True)
         if on_progress:
             on_progress(1.0)

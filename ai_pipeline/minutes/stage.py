@@ -1,12 +1,17 @@
 """The minutes stage of the pipeline: write minutes from the meeting's saved transcript.
 
-In a "minutes" job (on demand) a failing provider fails the job with its reason. After transcription
-(the "process" job, MINUTES_AUTO) a failing provider falls back to extractive minutes, so a recording
-never ends up without minutes because an API key expired."""
+In a "minutes" job (on demand) a failing provider fails the job with its reason and a failure code (the
+previous minutes and the meeting's state are left as they were; the minutes panel explains the code).
+After transcription (the "process" job, MINUTES_AUTO) a failing provider falls back to extractive minutes,
+so a recording never ends up without minutes because an API key expired."""
+
+import logging
 
 from django.utils.translation import gettext_noop
 
 from ai_pipeline.pipeline import PipelineError, Stage
+
+logger = logging.getLogger(__name__)
 
 STAGE_LABEL = gettext_noop("Writing the minutes")
 
@@ -44,9 +49,14 @@ class MinutesStage(Stage):
                 fallback_to_extractive=self.automatic,
             )
         except services.MinutesError as exc:
-            raise PipelineError(str(exc)) from exc
+            raise PipelineError(str(exc), code=exc.code) from exc
         except LLMError as exc:
-            raise PipelineError(f"Minutes could not be written: {exc}", retryable=exc.retryable) from exc
+            # The reason names settings and servers: it is for operators (the job's log and reason in the
+            # admin, and the worker's log); the minutes panel explains the failure code instead.
+            logger.warning("minutes for meeting %s failed: %s", meeting.pk, exc)
+            context.job.add_log(f"minutes: {exc}")
+            code = services.failure_code(exc)
+            raise PipelineError(f"Minutes could not be written: {exc}", retryable=exc.retryable, code=code) from exc
         context.data["minutes_id"] = minutes.pk
         from meetings.recap import send_recap_after_minutes  # issue #6: recap email, first minutes only
 

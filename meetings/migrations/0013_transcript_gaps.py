@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0010_voice_question_expired_state'),
+        ('meetings', '0012_job_failure_code'),
     ]
 
     operations = [

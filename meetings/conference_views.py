@@ -545,6 +545,7 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
     meeting = link.meeting
     minutes = minutes_services.current_minutes(meeting)
     segments = meeting.segments.select_related("speaker", "speaker__member").order_by("position")
+    gaps = meeting.transcript_gaps.select_related("speaker", "speaker__member")
     context = {
         **minutes_services.display(minutes),  # the same minutes as the meeting page, under today's names
         "meeting": meeting,
@@ -552,6 +553,7 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
         "link": link,
         "minutes": minutes,
         "segments": segments,
+        "lines": sorted([*segments, *gaps], key=lambda line: (line.start, line.end)),
         "recording": meeting.recording,
     }
     return _guest_headers(render(request, "meetings/conference/guest.html", context))

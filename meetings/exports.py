@@ -66,12 +66,8 @@ def _held_at(meeting):
 
 
 def in_time_order(segments, gaps):
-    """Segments and gaps interleaved by start time (a gap has no `text`)."""
+    """Segments and gaps interleaved by start time."""
     return sorted([*segments, *gaps], key=lambda item: (item.start, item.end))
-
-
-def is_gap(item):
-    return not hasattr(item, "text")
 
 
 def gap_note(gap):
@@ -93,7 +89,7 @@ def marked_text(segment):
 def to_txt(meeting, speakers, segments, gaps=()):
     lines = [meeting.title, _held_at(meeting), ""]
     for item in in_time_order(segments, gaps):
-        text = gap_note(item) if is_gap(item) else marked_text(item)
+        text = gap_note(item) if item.is_gap else marked_text(item)
         lines.append(f"[{clock(item.start)}] {speaker_name(item)}: {text}")
     if any(segment.is_low_confidence for segment in segments):
         lines += ["", gettext("%(mark)s marks text the recogniser was unsure of.") % {"mark": LOW_CONFIDENCE_MARK}]
@@ -104,7 +100,7 @@ def to_srt(meeting, speakers, segments, gaps=()):
     blocks = []
     for index, item in enumerate(in_time_order(segments, gaps), start=1):
         times = f"{clock(item.start, ',')} --> {clock(item.end, ',')}"
-        text = gap_note(item) if is_gap(item) else marked_text(item)
+        text = gap_note(item) if item.is_gap else marked_text(item)
         blocks.append(f"{index}\n{times}\n{speaker_name(item)}: {text}\n")
     return "\n".join(blocks)
 
@@ -118,7 +114,7 @@ def to_vtt(meeting, speakers, segments, gaps=()):
     for index, item in enumerate(in_time_order(segments, gaps), start=1):
         times = f"{clock(item.start, '.')} --> {clock(item.end, '.')}"
         voice = _vtt_escape(speaker_name(item))
-        text = _vtt_escape(gap_note(item) if is_gap(item) else marked_text(item))
+        text = _vtt_escape(gap_note(item) if item.is_gap else marked_text(item))
         blocks.append(f"{index}\n{times}\n<v {voice}>{text}</v>\n")
     return "\n".join(blocks)
 
@@ -194,7 +190,7 @@ def to_markdown(meeting, speakers, segments, gaps=()):
     for item in in_time_order(segments, gaps):
         name = speaker_name(item).translate(_MARKDOWN_SPECIAL)
         lines.append(f"**{name}** `{clock(item.start)}`  ")
-        if is_gap(item):
+        if item.is_gap:
             lines.append(f"*{gap_note(item).translate(_MARKDOWN_SPECIAL)}*")
         else:
             lines.append(marked_text(item).translate(_MARKDOWN_SPECIAL))
@@ -216,8 +212,8 @@ def to_docx(meeting, speakers, segments, gaps=()):
         stamp = paragraph.add_run(f"[{clock(item.start)}] ")
         stamp.font.color.rgb = grey
         paragraph.add_run(f"{speaker_name(item)}: ").bold = True
-        text = paragraph.add_run(gap_note(item) if is_gap(item) else marked_text(item))
-        if is_gap(item) or item.is_low_confidence:
+        text = paragraph.add_run(gap_note(item) if item.is_gap else marked_text(item))
+        if item.is_gap or item.is_low_confidence:
             text.font.color.rgb = grey
             text.italic = True
     buffer = io.BytesIO()

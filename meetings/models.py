@@ -308,6 +308,8 @@ class Segment(models.Model):
     def is_edited(self):
         return self.text != self.original_text
 
+    is_gap = False  # a line with text; TranscriptGap is the line without
+
     @property
     def is_low_confidence(self):
         """Kept and shown, but marked: the recogniser was unsure (a person's correction clears it)."""
@@ -334,6 +336,9 @@ class TranscriptGap(models.Model):
         verbose_name_plural = _("transcript gaps")
         ordering = ["meeting", "start"]
         indexes = [models.Index(fields=["meeting", "start"], name="gap_meeting_start")]
+
+    is_gap = True
+    is_low_confidence = False
 
     def __str__(self):
         return f"{self.start:.1f}-{self.end:.1f}: {self.reason}"

@@ -60,7 +60,7 @@ def transcript_context(meeting):
         blocks = [
             {
                 "segment": item,
-                "gap": item in gaps,
+                "gap": item.is_gap,
                 "left": _pct(item.start, duration),
                 "width": max(0.3, _pct(item.end - item.start, duration)),
             }
@@ -99,7 +99,6 @@ def _attach_gaps(gaps, speakers):
     for gap in gaps:
         if gap.speaker_id in by_id:
             gap.speaker = by_id[gap.speaker_id]
-        gap.is_gap = True
     return gaps
 
 

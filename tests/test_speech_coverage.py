@@ -277,3 +277,16 @@ def test_job_summary_is_in_the_jobs_api(meeting, owner_client):
     data = owner_client.get(f"/api/v1/meetings/{meeting.pk}/jobs/").json()
     rows = data["results"] if isinstance(data, dict) else data
     assert next(row for row in rows if row["id"] == job.pk)["summary"]["gap_seconds"] == 29.0
+
+
+@pytest.mark.django_db
+def test_the_guest_share_page_shows_gaps_and_unsure_text_in_time_order(meeting, owner, client):
+    from meetings import conference_services as conference
+
+    saved_transcript(meeting)
+    link = conference.create_share_link(meeting, owner, days=7)
+    page = client.get(f"/s/{link.token}/").content.decode()
+    first, gap, unsure = page.index("예산안을"), page.index('class="segment gap"'), page.index("출시는")
+    assert first < gap < unsure
+    assert page.count('class="segment gap"') == 2
+    assert "segment low-confidence" in page

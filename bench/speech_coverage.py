@@ -7,9 +7,9 @@ how much text is marked low-confidence, and CER.
 Coverage is measured here, independently of the product's own figure: the share of the speech regions
 (Silero VAD, as the pipeline detects them) that is not left without text, where "without text" is a
 stretch of speech of at least MIN_GAP seconds outside every transcript segment (shorter ones are VAD
-padding and pauses between sentences). `inside_segments` is the plain share of speech inside segments. A reference transcript
-(NAME.txt, `SPEAKER<TAB>text` lines, or pyannote's NAME.stm) next to the audio gives CER (digits removed:
-espeak reads numbers its own way). Run one heavy benchmark at a time."""
+padding and pauses between sentences). `inside_segments` is the plain share of speech inside segments.
+A reference transcript (NAME.txt, `SPEAKER<TAB>text` lines, or pyannote's NAME.stm) next to the audio
+gives CER (digits removed: espeak reads numbers its own way). Run one heavy benchmark at a time."""
 
 import argparse
 import io

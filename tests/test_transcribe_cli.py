@@ -47,4 +47,5 @@ def test_silent_file_gives_an_empty_transcript(tmp_path):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["segments"] == [] and data["duration"] == 3.0 and data["language"] == "ko"
-    assert set(data["timings"]) == {"decode", "vad", "diarize", "transcribe", "align"}
+    assert set(data["timings"]) == {"decode", "vad", "diarize", "transcribe", "recover", "align"}
+    assert data["gaps"] == [] and data["coverage"] == 1.0  # silence: nothing to account for

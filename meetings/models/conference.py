@@ -1,6 +1,5 @@
-"""Conference management (issue #6): recurring series, agenda items, attendees (members and guests),
-share links and each user's preferences (recap emails, private calendar feed). Imported at the
-bottom of meetings/models.py, so these are ordinary models of the meetings app."""
+"""Conference management: recurring series, agenda items, attendees (members and guests), share links
+and each user's preferences (recap emails, private calendar feed)."""
 
 import secrets
 from datetime import timedelta
@@ -9,16 +8,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-__all__ = [
-    "Recurrence",
-    "Visibility",
-    "Series",
-    "AgendaItem",
-    "Attendee",
-    "ShareLink",
-    "UserPreference",
-]
 
 
 class Recurrence(models.TextChoices):

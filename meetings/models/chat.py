@@ -1,6 +1,5 @@
-"""The archive chatbot's conversations (issue #5): each belongs to one user, inside one organization,
-optionally about one meeting. Imported at the bottom of meetings/models.py, so these are ordinary
-models of the meetings app."""
+"""The archive chatbot's conversations: each belongs to one user, inside one organization, optionally
+about one meeting; spoken questions wait as VoiceQuestion until a worker transcribes them."""
 
 import uuid
 from pathlib import PurePath
@@ -9,8 +8,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-__all__ = ["ChatRole", "Conversation", "ChatMessage", "VoiceState", "VoiceQuestion"]
 
 
 class ChatRole(models.TextChoices):

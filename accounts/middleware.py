@@ -1,4 +1,7 @@
+from django.utils import timezone
+
 from .access import memberships_for
+from .timezones import zone_for
 
 SESSION_KEY = "organization_id"
 
@@ -27,4 +30,18 @@ class CurrentOrganizationMiddleware:
             if membership:
                 request.membership = membership
                 request.organization = membership.organization
+        return self.get_response(request)
+
+
+class UserTimezoneMiddleware:
+    """Shows times in the signed-in user's time zone (Asia/Seoul unless they chose another)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            with timezone.override(zone_for(user)):
+                return self.get_response(request)
         return self.get_response(request)

@@ -7,11 +7,9 @@ import calendar
 import datetime
 import re
 import secrets
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.access import membership_in
 from accounts.models import User
+from accounts.timezones import valid_zone_names, zone_for
 
 from . import services
 from .access import jobs_for, meetings_for
@@ -56,19 +55,6 @@ class ConferenceError(Exception):
 
 
 # --- time zones ------------------------------------------------------------------------------
-
-
-def zone_for(user):
-    """The user's time zone (Asia/Seoul unless they chose another); the server's for anonymous users."""
-    name = getattr(user, "timezone", "") or settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def valid_zone_names():
-    return zoneinfo.available_timezones()
 
 
 # --- permissions -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import organization_required
 from accounts.models import User
+from accounts.timezones import valid_zone_names, zone_for
 
 from . import calendar_ics
 from . import conference_services as conference
@@ -31,20 +32,6 @@ from .streaming import recording_response
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 PAGE_SIZE = 50
-
-
-class UserTimezoneMiddleware:
-    """Shows times in the signed-in user's time zone (Asia/Seoul unless they chose another)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            with timezone.override(conference.zone_for(user)):
-                return self.get_response(request)
-        return self.get_response(request)
 
 
 def _partial(request):
@@ -70,7 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @organization_required
 def calendar_month(request: HttpRequest) -> HttpResponse:
-    zone = conference.zone_for(request.user)
+    zone = zone_for(request.user)
     today = conference.local_today(request.user)
     try:
         first = datetime.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
@@ -95,7 +82,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
 
 @organization_required
 def calendar_week(request: HttpRequest) -> HttpResponse:
-    zone = conference.zone_for(request.user)
+    zone = zone_for(request.user)
     today = conference.local_today(request.user)
     try:
         day = datetime.date.fromisoformat(request.GET.get("date", ""))
@@ -304,7 +291,7 @@ def _ics_response(body, filename):
 @login_required
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
-    body = calendar_ics.calendar_for([meeting], conference.zone_for(request.user), name=meeting.title)
+    body = calendar_ics.calendar_for([meeting], zone_for(request.user), name=meeting.title)
     return _ics_response(body, calendar_ics.filename_for(meeting))
 
 
@@ -313,7 +300,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     user = conference.user_for_feed_token(token)
     if user is None:
         raise Http404("No such feed.")
-    body = calendar_ics.calendar_for(conference.feed_meetings(user), conference.zone_for(user))
+    body = calendar_ics.calendar_for(conference.feed_meetings(user), zone_for(user))
     response = _ics_response(body, "nexochat.ics")
     response["Content-Disposition"] = "inline"
     response["X-Robots-Tag"] = "noindex"
@@ -660,7 +647,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     context = {
         "preference": preference,
         "feed_url": feed_url,
-        "timezones": sorted(conference.valid_zone_names()),
+        "timezones": sorted(valid_zone_names()),
     }
     return render(request, "meetings/conference/preferences.html", context)
 

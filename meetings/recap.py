@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.timezones import zone_for
+
 from . import conference_services as conference
 from . import minutes_services
 from .models import ActionItem, Meeting, UserPreference
@@ -39,7 +41,7 @@ def _own_items(meeting, attendee, items):
 
 
 def build_message(meeting, attendee, minutes, decisions, items, *, data=None, markdown=""):
-    zone = conference.zone_for(attendee.user if attendee.user_id else None)
+    zone = zone_for(attendee.user if attendee.user_id else None)
     url = settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
     mine = _own_items(meeting, attendee, items)
     context = {

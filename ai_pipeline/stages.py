@@ -317,7 +317,7 @@ class SaveStage(Stage):
     weight = 0.2
 
     def run(self, context, progress):
-        from .transcript import save_transcript
+        from meetings.transcript.store import save_transcript
 
         count = save_transcript(context.meeting, context.data.get("segments") or [], context.data.get("gaps") or [])
         if "coverage" in context.data:
@@ -333,7 +333,7 @@ def _after_save(kind):
     """What follows a saved transcript: the search index, then (for a new recording) the minutes."""
     from django.conf import settings
 
-    from .minutes.stage import MinutesStage
+    from meetings.minutes.stage import MinutesStage
 
     stages = []
     try:
@@ -366,7 +366,7 @@ def stages_for(kind, options):
             *_after_save(kind),
         ]
     if kind == "minutes":
-        from .minutes.stage import MinutesStage
+        from meetings.minutes.stage import MinutesStage
 
         return [MinutesStage()]
     if kind == "file":  # the transcribe command: no database

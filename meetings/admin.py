@@ -4,7 +4,9 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import minutes_services, services
+from meetings import services
+from meetings.minutes import services as minutes_services
+
 from .models import Job, JobState, Meeting, OrganizationAISettings, Recording, Tag, VoiceQuestion
 
 

@@ -17,12 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import organizations_for
+from meetings.transcript.api import AnyAcceptNegotiation
 from nexochat.security import rate_limit, rate_limited
 
 from . import chat_services as services
 from .access import get_meeting_for, meetings_for
 from .models import ChatMessage, ChatRole, Conversation, VoiceState
-from .transcript_api import AnyAcceptNegotiation
 
 
 class StreamNegotiation(AnyAcceptNegotiation):

@@ -181,7 +181,7 @@ def enqueue_task(func, *args, task_name, speech=False, timeout=None):
 
 def _enqueue(job_id, kind="process"):
     task_id = enqueue_task(
-        "ai_pipeline.tasks.run_job", job_id, task_name=f"job-{job_id}", speech=kind in Job.RECORDING_KINDS
+        "meetings.processing.tasks.run_job", job_id, task_name=f"job-{job_id}", speech=kind in Job.RECORDING_KINDS
     )
     Job.objects.filter(pk=job_id).update(task_id=str(task_id or "")[:64])
 

@@ -32,6 +32,6 @@ urlpatterns = [
         name="docs",
     ),
     path("", include("meetings.chat_api")),  # issue #5: search, chatbot conversations, voice questions
-    path("", include("meetings.conference_api")),  # issue #6: schedule, calendar, action items, decisions, sharing
+    path("", include("meetings.conference.api")),  # issue #6: schedule, calendar, action items, decisions, sharing
     path("", include(router.urls)),
 ]

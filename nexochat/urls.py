@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from meetings import conference_views, minutes_api, minutes_urls
+from meetings.conference import views as conference_views
+from meetings.minutes import api as minutes_api
+from meetings.minutes import urls as minutes_urls
 
 urlpatterns = [
     path("", conference_views.dashboard, name="home"),
@@ -11,12 +13,12 @@ urlpatterns = [
     path("orgs/", include("accounts.urls")),
     path("meetings/minutes-settings/", include((minutes_urls.settings_urlpatterns, "minutes_settings"))),
     path("meetings/", include("meetings.urls")),
-    path("", include("meetings.conference_urls")),  # issue #6: dashboard, calendar, action items, decisions, sharing
+    path("", include("meetings.conference.urls")),  # issue #6: dashboard, calendar, action items, decisions, sharing
     path("", include("meetings.chat_urls")),  # issue #5: search page and chatbot
-    path("meetings/<int:pk>/transcript/", include("meetings.transcript_urls")),
-    path("meetings/<int:pk>/minutes/", include("meetings.minutes_urls")),
-    path("api/v1/meetings/<int:pk>/transcript/", include("meetings.transcript_api")),
-    path("api/v1/meetings/<int:pk>/minutes/", include("meetings.minutes_api")),
+    path("meetings/<int:pk>/transcript/", include("meetings.transcript.urls")),
+    path("meetings/<int:pk>/minutes/", include("meetings.minutes.urls")),
+    path("api/v1/meetings/<int:pk>/transcript/", include("meetings.transcript.api")),
+    path("api/v1/meetings/<int:pk>/minutes/", include("meetings.minutes.api")),
     path("api/v1/organizations/<int:org_id>/minutes-settings/", include(minutes_api.settings_urlpatterns)),
     path("api/v1/", include("nexochat.api_urls")),
 ]

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import AuditLog, Invitation, Membership, Role, User
-from meetings import conference_services as conference
+from meetings.conference import services as conference
 from meetings.models import Meeting
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from meetings import conference_services as conference
+from meetings.conference import services as conference
 from meetings.models import (
     ActionItem,
     AgendaItem,

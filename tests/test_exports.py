@@ -8,9 +8,8 @@ from urllib.parse import unquote
 import pytest
 from docx import Document
 
-from meetings import exports
-from meetings import transcript_services as services
 from meetings.models import Meeting, Segment, Speaker
+from meetings.transcript import exports, services
 from tests.test_transcript import build_transcript
 
 

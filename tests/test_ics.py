@@ -10,7 +10,7 @@ from django.test import Client
 from icalendar import Calendar
 from rest_framework.test import APIClient
 
-from meetings import conference_services as conference
+from meetings.conference import services as conference
 from meetings.models import Meeting
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")

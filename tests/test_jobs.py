@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import TemporaryUploadedFile
 
-from ai_pipeline import tasks
 from ai_pipeline.pipeline import PipelineContext, PipelineError, ProgressReporter, Stage, run_stages
 from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus
+from meetings.processing import tasks
 from tests.conftest import write_tone_wav
 
 

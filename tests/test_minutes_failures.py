@@ -10,9 +10,9 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from ai_pipeline import tasks
-from meetings import minutes_services as services
+from meetings.minutes import services
 from meetings.models import Job, JobState, MeetingStatus, Minutes, OrganizationAISettings
+from meetings.processing import tasks
 from meetings.services import queue_processing
 from tests.fakes.clova import FakeClova
 from tests.test_minutes_views import generate, make_launch_meeting, url

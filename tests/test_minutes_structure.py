@@ -14,11 +14,11 @@ from django.utils import timezone
 from docx import Document
 from rest_framework.test import APIClient
 
-from meetings import conference_services as conference
-from meetings import minutes_services as services
-from meetings import transcript_services
+from meetings.conference import services as conference
+from meetings.conference.recap import send_recap
+from meetings.minutes import services
 from meetings.models import ActionItem, Decision, ItemStatus, Meeting, Minutes, Segment, Speaker
-from meetings.recap import send_recap
+from meetings.transcript import services as transcript_services
 from tests.test_minutes_views import generate, make_launch_meeting, url
 from tests.test_minutes_views import urlpatterns as minutes_urlpatterns
 

@@ -12,11 +12,11 @@ from django.utils import timezone
 from docx import Document
 from rest_framework.test import APIClient
 
-from ai_pipeline import tasks
 from ai_pipeline.pipeline import PipelineContext, run_stages
 from ai_pipeline.stages import stages_for
-from meetings import minutes_api, minutes_urls
-from meetings.minutes_services import markdown_of
+from meetings.minutes import api as minutes_api
+from meetings.minutes import urls as minutes_urls
+from meetings.minutes.services import markdown_of
 from meetings.models import (
     ActionItem,
     Decision,
@@ -29,14 +29,15 @@ from meetings.models import (
     Segment,
     Speaker,
 )
+from meetings.processing import tasks
 from nexochat.urls import urlpatterns as project_urlpatterns
 from tests.fakes.openai_compat import FakeOpenAI
 
 # The lead includes these in nexochat/urls.py; until then the tests mount them here.
 urlpatterns = [
     path("meetings/minutes-settings/", include((minutes_urls.settings_urlpatterns, "minutes_settings"))),
-    path("meetings/<int:pk>/minutes/", include("meetings.minutes_urls")),
-    path("api/v1/meetings/<int:pk>/minutes/", include("meetings.minutes_api")),
+    path("meetings/<int:pk>/minutes/", include("meetings.minutes.urls")),
+    path("api/v1/meetings/<int:pk>/minutes/", include("meetings.minutes.api")),
     path("api/v1/organizations/<int:org_id>/minutes-settings/", include(minutes_api.settings_urlpatterns)),
     *project_urlpatterns,
 ]

@@ -9,9 +9,9 @@ save_transcript), so no speech model runs."""
 import pytest
 from django.utils import timezone
 
-from ai_pipeline.transcript import save_transcript
 from meetings import services
 from meetings.models import Job, JobState
+from meetings.transcript.store import save_transcript
 from tests.browser import needs_chromium
 from tests.conftest import add_tone_recording, write_tone_wav
 from tests.test_transcript import build_transcript

@@ -9,9 +9,9 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from ai_pipeline import tasks
-from meetings import conference_services as conference
+from meetings.conference import services as conference
 from meetings.models import ActionItem, Job, JobState, Meeting, Minutes, Segment, Speaker
+from meetings.processing import tasks
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 

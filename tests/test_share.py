@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from meetings import conference_services as conference
+from meetings.conference import services as conference
 from meetings.models import ActionItem, Decision, Meeting, Minutes, Recording, Segment, ShareLink, Speaker
 from tests.conftest import write_tone_wav
 

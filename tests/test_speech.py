@@ -164,8 +164,8 @@ def make_meeting(org, owner, path, language="en"):
 
 
 def run(meeting, kind="process", **options):
-    from ai_pipeline.tasks import run_job
     from meetings.models import Job
+    from meetings.processing.tasks import run_job
 
     job = Job.objects.create(meeting=meeting, kind=kind, options=options)
     run_job(job.pk)

@@ -131,8 +131,8 @@ def words(text, start, end, p=0.9):
 
 
 def saved_transcript(meeting):
-    from ai_pipeline.transcript import save_transcript
     from meetings.models import Job, JobState
+    from meetings.transcript.store import save_transcript
 
     segments = [
         {"speaker": "S1", "start": 0.0, "end": 9.0, "text": "예산안을 검토하겠습니다", "confidence": 0.9},
@@ -152,7 +152,7 @@ def saved_transcript(meeting):
 
 @pytest.mark.django_db
 def test_gaps_are_saved_with_their_speakers_and_count_as_talk_time(meeting):
-    from meetings import transcript_services as services
+    from meetings.transcript import services
 
     saved_transcript(meeting)
     speakers = {s.label: s for s in services.speakers_of(meeting)}
@@ -171,8 +171,8 @@ def test_gaps_are_saved_with_their_speakers_and_count_as_talk_time(meeting):
 
 @pytest.mark.django_db
 def test_saving_again_replaces_gaps_and_keeps_names(meeting):
-    from ai_pipeline.transcript import save_transcript
-    from meetings import transcript_services as services
+    from meetings.transcript import services
+    from meetings.transcript.store import save_transcript
 
     saved_transcript(meeting)
     speaker = next(s for s in services.speakers_of(meeting) if s.label == "S3")
@@ -186,7 +186,7 @@ def test_saving_again_replaces_gaps_and_keeps_names(meeting):
 
 @pytest.mark.django_db
 def test_merging_speakers_moves_their_gaps_too(meeting):
-    from meetings import transcript_services as services
+    from meetings.transcript import services
 
     saved_transcript(meeting)
     speakers = {s.label: s for s in services.speakers_of(meeting)}
@@ -210,7 +210,7 @@ def test_api_transcript_lists_gaps_coverage_and_low_confidence(meeting, owner_cl
 
 @pytest.mark.django_db
 def test_editing_low_confidence_text_clears_the_mark(meeting):
-    from meetings import transcript_services as services
+    from meetings.transcript import services
 
     saved_transcript(meeting)
     unsure = services.segments_of(meeting)[1]
@@ -281,7 +281,7 @@ def test_job_summary_is_in_the_jobs_api(meeting, owner_client):
 
 @pytest.mark.django_db
 def test_the_guest_share_page_shows_gaps_and_unsure_text_in_time_order(meeting, owner, client):
-    from meetings import conference_services as conference
+    from meetings.conference import services as conference
 
     saved_transcript(meeting)
     link = conference.create_share_link(meeting, owner, days=7)

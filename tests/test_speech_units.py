@@ -166,8 +166,8 @@ def segments_for(labels):
 
 
 def test_saving_twice_leaves_one_copy_and_keeps_speaker_names(meeting, member):
-    from ai_pipeline.transcript import save_transcript
     from meetings.models import Segment, Speaker
+    from meetings.transcript.store import save_transcript
 
     save_transcript(meeting, segments_for(["S1", "S2", "S1"]))
     save_transcript(meeting, segments_for(["S1", "S2", "S1"]))
@@ -184,7 +184,7 @@ def test_saving_twice_leaves_one_copy_and_keeps_speaker_names(meeting, member):
 
 
 def test_fewer_speakers_after_rediarization_removes_the_extra_ones(meeting):
-    from ai_pipeline.transcript import save_transcript
+    from meetings.transcript.store import save_transcript
 
     save_transcript(meeting, segments_for(["S1", "S2", "S3"]))
     save_transcript(meeting, segments_for(["S1", "S1", "S1"]))

@@ -6,8 +6,8 @@ from urllib.parse import unquote
 import pytest
 from django.core.files.base import ContentFile
 
-from meetings import transcript_services as services
 from meetings.models import Job, Meeting, Recording, Segment, Speaker
+from meetings.transcript import services
 
 WORDS_1 = [{"w": " 안녕하세요", "s": 0.5, "e": 1.2, "p": 0.9}, {"w": " 여러분", "s": 1.3, "e": 2.0, "p": 0.8}]
 

@@ -9,7 +9,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def conference_load(context, meeting):
     if "conference_loaded" not in context:
-        from meetings.conference_views import meeting_card_context
+        from meetings.conference.views import meeting_card_context
 
         context.dicts[-1].update(meeting_card_context(meeting, context["request"].user))
     return ""

@@ -11,7 +11,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def transcript_load(context, meeting):
     if "timeline" not in context:
-        from meetings.transcript_views import transcript_context
+        from meetings.transcript.views import transcript_context
 
         # Into the innermost layer (the include's own), so nothing outlives the panel.
         context.dicts[-1].update(transcript_context(meeting))

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         from ai_pipeline.llm import LLMError
         from ai_pipeline.models import MeetingSource
         from ai_pipeline.search import external_ids
-        from meetings.minutes_services import MinutesError, provider_for
+        from meetings.minutes.services import MinutesError, provider_for
 
         organization = Organization.objects.filter(slug=options["org"]).first()
         if organization is None:

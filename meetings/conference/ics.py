@@ -71,6 +71,6 @@ def calendar_for(meetings, zone, name="NexoChat"):
 
 
 def filename_for(meeting):
-    from .exports import filename_for as export_name
+    from meetings.transcript.exports import filename_for as export_name
 
     return export_name(meeting, "ics")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import conference_views as views
+from meetings.conference import views
 
 app_name = "conference"
 urlpatterns = [

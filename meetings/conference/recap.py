@@ -12,10 +12,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.timezones import zone_for
-
-from . import conference_services as conference
-from . import minutes_services
-from .models import ActionItem, Meeting, UserPreference
+from meetings.conference import services as conference
+from meetings.minutes import services as minutes_services
+from meetings.models import ActionItem, Meeting, UserPreference
 
 logger = logging.getLogger(__name__)
 

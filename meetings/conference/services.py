@@ -19,10 +19,9 @@ from accounts import audit
 from accounts.access import membership_in
 from accounts.models import User
 from accounts.timezones import valid_zone_names, zone_for
-
-from . import services
-from .access import jobs_for, meetings_for
-from .models import (
+from meetings import services
+from meetings.access import jobs_for, meetings_for
+from meetings.models import (
     ActionItem,
     AgendaItem,
     Attendee,

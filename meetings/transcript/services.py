@@ -6,10 +6,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
-
-from .exports import export_transcript, transcript_data
-from .models import Job, JobState, Meeting, Segment, Speaker, TranscriptGap
-from .services import queue_processing
+from meetings.models import Job, JobState, Meeting, Segment, Speaker, TranscriptGap
+from meetings.services import queue_processing
+from meetings.transcript.exports import export_transcript, transcript_data
 
 MAX_SPEAKERS = 20
 MAX_MODEL_LENGTH = 200

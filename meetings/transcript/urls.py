@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import transcript_views as views
+from meetings.transcript import views
 
 app_name = "transcript"
 urlpatterns = [

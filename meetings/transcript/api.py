@@ -15,11 +15,10 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from ai_pipeline.coverage import REASONS
-
-from . import transcript_services as services
-from .access import get_meeting_for
-from .exports import FORMATS, UnknownFormat, transcript_data
-from .serializers import ErrorSerializer, JobSerializer
+from meetings.access import get_meeting_for
+from meetings.serializers import ErrorSerializer, JobSerializer
+from meetings.transcript import services
+from meetings.transcript.exports import FORMATS, UnknownFormat, transcript_data
 
 ERROR_STATUS = {
     "running": status.HTTP_409_CONFLICT,

@@ -16,9 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-
-from .exports import Export, filename_for
-from .models import (
+from meetings.models import (
     ActionItem,
     Decision,
     ItemStatus,
@@ -31,6 +29,7 @@ from .models import (
     Segment,
     Speaker,
 )
+from meetings.transcript.exports import Export, filename_for
 
 logger = logging.getLogger(__name__)
 
@@ -320,7 +319,7 @@ def _organization_url_guard(url):
 
 def queue_minutes(meeting, user=None, *, template="", provider=""):
     """A job that (re)generates the minutes. Refused without a transcript or while one is running."""
-    from .services import queue_processing
+    from meetings.services import queue_processing
 
     if not has_transcript(meeting):
         raise MinutesError(_("There is no transcript to write minutes from yet."), "no_transcript")

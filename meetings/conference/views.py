@@ -22,13 +22,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import organization_required
 from accounts.models import User
 from accounts.timezones import valid_zone_names, zone_for
-
-from . import calendar_ics
-from . import conference_services as conference
-from .access import get_meeting_for, meetings_for
-from .models import ActionItem, Decision, ItemStatus, Language, Recurrence, Series, Visibility
-from .params import int_or_none
-from .streaming import recording_response
+from meetings.access import get_meeting_for, meetings_for
+from meetings.conference import ics as calendar_ics
+from meetings.conference import services as conference
+from meetings.models import ActionItem, Decision, ItemStatus, Language, Recurrence, Series, Visibility
+from meetings.params import int_or_none
+from meetings.streaming import recording_response
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 PAGE_SIZE = 50
@@ -523,7 +522,7 @@ def _guest_headers(response):
 
 def share_view(request: HttpRequest, token: str) -> HttpResponse:
     """The read-only guest page: player, minutes and transcript of this one meeting, nothing else."""
-    from . import minutes_services
+    from meetings.minutes import services as minutes_services
 
     link = conference.share_link_for_token(token)
     if link is None:
@@ -548,7 +547,7 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 def share_audio(request: HttpRequest, token: str) -> HttpResponse:
-    from .views import _recording_content_type
+    from meetings.views import _recording_content_type
 
     link = conference.share_link_for_token(token)
     recording = link.meeting.recording if link else None
@@ -565,7 +564,7 @@ def share_audio(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def recap_send(request: HttpRequest, pk: int) -> HttpResponse:
-    from . import recap
+    from meetings.conference import recap
 
     meeting = get_meeting_for(request.user, pk)
     _require_manage(request.user, meeting)

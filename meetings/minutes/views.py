@@ -16,11 +16,10 @@ from django_htmx.http import reswap, retarget
 
 from accounts.access import get_membership, require_admin
 from accounts.decorators import organization_required
-
-from . import minutes_services as services
-from .access import get_meeting_for
-from .models import JobState, MinutesTemplate, OrganizationAISettings
-from .params import int_or_none
+from meetings.access import get_meeting_for
+from meetings.minutes import services
+from meetings.models import JobState, MinutesTemplate, OrganizationAISettings
+from meetings.params import int_or_none
 
 PANEL = "meetings/minutes/panel.html"
 SETTINGS = "meetings/minutes/settings.html"

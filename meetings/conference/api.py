@@ -17,13 +17,12 @@ from rest_framework.views import APIView
 
 from accounts.access import get_membership, memberships_for
 from accounts.serializers import UserSummarySerializer
-
-from . import conference_services as conference
-from .access import get_meeting_for
-from .api import StandardPagination
-from .minutes_api import ItemStatusField
-from .models import ActionItem, Recurrence, Series, ShareLink, Visibility
-from .serializers import BoundedDateTimeField, JobSerializer
+from meetings.access import get_meeting_for
+from meetings.api import StandardPagination
+from meetings.conference import services as conference
+from meetings.minutes.api import ItemStatusField
+from meetings.models import ActionItem, Recurrence, Series, ShareLink, Visibility
+from meetings.serializers import BoundedDateTimeField, JobSerializer
 
 ID = {"min_value": 1, "max_value": 2**63 - 1}
 
@@ -708,7 +707,7 @@ class RecapView(APIView):
         responses={200: RecapResultSerializer, 400: ConferenceErrorSerializer},
     )
     def post(self, request, pk):
-        from . import recap
+        from meetings.conference import recap
 
         meeting = get_meeting_for(request.user, pk)
         _require_manage(request.user, meeting)

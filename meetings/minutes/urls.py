@@ -2,12 +2,12 @@
 `settings_urlpatterns` under /meetings/minutes-settings/ (namespace "minutes_settings"):
 
     path("meetings/minutes-settings/", include((minutes_urls.settings_urlpatterns, "minutes_settings"))),
-    path("meetings/<int:pk>/minutes/", include("meetings.minutes_urls")),
+    path("meetings/<int:pk>/minutes/", include("meetings.minutes.urls")),
 """
 
 from django.urls import path
 
-from . import minutes_views as views
+from meetings.minutes import views
 
 app_name = "minutes"
 urlpatterns = [

@@ -25,7 +25,7 @@ class MinutesStage(Stage):
 
     def run(self, context, progress):
         from ai_pipeline.llm import LLMError
-        from meetings import minutes_services as services
+        from meetings.minutes import services
 
         meeting = context.meeting
         if meeting is None:
@@ -58,7 +58,7 @@ class MinutesStage(Stage):
             code = services.failure_code(exc)
             raise PipelineError(f"Minutes could not be written: {exc}", retryable=exc.retryable, code=code) from exc
         context.data["minutes_id"] = minutes.pk
-        from meetings.recap import send_recap_after_minutes  # issue #6: recap email, first minutes only
+        from meetings.conference.recap import send_recap_after_minutes
 
         send_recap_after_minutes(meeting)
         progress(1.0)

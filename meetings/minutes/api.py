@@ -12,12 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import get_membership
-
-from . import minutes_services as services
-from .access import get_meeting_for
-from .models import ActionItem, Decision, ItemStatus, JobState
-from .serializers import JobSerializer
-from .transcript_api import AnyAcceptNegotiation
+from meetings.access import get_meeting_for
+from meetings.minutes import services
+from meetings.models import ActionItem, Decision, ItemStatus, JobState
+from meetings.serializers import JobSerializer
+from meetings.transcript.api import AnyAcceptNegotiation
 
 ERROR_STATUS = {"running": status.HTTP_409_CONFLICT, "no_transcript": status.HTTP_409_CONFLICT}
 VERSION = OpenApiParameter("version", int, OpenApiParameter.QUERY, required=False, description="Default: the latest.")

@@ -5,10 +5,9 @@ import time
 
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
+from ai_pipeline.pipeline import PipelineContext, PipelineError, run_stages
+from ai_pipeline.stages import stages_for
 from meetings.models import Job, JobState
-
-from .pipeline import PipelineContext, PipelineError, run_stages
-from .stages import stages_for
 
 logger = logging.getLogger(__name__)
 

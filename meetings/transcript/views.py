@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import transcript_services as services
-from .access import get_meeting_for
-from .exports import FORMATS, UnknownFormat
-from .models import SPEAKER_COLORS
-from .params import int_or_none
+from meetings.access import get_meeting_for
+from meetings.models import SPEAKER_COLORS
+from meetings.params import int_or_none
+from meetings.transcript import services
+from meetings.transcript.exports import FORMATS, UnknownFormat
 
 PANEL = "meetings/transcript/panel.html"
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -2,11 +2,15 @@
 
 Kiwi is loaded once per process, on first use (about a second)."""
 
+import re
 import threading
 
-# Nouns, verb/adjective stems, roots, foreign words, numbers, hanja: particles and endings are dropped,
-# so "예산을" and "예산은" both become "예산".
-CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SN", "SH", "MAG"})
+# Nouns, verb/adjective stems, roots, numbers, hanja: particles and endings are dropped, so "예산을" and
+# "예산은" both become "예산".
+CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "SN", "SH", "MAG"})
+# Latin-script words are read from the text itself: Kiwi keeps a sentence's last period on its word
+# ("kit.") and cuts some words in two ("Thurs" + "day."), so English never matched itself.
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 _kiwi = None
 _lock = threading.Lock()
@@ -23,28 +27,30 @@ def get_kiwi():
     return _kiwi
 
 
-def _content(tokens):
-    for token in tokens:
-        if token.tag.split("-")[0] in CONTENT_TAGS:
-            form = token.form.lower()
-            if form.strip():
-                yield token, form
+def _content(tokens, text):
+    """The content morphemes in order: Kiwi's (Latin-script words left out) and the text's Latin words."""
+    found = [
+        (token.start, token.form.lower())
+        for token in tokens
+        if token.tag.split("-")[0] in CONTENT_TAGS and token.form.strip()
+    ]
+    found += [(match.start(), match.group().lower()) for match in _LATIN_WORD.finditer(text)]
+    return [form for _start, form in sorted(found, key=lambda pair: pair[0])]
 
 
 def morphemes(text):
     """The content morphemes of one text, in order."""
     if not text or not text.strip():
         return []
-    return [form for _token, form in _content(get_kiwi().tokenize(text))]
+    return _content(get_kiwi().tokenize(text), text)
 
 
 def morphemes_many(texts):
     """Content morphemes for many texts at once (Kiwi batches them)."""
-    texts = list(texts)
+    texts = [t if t.strip() else " " for t in texts]
     if not texts:
         return []
-    results = get_kiwi().tokenize([t if t.strip() else " " for t in texts])
-    return [[form for _token, form in _content(tokens)] for tokens in results]
+    return [_content(tokens, text) for tokens, text in zip(get_kiwi().tokenize(texts), texts, strict=True)]
 
 
 def highlight_spans(text, terms):
@@ -122,10 +128,16 @@ def stem(word):
     return word
 
 
+# Words that name the meeting itself ("회의에서 정한 것", "in the meeting"): what a question is about is
+# in its other words, unless it has no others.
+MEETING_WORDS = frozenset({"회의", "미팅", "회의록", "meet"})
+
+
 def relevance_terms(tokens):
-    """The query morphemes that say what it is about: question words and English function words
-    dropped, English endings cut."""
-    return {stem(t) for t in tokens if t not in QUESTION_STOPWORDS}
+    """The query morphemes that say what it is about: question words, English function words and
+    words for the meeting itself dropped, English endings cut."""
+    terms = {stem(t) for t in tokens if t not in QUESTION_STOPWORDS}
+    return (terms - MEETING_WORDS) or terms
 
 
 # --- near misses: words one or two edits away ---------------------------------------------------------
@@ -176,6 +188,9 @@ def max_edits(word):
     return 1 if len(jamo(word)) <= 5 else 2
 
 
+MAX_NEAR_CHARS = 20  # longer "words" are not misspellings of anything (and their variants add up)
+
+
 class NeighbourIndex:
     """Finds the words of a vocabulary within one or two edits of a word, without comparing it with
     every word: each word is filed under its spellings with one letter deleted, so two words within an
@@ -184,7 +199,7 @@ class NeighbourIndex:
     def __init__(self, words):
         self._keys = {}
         for word in words:
-            if len(word) < 2 or word.isdigit():
+            if not 2 <= len(word) <= MAX_NEAR_CHARS or word.isdigit():
                 continue
             letters = jamo(word)
             for key in {letters, *_deletes(letters)}:
@@ -193,6 +208,8 @@ class NeighbourIndex:
     def near(self, word, limit=None):
         """[(distance, word)] of the vocabulary's words within `limit` edits (default max_edits), nearest
         first; the word itself is left out."""
+        if not 2 <= len(word) <= MAX_NEAR_CHARS:
+            return []
         letters = jamo(word)
         limit = max_edits(word) if limit is None else limit
         seen = set()

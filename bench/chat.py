@@ -8,7 +8,8 @@ the chatbot (`ai_pipeline.chat.answer`, the offline provider: no language model)
 questions and each query of bench/data/offtopic_queries.txt, and prints:
 
 - cited gold: the share of dev questions whose answer cites a gold turn (the segment position of one
-  of the question's answer turns, in its meeting), and within one turn of one;
+  of the question's answer turns, in its meeting), within one turn of one, and every gold turn (the
+  14 questions answered by two or three turns need an answer that combines them);
 - answered: the share of dev questions answered at all (not "관련 내용을 찾을 수 없습니다");
 - off-topic answered: the share of off-topic queries that wrongly got an answer.
 
@@ -109,7 +110,7 @@ def main():
     print(f"{len(ids)} meetings, {len(questions)} answerable questions, {len(offtopic)} off-topic queries")
 
     provider = get_provider("offline")
-    found = exact = near = 0
+    found = exact = near = every = 0
     misses = []
     began = time.perf_counter()
     for q in questions:
@@ -121,6 +122,7 @@ def main():
         found += result.found
         exact += hit
         near += close
+        every += gold <= {p for m, p in cited if m == q["meeting_id"]}
         if not hit:
             misses.append((q["qid"], q["type"], result.found, len(cited)))
     answered_wrongly = sum(
@@ -129,6 +131,7 @@ def main():
     took = time.perf_counter() - began
     n = len(questions)
     print(f"cited gold turn: {exact}/{n} = {exact / n:.3f}   within one turn: {near}/{n} = {near / n:.3f}")
+    print(f"cited every gold turn: {every}/{n} = {every / n:.3f}")
     print(f"answered: {found}/{n} = {found / n:.3f}   (the rest: {NOT_FOUND})")
     print(f"off-topic answered: {answered_wrongly}/{len(offtopic)} = {answered_wrongly / len(offtopic):.3f}")
     print(f"misses (qid, type, answered, citations): {misses}")

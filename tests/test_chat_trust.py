@@ -96,3 +96,20 @@ def test_a_spoken_question_gets_the_same_help(misheard, member, offline):
     message = reply(question, offline)
     assert message.content.startswith(NOT_FOUND) and "lunch" in message.content
     assert message.citations == []
+
+
+HEARING = [
+    ("위원장 김철수", "다음은 유아교육 안건입니다."),
+    ("이영희 위원", "내년 공립유치원 확충 예산은 얼마로 편성했습니까?"),
+    ("교육국장 박민호", "공립유치원 확충 예산은 120억 원으로 편성했습니다."),
+    ("위원장 김철수", "다음 위원님 질의해 주십시오."),
+]
+
+
+def test_a_quoted_answer_comes_with_the_question_it_answers_each_cited(org, member, offline):
+    meeting = make_meeting(org, "교육위원회 감사", HEARING)
+    result = answer(member, "공립유치원 확충 예산은 얼마인가요?", provider=offline)
+    assert [(m, p) for m, p in cited(result) if m == meeting.pk][:2] == [(meeting.pk, 1), (meeting.pk, 2)]
+    lines = result.text.splitlines()[1:]
+    assert lines[0].startswith(f"- “{HEARING[1][1]}” — 이영희 위원 [")
+    assert lines[1].startswith(f"- “{HEARING[2][1]}” — 교육국장 박민호 [")

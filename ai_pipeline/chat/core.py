@@ -41,10 +41,11 @@ class Source:
     start: float
     speaker: str
     text: str  # the whole passage (what the model reads)
-    quote: str  # the segment that answers best (what the offline answer quotes)
+    quote: str  # the segment quoted (what the offline answer quotes)
     dense: float
     lexical: float
     score: float
+    group: int = 0  # which retrieved passage it was quoted from (best first)
 
     @property
     def timestamp(self):
@@ -77,9 +78,11 @@ class Answer:
 
 
 def retrieval(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, relevance=None):
-    """(sources, search outcome) for `question` among the passages `scope` may see: the passages that
-    clear the relevance floor, best first, numbered from 1. No sources means nothing relevant was
-    found; the outcome then says what was searched and holds the near misses.
+    """(sources, search outcome) for `question` among the passages `scope` may see: from each of the
+    first `limit` passages that clear the relevance floor, the segment that answers best (with the
+    question it answers, or the reply it got: quoted_spans), best passage first, numbered from 1.
+    No sources means nothing relevant was found; the outcome then says what was searched and holds
+    the near misses.
 
     scope is what ai_pipeline.search.search takes: a user (their organizations, minus meetings
     meetings_for withholds) or organization ids. relevance: overrides of the floor (bench/chat.py)."""
@@ -94,30 +97,39 @@ def retrieval(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, relevanc
         m.pk: m for m in Meeting.objects.filter(pk__in={h.meeting_id for h in outcome.hits}).only("title", "held_at")
     }
     spans = dict(Passage.objects.filter(pk__in=[h.passage_id for h in outcome.hits]).values_list("pk", "spans"))
-    sources = []
+    sources, seen, groups = [], set(), 0
     for hit in outcome.hits:
         meeting = meetings.get(hit.meeting_id)
         if meeting is None:
             continue
-        sources.append(
-            Source(
-                number=len(sources) + 1,
-                passage_id=hit.passage_id,
-                meeting_id=hit.meeting_id,
-                meeting_title=meeting.title,
-                held_at=timezone.localtime(meeting.held_at),
-                kind=hit.kind,
-                position=hit.position or 0,
-                start=hit.start,
-                speaker=hit.speaker_name or hit.speaker_label,
-                text=hit.text,
-                quote=quote_of(hit, spans.get(hit.passage_id) or []),
-                dense=hit.dense,
-                lexical=hit.lexical,
-                score=hit.score,
+        said = quoted_spans(hit, spans.get(hit.passage_id) or [])
+        said = [span for span in said if (hit.meeting_id, span[0]) not in seen]
+        if hit.kind == "transcript" and not said:
+            continue  # its segments are quoted from a passage before it (passages overlap)
+        for span in said or [None]:
+            if span is not None:
+                seen.add((hit.meeting_id, span[0]))
+            sources.append(
+                Source(
+                    number=len(sources) + 1,
+                    passage_id=hit.passage_id,
+                    meeting_id=hit.meeting_id,
+                    meeting_title=meeting.title,
+                    held_at=timezone.localtime(meeting.held_at),
+                    kind=hit.kind,
+                    position=span[0] if span else hit.position or 0,
+                    start=span[1] if span else hit.start,
+                    speaker=(span[6] if len(span) > 6 and span[6] else span[5]) if span else "",
+                    text=hit.text,
+                    quote=one_line(hit.text[span[3] : span[4]] if span else hit.text),
+                    dense=hit.dense,
+                    lexical=hit.lexical,
+                    score=hit.score,
+                    group=groups,
+                )
             )
-        )
-        if len(sources) >= limit:
+        groups += 1
+        if groups >= limit:
             break
     return sources, outcome
 
@@ -127,26 +139,31 @@ def retrieve(scope, question, **kwargs):
     return retrieval(scope, question, **kwargs)[0]
 
 
-def quote_of(hit, spans):
-    """The segment of a hit's passage (`spans`: the passage's) that answers best, on one line; a
-    question asked in the meeting is quoted with the reply that followed it."""
-    quote = hit.text
+def quoted_spans(hit, spans):
+    """The segments of a hit's passage (`spans`: the passage's) to quote: the one that answers best,
+    with the reply it got when it is a question, or with the question it answers when another speaker
+    asked one just before (hearings are question and answer; either half alone is half the answer)."""
     for i, span in enumerate(spans):
-        if span[0] == hit.position:
-            quote = hit.text[span[3] : span[4]].strip()
-            if quote.endswith("?") and i + 1 < len(spans):
-                reply = spans[i + 1]
-                who = reply[6] if len(reply) > 6 and reply[6] else reply[5]
-                quote += f" → {who}: " if who else " → "
-                quote += hit.text[reply[3] : reply[4]].strip()
-            break
-    return " / ".join(line.strip() for line in quote.splitlines() if line.strip())
+        if span[0] != hit.position:
+            continue
+        text = hit.text[span[3] : span[4]].strip()
+        if text.endswith("?") and i + 1 < len(spans):
+            return [span, spans[i + 1]]
+        if i > 0 and hit.text[spans[i - 1][3] : spans[i - 1][4]].strip().endswith("?") and spans[i - 1][5] != span[5]:
+            return [spans[i - 1], span]
+        return [span]
+    return []
+
+
+def one_line(text):
+    return " / ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def answer_sources(sources, limit=ANSWER_PASSAGES):
-    """The passages an answer is written from: the best few of the meeting that answers best (and of
-    another meeting only when it scores nearly as well), in the order they were said, renumbered.
-    An answer and the condition someone attached to it a few turns later arrive together this way."""
+    """What an answer is written from: the quotes of the best few passages of the meeting that answers
+    best (and of another meeting only when it scores nearly as well), in the order they were said,
+    renumbered. An answer and the condition someone attached to it a few turns later arrive together
+    this way."""
     if not sources:
         return []
     best = sources[0].score
@@ -154,7 +171,8 @@ def answer_sources(sources, limit=ANSWER_PASSAGES):
     for source in sources:
         if source.meeting_id not in meetings and (not meetings or source.score >= OTHER_MEETING_SCORE * best):
             meetings.append(source.meeting_id)
-    chosen = [s for s in sources if s.meeting_id in meetings][:limit]
+    groups = list(dict.fromkeys(s.group for s in sources if s.meeting_id in meetings))[:limit]
+    chosen = [s for s in sources if s.group in groups]
     rank = {meeting_id: i for i, meeting_id in enumerate(meetings)}
     chosen.sort(key=lambda s: (rank[s.meeting_id], s.kind != "transcript", s.position, s.number))
     return [replace(source, number=n) for n, source in enumerate(chosen, start=1)]

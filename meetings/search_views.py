@@ -90,7 +90,7 @@ class NearMiss:
     """A suggestion shown when nothing was found, with its meeting (one the user may see)."""
 
     suggestion: object
-    meeting: object = None
+    meeting: object
 
     @property
     def url(self):
@@ -128,9 +128,9 @@ def run_search(user, query, filters, limit=RESULTS):
 
     outcome = explain_search(user, query, filters=filters, limit=limit)
     wanted = {h.meeting_id for h in outcome.hits} | {s.meeting_id for s in outcome.suggestions}
-    meetings = meetings_for(user).in_bulk([pk for pk in wanted if pk is not None])
-    outcome.suggestions = [s for s in outcome.suggestions if s.meeting_id is None or s.meeting_id in meetings]
-    near = [NearMiss(s, meetings.get(s.meeting_id)) for s in outcome.suggestions]
+    meetings = meetings_for(user).in_bulk(list(wanted))
+    outcome.suggestions = [s for s in outcome.suggestions if s.meeting_id in meetings]
+    near = [NearMiss(s, meetings[s.meeting_id]) for s in outcome.suggestions]
     results = [Result(hit, meetings[hit.meeting_id]) for hit in outcome.hits if hit.meeting_id in meetings]
     return Explained(results, outcome, filters, near)
 

@@ -228,6 +228,17 @@ def test_the_meeting_whose_title_matches_is_offered(archive, member):
     assert not outcome.found and [s.meeting_id for s in titled] == [archive["mobile"].pk]
 
 
+def test_a_word_only_a_withheld_meeting_holds_is_not_offered(misheard, member, owner):
+    from meetings.models import Meeting
+
+    Meeting.objects.filter(pk=misheard["mobile"].pk).update(visibility="selected")
+    outcome = explain_search(member, "When is the launch?")
+    assert not outcome.found and not any(s.kind == "word" for s in outcome.suggestions)
+    assert misheard["mobile"].pk not in {s.meeting_id for s in outcome.suggestions}
+    words = [s for s in explain_search(owner, "When is the launch?").suggestions if s.kind == "word"]
+    assert [s.replacement for s in words] == ["lunch"]
+
+
 def test_near_misses_never_come_from_another_organization(misheard, outsider, member):
     outcome = explain_search(outsider, "When is the launch?")
     assert all(s.meeting_id in (None, misheard["security"].pk) for s in outcome.suggestions)

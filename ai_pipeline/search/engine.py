@@ -85,7 +85,8 @@ def lexical_share(terms, tokens):
     """(share of `terms` among `tokens`, how many): how much of what the query is about a text holds."""
     if not terms:
         return 0.0, 0
-    shared = len(terms & {stem(t) for t in tokens})
+    words = set(tokens)
+    shared = len(terms & {stem(t) if t.isascii() else t for t in words})
     return shared / len(terms), shared
 
 
@@ -584,27 +585,34 @@ def explain_search(
         lexical, dense, is_meta = np.concatenate(lex_parts), np.concatenate(den_parts), np.concatenate(meta_parts)
         boost = np.isin(meeting_ids, boosted).astype(np.float64) if boosted is not None else None
         order, scores = fuse(lexical, dense, is_meta, params, mode, boost)
-        depth = max(limit * 3, 30)
         background = None
         if query_vector is not None:
             background = baselines(query_vector, _engine_name(), floor["baseline_quantile"])
-        candidates = hydrate(
-            ids[order[:depth]],
-            scores[:depth],
-            org_ids,
-            query_tokens,
-            query_vector,
-            depth,
-            passage_dense=dense[order[:depth]],
-            terms=terms,
-            background=background,
-            floor=floor,
-            speakers=speakers,
-        )
-        if hidden is not None and len(hidden):
-            candidates = [hit for hit in candidates if hit.meeting_id not in set(hidden.tolist())]
-        outcome.hits = [hit for hit in candidates if hit.relevant][:limit]
-        outcome.below_floor = sum(1 for hit in candidates if not hit.relevant)
+        # The floor drops hits, so candidates are judged a page at a time until the page is full (or
+        # `depth` of them were judged: what ranks lower than that is not offered).
+        depth, chunk = min(max(limit * 3, 30), len(order)), max(limit * 2, 20)
+        seen, withheld = set(), set(hidden.tolist()) if hidden is not None else set()
+        for begin in range(0, depth, chunk):
+            picked = order[begin : min(begin + chunk, depth)]
+            judged = hydrate(
+                ids[picked],
+                scores[begin : begin + len(picked)],
+                org_ids,
+                query_tokens,
+                query_vector,
+                passage_dense=dense[picked],
+                terms=terms,
+                background=background,
+                floor=floor,
+                speakers=speakers,
+                seen=seen,
+            )
+            judged = [hit for hit in judged if hit.meeting_id not in withheld]
+            outcome.hits += [hit for hit in judged if hit.relevant]
+            outcome.below_floor += sum(1 for hit in judged if not hit.relevant)
+            if len(outcome.hits) >= limit:
+                break
+        outcome.hits = outcome.hits[:limit]
     if suggest and not outcome.hits:
         from .suggest import suggestions
 
@@ -616,7 +624,7 @@ def explain_search(
             mode=mode,
             indexes=[index for index, _mask in scored],
             metadata=_best_metadata(scored, lex_parts) if scored else None,
-            allowed_meetings=allowed_meetings if outcome.when_matched else None,
+            allowed_meetings=allowed_meetings,
             hidden=hidden,
             org_ids=org_ids,
         )
@@ -654,23 +662,19 @@ def hydrate(
     org_ids,
     query_tokens,
     query_vector,
-    limit,
     *,
     passage_dense,
     terms,
     background,
     floor,
     speakers=(),
+    seen=None,
 ):
     """Passages from the database (a meeting deleted since the cache was built simply drops out;
     the organization check is repeated here on purpose), each pointed at its best segment (the best
-    of the speaker's segments when `speakers` is given) and judged against the relevance floor."""
-    rows = {
-        p.pk: p
-        for p in Passage.objects.filter(pk__in=passage_ids.tolist(), organization_id__in=org_ids).select_related(
-            "meeting"
-        )
-    }
+    of the speaker's segments when `speakers` is given) and judged against the relevance floor.
+    seen: the (meeting, position, kind) of hits already made, so overlapping passages give one."""
+    rows = {p.pk: p for p in Passage.objects.filter(pk__in=passage_ids.tolist(), organization_id__in=org_ids)}
     hashes = {}
     for passage in rows.values():
         for span in passage.spans:
@@ -686,7 +690,7 @@ def hydrate(
             if (meeting_id, key) in wanted:
                 vectors[key] = from_blob(blob)[0]
     morpheme_set = set(query_tokens)
-    hits, seen = [], set()
+    hits, seen = [], set() if seen is None else seen
     for pk, score, passage_cos in zip(passage_ids.tolist(), scores.tolist(), passage_dense.tolist(), strict=True):
         passage = rows.get(pk)
         if passage is None:
@@ -753,6 +757,4 @@ def hydrate(
                 relevant=clears_floor(share, shared, len(terms), margin, floor),
             )
         )
-        if len(hits) >= limit:
-            break
     return hits

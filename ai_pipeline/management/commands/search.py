@@ -37,8 +37,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from ai_pipeline.models import MeetingSource
-        from ai_pipeline.search import external_ids
-        from ai_pipeline.search.engine import explain_search
+        from ai_pipeline.search import explain_search, external_ids
         from ai_pipeline.search.present import describe_suggestion, not_an_answer, outcome_data, searched_lines
 
         organization = Organization.objects.filter(slug=options["org"]).first()

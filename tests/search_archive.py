@@ -26,6 +26,22 @@ SECURITY = [
     ("정개발", "모든 관리자 계정의 비밀번호를 즉시 바꾸겠습니다."),
 ]
 
+# An English product meeting: Brian says when 4.2 ships, and a few turns later on what condition.
+RELEASE = [
+    ("Alice", "Good morning everyone. Let's go over the release plan for version 4.2."),
+    ("Brian", "Let's check whether version 4.2 can ship on Thursday."),
+    ("Carla", "QA still has three open bugs in the payment screen."),
+    ("Alice", "Marketing wants the announcement ready before the weekend."),
+    ("Brian", "Then 4.2 ships on Thursday only if all three payment bugs are fixed by Wednesday night."),
+    ("Carla", "Agreed. I will send the bug list to the team after this call."),
+]
+# Speech-to-text heard "launch" as "lunch".
+MOBILE = [
+    ("Alice", "The lunch of the new mobile app is planned for March third."),
+    ("Brian", "We still need the store screenshots and the press kit."),
+    ("Carla", "I will book the venue for the lunch event."),
+]
+
 # One meeting of a committee, as the evaluation's corpus files hold them (one JSON object a line).
 BUDGET_HEARING_RECORD = {
     "id": "demo-001",

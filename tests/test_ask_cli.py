@@ -52,7 +52,8 @@ def test_ask_json_shape_with_the_offline_provider(imported):
 
 def test_ask_is_scoped_to_the_organization(imported):
     result = ask("서버 비밀번호 유출 사고는 언제 일어났나요?", "--org", "edu", "--provider", "offline")
-    assert result == {"answer": NOT_FOUND, "citations": []}
+    assert result["answer"].startswith(NOT_FOUND) and result["citations"] == []
+    assert "11월 3일" not in result["answer"] and "보안 사고" not in result["answer"]  # nor offered as a near miss
     result = ask("서버 비밀번호 유출 사고는 언제 일어났나요?", "--org", "secops", "--provider", "offline")
     assert result["citations"][0]["meeting"] == "secret-001"
 

@@ -90,9 +90,9 @@ def test_offline_answer_quotes_and_cites_the_best_passage(archive, member, offli
 
 def test_not_found_when_nothing_relevant(archive, member, offline, clova):
     result = answer(member, "화성 탐사 로켓의 연료 탱크 용량은?", provider=offline)
-    assert result.text == NOT_FOUND and result.citations == [] and not result.found
+    assert result.text.startswith(f"{NOT_FOUND}.") and result.citations == [] and not result.found
     result = answer(member, "화성 탐사 로켓의 연료 탱크 용량은?", provider=clova_provider(clova))
-    assert result.text == NOT_FOUND and result.citations == []
+    assert result.text.startswith(f"{NOT_FOUND}.") and result.citations == []
     assert clova.attempts == 0  # nothing relevant: the model is not even asked
 
 
@@ -100,7 +100,7 @@ def test_only_another_organization_holds_the_answer(archive, member, outsider, o
     question = "서버 비밀번호 유출 사고는 언제 일어났나요?"
     for provider in (offline, clova_provider(clova)):
         result = answer(member, question, provider=provider)
-        assert result.text == NOT_FOUND
+        assert result.text.startswith(NOT_FOUND)
         assert archive["security"].pk not in {c["meeting_id"] for c in result.citations}
         assert not any("비밀번호" in s.text for s in result.sources)
     assert all("비밀번호" not in json.dumps(r.body, ensure_ascii=False) for r in clova.requests)
@@ -222,18 +222,18 @@ def test_follow_up_uses_the_conversation(archive, member, clova, offline):
 
 def test_index_follows_an_edit_and_a_deletion(archive, member, offline):
     budget = archive["budget"]
-    assert answer(member, "사무실 이전은 언제 하나요?", provider=offline).text == NOT_FOUND
+    assert answer(member, "사무실 이전은 언제 하나요?", provider=offline).text.startswith(NOT_FOUND)
     Segment.objects.filter(meeting=budget, position=2).update(text="사무실 이전은 6월로 결정했습니다.")
     index_meeting(budget)
     result = answer(member, "사무실 이전은 언제 하나요?", provider=offline)
     assert cited(result)[0] == (budget.pk, 2) and "6월" in result.text
     budget.delete()
     result = answer(member, "사무실 이전은 언제 하나요?", provider=offline)
-    assert result.text == NOT_FOUND and result.citations == []
+    assert result.text.startswith(NOT_FOUND) and result.citations == []
 
 
 def test_prompt_fits_a_small_model(org, member, clova):
-    filler = "회의에서 예산 집행 현황과 분기별 지출 계획을 자세히 검토했습니다. " * 12
+    filler = "회의에서 예산 집행 현황과 분기별 지출 계획을 자세히 검토했습니다. " * 24
     turns = [(f"위원{i}", f"{i}번째 안건의 예산은 {i}억 원입니다. {filler}") for i in range(12)]
     meeting = make_meeting(org, "긴 예산 회의", turns)
     # The fake counts a token per character, English included (real tokenizers do far better), so it

@@ -88,8 +88,9 @@ def test_without_javascript_the_answer_is_written_in_the_request(archive, member
 def test_not_found_and_another_organizations_meeting(archive, member_client):
     data = ask_js(member_client, "서버 비밀번호 유출 사고는 언제 일어났나요?")
     stream = events(member_client.get(data["stream_url"]))
-    assert NOT_FOUND in stream[-1][1]["html"]
-    assert "비밀번호" not in json.dumps(stream, ensure_ascii=False).replace("서버 비밀번호 유출 사고는", "")
+    assert NOT_FOUND in stream[-1][1]["html"] and "Searched for:" in stream[-1][1]["html"]
+    said = json.dumps(stream, ensure_ascii=False)
+    assert "11월 3일" not in said and "새벽" not in said and "보안 사고 대응" not in said  # nor as a near miss
     assert ChatMessage.objects.get(pk=stream[-1][1]["message"]).citations == []
 
 

@@ -78,19 +78,22 @@ def test_no_organization_means_no_results(archive, make_user):
 
 def test_filters_are_applied_before_ranking(archive, org, member):
     budget, launch = archive["budget"].pk, archive["launch"].pk
-    hits = search(member, "예산", filters={"date_from": "2024-02-01"})
+    # "회의" is in both titles; each filter keeps one meeting, and its hits are still found.
+    assert {h.meeting_id for h in search(member, "회의")} == {budget, launch}
+    hits = search(member, "회의", filters={"date_from": "2024-02-01"})
     assert hits and {h.meeting_id for h in hits} == {launch}
-    hits = search(member, "예산", filters={"date_to": dt.date(2024, 1, 31)})
-    assert {h.meeting_id for h in hits} == {budget}
-    hits = search(member, "예산", filters={"tag": "출시"})
-    assert {h.meeting_id for h in hits} == {launch}
-    hits = search(member, "출시", filters={"meeting": budget})
-    assert {h.meeting_id for h in hits} == {budget}
-    hits = search(member, "출시", filters={"participant": member.pk})
-    assert {h.meeting_id for h in hits} == {budget}
-    hits = search(member, "예산", filters={"speaker": "한소희"})
+    hits = search(member, "회의", filters={"date_to": dt.date(2024, 1, 31)})
+    assert hits and {h.meeting_id for h in hits} == {budget}
+    hits = search(member, "회의", filters={"tag": "출시"})
+    assert hits and {h.meeting_id for h in hits} == {launch}
+    hits = search(member, "회의", filters={"meeting": budget})
+    assert hits and {h.meeting_id for h in hits} == {budget}
+    hits = search(member, "회의", filters={"participant": member.pk})
+    assert hits and {h.meeting_id for h in hits} == {budget}
+    hits = search(member, "참가자 모집", filters={"speaker": "한소희"})
     assert hits and all("한소희" in Passage.objects.get(pk=h.passage_id).speaker_names for h in hits)
-    assert search(member, "예산", filters={"tag": "없는 태그"}) == []
+    assert search(member, "출시", filters={"meeting": budget}) == []  # nothing about a launch there
+    assert search(member, "회의", filters={"tag": "없는 태그"}) == []
 
 
 def test_meeting_title_is_searchable(archive, member):
@@ -118,7 +121,7 @@ def test_segment_edit_and_speaker_rename_change_results(archive, member):
     segment.save(update_fields=["text"])
     index_meeting(budget)
     assert SearchIndexVersion.objects.get(organization=budget.organization).version == version + 1
-    hits = search(member, "사무실을 이전하는 시기", mode="lexical")
+    hits = search(member, "사무실을 이전", mode="lexical")
     assert positions(hits)[0] == (budget.pk, 2)
     # only the edited segment was embedded again
     assert SegmentEmbedding.objects.filter(meeting=budget).count() == len(BUDGET) + 1
@@ -128,7 +131,7 @@ def test_segment_edit_and_speaker_rename_change_results(archive, member):
     index_meeting(launch)
     hits = search(member, "최유진", mode="lexical")
     assert hits and hits[0].meeting_id == launch.pk
-    assert search(member, "예산", filters={"speaker": "최유진"})
+    assert search(member, "참가자 모집", filters={"speaker": "최유진"})
 
 
 def test_deleted_meeting_leaves_results(archive, member):

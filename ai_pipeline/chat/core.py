@@ -2,16 +2,14 @@
 the passages as delimited, untrusted context -> the LLM provider -> an answer whose inline citations [n]
 are checked against the passages actually retrieved.
 
-Fused search scores are rank-based (RRF) and say nothing about whether anything relevant was found, so
-relevance is judged separately: the cosine between the question and a passage's e5 vector, or the share
-of the question's content morphemes the passage holds. Both thresholds are tuned on the dev questions
-(bench/chat.py); below them the bot says NOT_FOUND instead of answering from unrelated text."""
+Only passages that clear the search's relevance floor are used (ai_pipeline/search/engine.py): fused
+scores say which passages are closest, not whether any is on topic. When none clears it the bot says
+NOT_FOUND, then what it searched for and the near misses the search offers, marked as not an answer."""
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,40 +17,14 @@ from .prompts import NOT_FOUND, answer_messages, condense_messages
 
 logger = logging.getLogger(__name__)
 
-# bench/chat.py on ../shared/eval (dev): 39/40 answerable questions keep their passages, 2/20 off-topic
-# ones get any (numbers in its docstring).
-RELEVANCE_DEFAULTS = {"min_dense": 0.87, "min_lexical": 0.7, "min_lexical_terms": 1}
-CONTEXT_PASSAGES = 6  # passages given to the model
-QUOTED_PASSAGES = 3  # passages the offline provider quotes
+CONTEXT_PASSAGES = 6  # passages retrieved for a question
+ANSWER_PASSAGES = 4  # of those, the ones the answer is written from (the model's prompt, or quoted)
+# Another meeting's passages join the answer only when its best one scores this close to the best.
+OTHER_MEETING_SCORE = 0.8
 HISTORY_MESSAGES = 6  # earlier messages the model sees
 ANSWER_TOKENS = 800
 
-# Words every question has: they say nothing about whether a passage is on topic.
-QUESTION_STOPWORDS = frozenset(
-    "하 되 있 없 않 이 그 저 것 수 때 좀 더 잘 언제 어디 누구 무엇 뭐 얼마 어떻 왜 몇 "  # noqa: SIM905
-    "a an the and or but if to of in on at for with is are was were be been it this that we you i they he she "
-    "our your my their so do does did have has had will would can could should just not no what when where who "
-    "whom why how which about any there".split()
-)
-
-
-def _stem(word):
-    """English words with their commonest endings cut ("decided" and "decide" meet); Kiwi leaves Latin
-    words whole. Korean morphemes pass unchanged."""
-    if word.isascii() and word.isalpha():
-        for suffix in ("ing", "ed", "es", "s", "e"):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                return word[: -len(suffix)]
-    return word
-
-
 _CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
-
-
-def relevance_params():
-    params = dict(RELEVANCE_DEFAULTS)
-    params.update(getattr(settings, "CHAT_RELEVANCE", None) or {})
-    return params
 
 
 @dataclass
@@ -69,10 +41,11 @@ class Source:
     start: float
     speaker: str
     text: str  # the whole passage (what the model reads)
-    quote: str  # the segment that answers best (what the offline answer quotes)
+    quote: str  # the segment quoted (what the offline answer quotes)
     dense: float
     lexical: float
     score: float
+    group: int = 0  # which retrieved passage it was quoted from (best first)
 
     @property
     def timestamp(self):
@@ -104,75 +77,105 @@ class Answer:
 # --- retrieval ----------------------------------------------------------------------------------
 
 
-def retrieve(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, params=None):
-    """The relevant passages for `question` among those `scope` may see, best first, numbered from 1.
+def retrieval(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, relevance=None):
+    """(sources, search outcome) for `question` among the passages `scope` may see: from each of the
+    first `limit` passages that clear the relevance floor, the segment that answers best (with the
+    question it answers, or the reply it got: quoted_spans), best passage first, numbered from 1.
+    No sources means nothing relevant was found; the outcome then says what was searched and holds
+    the near misses.
 
     scope is what ai_pipeline.search.search takes: a user (their organizations, minus meetings
-    meetings_for withholds) or organization ids. An empty list means nothing relevant was found."""
+    meetings_for withholds) or organization ids. relevance: overrides of the floor (bench/chat.py)."""
     from ai_pipeline.models import Passage
-    from ai_pipeline.search import search
-    from ai_pipeline.search.embeddings import from_blob, get_engine
-    from ai_pipeline.search.text import morphemes
+    from ai_pipeline.search import explain_search
     from meetings.models import Meeting
 
-    params = {**relevance_params(), **(params or {})}
-    hits = search(scope, question, filters=filters, limit=limit * 2)
-    if not hits:
-        return []
-    rows = {
-        p.pk: p
-        for p in Passage.objects.filter(pk__in=[h.passage_id for h in hits]).only("pk", "embedding", "tokens", "spans")
+    outcome = explain_search(scope, question, filters=filters, limit=limit * 2, relevance=relevance)
+    if not outcome.hits:
+        return [], outcome
+    meetings = {
+        m.pk: m for m in Meeting.objects.filter(pk__in={h.meeting_id for h in outcome.hits}).only("title", "held_at")
     }
-    meetings = {m.pk: m for m in Meeting.objects.filter(pk__in={h.meeting_id for h in hits}).only("title", "held_at")}
-    query_vector = get_engine().query([question])[0]
-    terms = {_stem(t) for t in morphemes(question) if t not in QUESTION_STOPWORDS}
-    sources = []
-    for hit in hits:
-        row, meeting = rows.get(hit.passage_id), meetings.get(hit.meeting_id)
-        if row is None or meeting is None:
+    spans = dict(Passage.objects.filter(pk__in=[h.passage_id for h in outcome.hits]).values_list("pk", "spans"))
+    sources, seen, groups = [], set(), 0
+    for hit in outcome.hits:
+        meeting = meetings.get(hit.meeting_id)
+        if meeting is None:
             continue
-        dense = float(from_blob(row.embedding)[0] @ query_vector)
-        tokens = {_stem(t) for t in row.tokens.split()}
-        shared = len(terms & tokens)
-        lexical = shared / len(terms) if terms else 0.0
-        relevant = dense >= params["min_dense"] or (
-            lexical >= params["min_lexical"] and shared >= min(params["min_lexical_terms"], len(terms))
-        )
-        if not relevant:
-            continue
-        quote = hit.text
-        spans = row.spans or []
-        for i, span in enumerate(spans):
-            if span[0] == hit.position:
-                quote = hit.text[span[3] : span[4]].strip()
-                # A question asked in the meeting is best quoted with the reply that followed it.
-                if quote.endswith("?") and i + 1 < len(spans):
-                    reply = spans[i + 1]
-                    who = reply[6] if len(reply) > 6 and reply[6] else reply[5]
-                    quote += f" → {who}: " if who else " → "
-                    quote += hit.text[reply[3] : reply[4]].strip()
-                break
-        sources.append(
-            Source(
-                number=len(sources) + 1,
-                passage_id=hit.passage_id,
-                meeting_id=hit.meeting_id,
-                meeting_title=meeting.title,
-                held_at=timezone.localtime(meeting.held_at),
-                kind=hit.kind,
-                position=hit.position or 0,
-                start=hit.start,
-                speaker=hit.speaker_name or hit.speaker_label,
-                text=hit.text,
-                quote=" / ".join(line.strip() for line in quote.splitlines() if line.strip()),
-                dense=round(dense, 4),
-                lexical=round(lexical, 4),
-                score=hit.score,
+        said = quoted_spans(hit, spans.get(hit.passage_id) or [])
+        said = [span for span in said if (hit.meeting_id, span[0]) not in seen]
+        if hit.kind == "transcript" and not said:
+            continue  # its segments are quoted from a passage before it (passages overlap)
+        for span in said or [None]:
+            if span is not None:
+                seen.add((hit.meeting_id, span[0]))
+            sources.append(
+                Source(
+                    number=len(sources) + 1,
+                    passage_id=hit.passage_id,
+                    meeting_id=hit.meeting_id,
+                    meeting_title=meeting.title,
+                    held_at=timezone.localtime(meeting.held_at),
+                    kind=hit.kind,
+                    position=span[0] if span else hit.position or 0,
+                    start=span[1] if span else hit.start,
+                    speaker=(span[6] if len(span) > 6 and span[6] else span[5]) if span else "",
+                    text=hit.text,
+                    quote=one_line(hit.text[span[3] : span[4]] if span else hit.text),
+                    dense=hit.dense,
+                    lexical=hit.lexical,
+                    score=hit.score,
+                    group=groups,
+                )
             )
-        )
-        if len(sources) >= limit:
+        groups += 1
+        if groups >= limit:
             break
-    return sources
+    return sources, outcome
+
+
+def retrieve(scope, question, **kwargs):
+    """The sources of retrieval(), best first."""
+    return retrieval(scope, question, **kwargs)[0]
+
+
+def quoted_spans(hit, spans):
+    """The segments of a hit's passage (`spans`: the passage's) to quote: the one that answers best,
+    with the reply it got when it is a question, or with the question it answers when another speaker
+    asked one just before (hearings are question and answer; either half alone is half the answer)."""
+    for i, span in enumerate(spans):
+        if span[0] != hit.position:
+            continue
+        text = hit.text[span[3] : span[4]].strip()
+        if text.endswith("?") and i + 1 < len(spans):
+            return [span, spans[i + 1]]
+        if i > 0 and hit.text[spans[i - 1][3] : spans[i - 1][4]].strip().endswith("?") and spans[i - 1][5] != span[5]:
+            return [spans[i - 1], span]
+        return [span]
+    return []
+
+
+def one_line(text):
+    return " / ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def answer_sources(sources, limit=ANSWER_PASSAGES):
+    """What an answer is written from: the quotes of the best few passages of the meeting that answers
+    best (and of another meeting only when it scores nearly as well), in the order they were said,
+    renumbered. An answer and the condition someone attached to it a few turns later arrive together
+    this way."""
+    if not sources:
+        return []
+    best = sources[0].score
+    meetings = []
+    for source in sources:
+        if source.meeting_id not in meetings and (not meetings or source.score >= OTHER_MEETING_SCORE * best):
+            meetings.append(source.meeting_id)
+    groups = list(dict.fromkeys(s.group for s in sources if s.meeting_id in meetings))[:limit]
+    chosen = [s for s in sources if s.group in groups]
+    rank = {meeting_id: i for i, meeting_id in enumerate(meetings)}
+    chosen.sort(key=lambda s: (rank[s.meeting_id], s.kind != "transcript", s.position, s.number))
+    return [replace(source, number=n) for n, source in enumerate(chosen, start=1)]
 
 
 # --- citations ----------------------------------------------------------------------------------
@@ -249,15 +252,27 @@ def heuristic_follow_up(history, question):
 
 
 def extractive_answer(sources):
-    """The offline provider's answer: the best passages quoted, each cited."""
+    """The offline provider's answer: the passages answer_sources() chose, quoted in the order they
+    were said, each cited."""
     lines = [_("The most relevant passages from your meetings (quoted; no language model was used):")]
     # Meeting titles stay out of the stored text: the cited sources are listed (and access-checked)
     # when the answer is shown.
     spoken = [s for s in sources if s.kind == "transcript"] or sources
-    for source in spoken[:QUOTED_PASSAGES]:
+    for source in spoken:
         who = f" — {source.speaker}" if source.speaker else ""
         lines.append(f"- “{source.quote}”{who} [{source.number}]")
     return "\n".join(lines)
+
+
+def not_found_text(outcome, filters=None):
+    """NOT_FOUND, then what was searched and the search's near misses, marked as not an answer."""
+    from ai_pipeline.search.present import describe_search, describe_suggestion, not_an_answer
+
+    lines = [f"{NOT_FOUND}.", describe_search(outcome, filters)]
+    if outcome.suggestions:
+        lines.append(not_an_answer())
+        lines += [f"- {describe_suggestion(s)}" for s in outcome.suggestions]
+    return "\n".join(line for line in lines if line)
 
 
 def fitting_messages(provider, question, sources, history):
@@ -265,14 +280,15 @@ def fitting_messages(provider, question, sources, history):
     the model's context (a small model such as HCX-DASH-001 has 4k tokens)."""
     # A fifth held back: the estimate counts no whitespace, and servers count their own way.
     budget = int(provider.input_budget(min(ANSWER_TOKENS, provider.max_output_tokens)) * 0.8)
-    history, count = list(history), len(sources)
-    messages = answer_messages(question, sources, history)
-    while provider.count_message_tokens(messages) > budget and (history or count > 1):
+    history, kept = list(history), list(sources)
+    messages = answer_messages(question, kept, history)
+    while provider.count_message_tokens(messages) > budget and (history or len(kept) > 1):
         if history:
             history = history[2:]
         else:
-            count -= 1
-        messages = answer_messages(question, sources[:count], history)
+            weakest = min(kept, key=lambda s: s.score)
+            kept = [s for s in kept if s is not weakest]  # the rest keep their order and numbers
+        messages = answer_messages(question, kept, history)
     return messages
 
 
@@ -289,17 +305,21 @@ def stream_answer(scope, question, *, history=(), filters=None, provider=None):
     if extractive:
         # A follow-up that finds something on its own is a new question.
         standalone = question
-        sources = retrieve(scope, question, filters=filters)
+        sources, outcome = retrieval(scope, question, filters=filters)
         combined = heuristic_follow_up(history, question) if not sources else None
         if combined:
-            standalone, sources = combined, retrieve(scope, combined, filters=filters)
+            standalone = combined
+            sources, combined_outcome = retrieval(scope, combined, filters=filters)
+            outcome = combined_outcome if sources else outcome
     else:
         standalone = condense_question(provider, history, question)
-        sources = retrieve(scope, standalone, filters=filters)
+        sources, outcome = retrieval(scope, standalone, filters=filters)
     if not sources:
-        yield NOT_FOUND
-        yield Answer(NOT_FOUND, [], [], standalone, found=False, provider=provider.name, extractive=extractive)
+        text = not_found_text(outcome, filters)
+        yield text
+        yield Answer(text, [], [], standalone, found=False, provider=provider.name, extractive=extractive)
         return
+    sources = answer_sources(sources)
     note = ""
     text = None
     if not extractive:

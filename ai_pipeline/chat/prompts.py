@@ -32,13 +32,21 @@ def _clean(text, marker, replacement):
 
 
 def passage_block(sources):
-    lines = []
+    """Each passage once, headed by the numbers of the segments quoted from it (a question and its
+    reply are two sources of one passage): "[1][2] title (date, 0:01:05, speaker; 0:01:20, speaker)"."""
+    passages = {}
     for source in sources:
-        header = f"[{source.number}] {source.meeting_title} ({source.held_at:%Y-%m-%d}"
-        header += f", {source.timestamp}" if source.kind == "transcript" else ""
-        header += f", {source.speaker}" if source.speaker else ""
-        header += ")"
-        body = _clean(_clean(source.text, END, "PASSAGES>>"), START, "<<PASSAGES")
+        passages.setdefault(source.passage_id, []).append(source)
+    lines = []
+    for quoted in passages.values():
+        first = quoted[0]
+        moments = "; ".join(
+            ", ".join(part for part in (s.timestamp if s.kind == "transcript" else "", s.speaker) if part)
+            for s in quoted
+        )
+        header = "".join(f"[{s.number}]" for s in quoted) + f" {first.meeting_title} ({first.held_at:%Y-%m-%d}"
+        header += f", {moments})" if moments else ")"
+        body = _clean(_clean(first.text, END, "PASSAGES>>"), START, "<<PASSAGES")
         lines.append(f"{header}\n{body}")
     return f"{START}\n" + "\n\n".join(lines) + f"\n{END}"
 

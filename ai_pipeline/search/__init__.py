@@ -12,6 +12,13 @@ def search(*args, **kwargs):
     return _search(*args, **kwargs)
 
 
+def explain_search(*args, **kwargs):
+    """search(), explained: a SearchOutcome with the hits, what was searched and near misses."""
+    from .engine import explain_search as _explain_search
+
+    return _explain_search(*args, **kwargs)
+
+
 def index_meeting(*args, **kwargs):
     from .indexer import index_meeting as _index_meeting
 

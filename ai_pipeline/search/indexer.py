@@ -18,7 +18,7 @@ from .text import morphemes_many
 logger = logging.getLogger(__name__)
 
 EMBED_BATCH = 32
-TOKENIZER_VERSION = "kiwi-content-1"
+TOKENIZER_VERSION = "kiwi-content-2"  # 2: Latin-script words read from the text
 
 
 def text_hash(text):

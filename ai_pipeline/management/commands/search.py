@@ -2,7 +2,11 @@
 
 The JSON shape is a contract the team's evaluation relies on; keep it stable:
 [{"meeting": external id (or the meeting id when it has none), "position": segment position,
-  "start": seconds, "score": x, "snippet": "..."}]"""
+  "start": seconds, "score": x, "snippet": "..."}]
+Only hits that clear the relevance floor are listed, so nothing relevant prints []; stderr then says
+what was searched and lists near misses. `--json --details` prints an object instead:
+{"results": [the list above], "found", "searched": {...}, "suggestions": [...]} (suggestions are
+never answers: "is_answer": false)."""
 
 import json
 
@@ -19,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="organization slug")
         parser.add_argument("--limit", type=int, default=10)
         parser.add_argument("--json", action="store_true", help="print the results as JSON")
+        parser.add_argument(
+            "--details",
+            action="store_true",
+            help="with --json: an object with the results, what was searched and near misses when nothing was found",
+        )
         parser.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
         parser.add_argument("--from", dest="date_from", help="YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", help="YYYY-MM-DD")
@@ -28,7 +37,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from ai_pipeline.models import MeetingSource
-        from ai_pipeline.search import external_ids, search
+        from ai_pipeline.search import explain_search, external_ids
+        from ai_pipeline.search.present import describe_suggestion, not_an_answer, outcome_data, searched_lines
 
         organization = Organization.objects.filter(slug=options["org"]).first()
         if organization is None:
@@ -39,7 +49,7 @@ class Command(BaseCommand):
             source = MeetingSource.objects.filter(organization=organization, external_id=value).first()
             filters["meeting"] = source.meeting_id if source else (int(value) if value.isdigit() else -1)
         try:
-            hits = search(
+            outcome = explain_search(
                 [organization.pk],
                 options["query"],
                 filters=filters,
@@ -48,7 +58,8 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        names = external_ids({hit.meeting_id for hit in hits})
+        hits = outcome.hits
+        names = external_ids({hit.meeting_id for hit in hits} | {s.meeting_id for s in outcome.suggestions})
         rows = [
             {
                 "meeting": names.get(hit.meeting_id, hit.meeting_id),
@@ -59,11 +70,25 @@ class Command(BaseCommand):
             }
             for hit in hits
         ]
+        explained = []
+        if not rows:
+            explained = [*searched_lines(outcome, filters)]
+            if outcome.suggestions:
+                explained.append(not_an_answer())
+                explained += [f"- {describe_suggestion(s)}" for s in outcome.suggestions]
         if options["json"]:
-            self.stdout.write(json.dumps(rows, ensure_ascii=False))
+            if options["details"]:
+                payload = {"results": rows, **outcome_data(outcome, filters, lambda pk: names.get(pk, pk))}
+                self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str))
+            else:
+                self.stdout.write(json.dumps(rows, ensure_ascii=False))
+                if explained:
+                    self.stderr.write("No results. " + "\n".join(explained))
             return
         if not rows:
             self.stdout.write("No results.")
+            for line in explained:
+                self.stdout.write(line)
         for row in rows:
             self.stdout.write(
                 f"{row['score']:.4f}  {row['meeting']} #{row['position']} @{row['start']:.0f}s  {row['snippet']}"

@@ -7,7 +7,7 @@ import logging
 
 from django.utils.translation import gettext_noop
 
-from meetings.media import MediaError, probe
+from meetings.recordings.media import MediaError, probe
 
 from .pipeline import PipelineError, Stage
 
@@ -337,7 +337,7 @@ def _after_save(kind):
 
     stages = []
     try:
-        from .search.stage import IndexStage
+        from meetings.search.stage import IndexStage
     except ImportError:  # a worker built without the search app
         pass
     else:

@@ -79,8 +79,8 @@ def main():
     from ai_pipeline.chat import NOT_FOUND, answer
     from ai_pipeline.llm import get_provider
     from ai_pipeline.models import MeetingSource
-    from ai_pipeline.search.importer import get_or_create_organization, import_meeting
-    from ai_pipeline.search.indexer import index_meeting
+    from meetings.search.importer import get_or_create_organization, import_meeting
+    from meetings.search.indexing import index_meeting
 
     call_command("migrate", verbosity=0)
     with open(EVAL / "qa_dev.jsonl", encoding="utf-8") as handle:

@@ -165,8 +165,8 @@ def seed():
     from accounts.models import Membership, Organization, Role, User
     from ai_pipeline.models import Passage, SegmentEmbedding
     from ai_pipeline.search.embeddings import get_engine
-    from ai_pipeline.search.indexer import build_passages, bump_version
     from meetings.models import Meeting, MeetingStatus, Recording, Segment, Speaker, Tag
+    from meetings.search.indexing import build_passages, bump_version
 
     orgs = list(Organization.objects.filter(slug__in=[slug for slug, _n, _c in ORGS]).order_by("slug"))
     wanted = sum(count for _s, _n, count in ORGS)

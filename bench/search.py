@@ -128,7 +128,7 @@ class TokenCache:
     """Kiwi morphemes of each segment text (and speaker name), by text hash, on disk."""
 
     def __init__(self):
-        from ai_pipeline.search.indexer import TOKENIZER_VERSION
+        from meetings.search.indexing import TOKENIZER_VERSION
 
         self.path = CACHE / f"seg_tokens-{TOKENIZER_VERSION}.json"
         self.tokens = json.loads(self.path.read_text()) if self.path.exists() else {}
@@ -505,8 +505,8 @@ def latency(args):
     from ai_pipeline.search import engine
     from ai_pipeline.search.chunking import DEFAULT_OVERLAP, DEFAULT_TARGET_CHARS
     from ai_pipeline.search.embeddings import get_engine, to_blob
-    from ai_pipeline.search.indexer import bump_version
     from meetings.models import Meeting
+    from meetings.search.indexing import bump_version
 
     call_command("migrate", verbosity=0)
     meetings, questions = load_dev()

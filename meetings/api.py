@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from accounts.access import get_membership
 from accounts.models import User
+from meetings.recordings.uploads import storage_unavailable_message as STORAGE_UNAVAILABLE
 from nexochat.security import rate_limit
 
 from . import services
@@ -35,7 +36,6 @@ from .serializers import (
     RecordingUploadResultSerializer,
     RecordingUploadSerializer,
 )
-from .uploads import storage_unavailable_message as STORAGE_UNAVAILABLE
 from .views import member_recording_response
 
 # Database ids: anything else in the URL is a 404, never a database error.

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .media import MediaError, probe
+from meetings.recordings.media import MediaError, probe
+from meetings.recordings.uploads import storage_unavailable_message
+
 from .models import Job, JobState, Meeting, MeetingStatus, Recording, Tag
-from .uploads import storage_unavailable_message
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +216,7 @@ def delete_meeting(meeting, user=None):
     other row that points at it go by cascade; its search passages are dropped with the index
     caches told; the audio file goes once the transaction commits (a rollback keeps it)."""
     from accounts import audit
-    from ai_pipeline.search.indexer import remove_meeting
+    from meetings.search.indexing import remove_meeting
 
     recording = meeting.recording
     stored_name = recording.file.name if recording else None

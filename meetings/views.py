@@ -18,14 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.access import get_membership
+from meetings.recordings.streaming import recording_response
+from meetings.recordings.uploads import storage_unavailable_message
 from nexochat.security import PERMISSIONS_POLICY, rate_limit
 
 from . import services
 from .access import get_meeting_for, meetings_for
 from .forms import MeetingCreateForm, MeetingFilterForm, MeetingForm
 from .models import Job, JobState
-from .streaming import recording_response
-from .uploads import storage_unavailable_message
 
 PAGE_SIZE = 25
 STATUS_POLL_STATES = (JobState.QUEUED, JobState.RUNNING)

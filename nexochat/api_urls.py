@@ -31,7 +31,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
         name="docs",
     ),
-    path("", include("meetings.chat_api")),  # issue #5: search, chatbot conversations, voice questions
+    path("", include("meetings.chat.api")),  # issue #5: search, chatbot conversations, voice questions
     path("", include("meetings.conference.api")),  # issue #6: schedule, calendar, action items, decisions, sharing
     path("", include(router.urls)),
 ]

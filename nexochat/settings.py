@@ -307,7 +307,7 @@ STORAGES = {
 # Uploads stream to temporary files from the first byte (see meetings/uploads.py).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR") or None
-FILE_UPLOAD_HANDLERS = ["meetings.uploads.HashingLimitedUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["meetings.recordings.uploads.HashingLimitedUploadHandler"]
 MAX_UPLOAD_SIZE = env_bytes("MAX_UPLOAD_SIZE", 4 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
 
@@ -499,7 +499,7 @@ for _host in LLM_ALLOWED_HOSTS:
 
 # --- Chat ---
 # Seconds a spoken question's recording may wait for a speech worker: older ones are deleted by the
-# hourly sweep (meetings.voice_expiry) and their voice questions marked expired.
+# hourly sweep (meetings.chat.voice_expiry) and their voice questions marked expired.
 VOICE_CLIP_MAX_AGE = env_int("VOICE_CLIP_MAX_AGE", 24 * 3600)
 if VOICE_CLIP_MAX_AGE < 3600:  # a worker may still be transcribing a younger one (it may take 10 minutes)
     raise ImproperlyConfigured(f"VOICE_CLIP_MAX_AGE must be at least 3600 seconds, got {VOICE_CLIP_MAX_AGE}")

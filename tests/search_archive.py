@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from ai_pipeline.search import engine
-from ai_pipeline.search.indexer import index_meeting
 from meetings.models import Meeting, Segment, Speaker, Tag
+from meetings.search.indexing import index_meeting
 
 BUDGET = [
     ("김민수", "내년 전체 예산은 작년보다 10퍼센트 늘리기로 했습니다."),

@@ -362,7 +362,7 @@ def test_unknown_ids_everywhere_are_404(api, meeting):
     ids=["empty", "blank", "10k", "sql", "script", "like-wildcards", "control", "600-stars", "bidi"],
 )
 def test_search_queries(query, api, owner_client, meeting, other_org, media_root):
-    from ai_pipeline.search.indexer import index_meeting
+    from meetings.search.indexing import index_meeting
 
     index_meeting(meeting)
     Meeting.objects.create(organization=other_org, title="남의 회의 SECRET")

@@ -12,8 +12,8 @@ from ai_pipeline.chat.core import Answer, Source, check_citations, retrieve
 from ai_pipeline.chat.prompts import END, START
 from ai_pipeline.llm import RetryPolicy, get_provider
 from ai_pipeline.llm.clova import ClovaProvider
-from ai_pipeline.search.indexer import index_meeting
 from meetings.models import Meeting, Segment
+from meetings.search.indexing import index_meeting
 from tests.fakes.clova import FakeClova
 from tests.search_archive import (  # noqa: F401 (fixtures, and names test_chat_pages.py imports from here)
     BUDGET,

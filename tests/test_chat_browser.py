@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from ai_pipeline.search.indexer import index_meeting
 from meetings.models import ChatMessage, Meeting, Segment, Speaker
+from meetings.search.indexing import index_meeting
 from tests.browser import FAKE_MICROPHONE_ARGS, failing_on_page_errors, launch_chromium, needs_chromium, open_page
 from tests.conftest import add_tone_recording
 from tests.search_archive import BUDGET, fresh_search_index, warm_models  # noqa: F401

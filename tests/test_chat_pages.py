@@ -255,7 +255,7 @@ def write_noise_wav(path, seconds=3.0, level=0.002):
 
 @pytest.mark.slow
 def test_voice_question_end_to_end(org, member_client, tmp_path, media_root, django_capture_on_commit_callbacks):
-    from ai_pipeline.chat.tasks import transcribe_voice_question
+    from meetings.chat.tasks import transcribe_voice_question
 
     meeting = make_meeting(org, "Weekly planning", ENGLISH, language="en")
     clip = espeak_wav(tmp_path / "question.wav", "What did we decide about the budget?")
@@ -320,7 +320,7 @@ def test_a_recording_without_speech_fails_plainly_and_leaves_nothing(
 def test_an_unreadable_recording_fails_with_a_plain_error(
     org, member_client, tmp_path, media_root, django_capture_on_commit_callbacks
 ):
-    from ai_pipeline.chat.tasks import transcribe_voice_question
+    from meetings.chat.tasks import transcribe_voice_question
 
     clip = tmp_path / "question.webm"
     clip.write_bytes(b"this is not audio at all" * 40)
@@ -351,8 +351,8 @@ def test_a_task_found_running_starts_over(org, member, member_client, tmp_path, 
     """Its worker died mid-way: the redelivered task runs it again and still deletes the recording."""
     from django.core.files import File
 
-    from ai_pipeline.chat.tasks import transcribe_voice_question
-    from meetings.chat_services import start_conversation
+    from meetings.chat.services import start_conversation
+    from meetings.chat.tasks import transcribe_voice_question
 
     conversation = start_conversation(member, org)
     voice = VoiceQuestion(conversation=conversation, user=member, state="running")

@@ -89,7 +89,7 @@ def test_not_found_says_what_was_searched_and_offers_near_misses(misheard, membe
 
 
 def test_a_spoken_question_gets_the_same_help(misheard, member, offline):
-    from meetings.chat_services import add_question, reply, start_conversation
+    from meetings.chat.services import add_question, reply, start_conversation
 
     conversation = start_conversation(member, misheard["mobile"].organization)
     question = add_question(conversation, "When is the launch?", source="voice")

@@ -11,7 +11,7 @@ def test_web_app_import_loads_no_speech_libraries():
     code = (
         "import sys, django; django.setup(); import nexochat.urls; "
         "import meetings.processing.tasks, ai_pipeline.stages, ai_pipeline.stt, ai_pipeline.diarization; "
-        "import ai_pipeline.chat.tasks; "
+        "import meetings.chat.tasks; "
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     root = Path(__file__).resolve().parent.parent

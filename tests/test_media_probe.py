@@ -1,4 +1,4 @@
-"""meetings.media.probe on real files made in the test: what it accepts, what it refuses, and that
+"""meetings.recordings.media.probe on real files made in the test: what it accepts, what it refuses, and that
 its messages are fit to show a user."""
 
 import wave
@@ -6,7 +6,7 @@ import wave
 import pytest
 from django.utils import translation
 
-from meetings.media import MediaError, probe
+from meetings.recordings.media import MediaError, probe
 
 from .conftest import ffmpeg_convert, write_tone_wav
 

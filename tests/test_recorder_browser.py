@@ -21,8 +21,8 @@ def chromium_args():
 def test_record_stop_and_upload(browser, live_server, org, owner, media_root, monkeypatch):
     from django_q.conf import Conf
 
-    from meetings.media import probe
     from meetings.models import Job, Recording
+    from meetings.recordings.media import probe
 
     monkeypatch.setattr(Conf, "SYNC", False)  # the job stays queued: no worker runs in this test
     meeting = services.create_meeting(org, owner, title="브라우저 녹음", held_at=timezone.now())

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from accounts.models import AuditLog
-from meetings import retention
 from meetings.models import Job, JobState, Meeting, Recording, Segment
+from meetings.recordings import retention
 
 from .conftest import write_tone_wav
 

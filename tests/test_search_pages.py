@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ai_pipeline.search.indexer import index_meeting
 from meetings.models import Meeting, Segment
+from meetings.search.indexing import index_meeting
 from tests.test_chat import BUDGET, LAUNCH, SECURITY, fresh_search_index, make_meeting, warm_models  # noqa: F401
 
 SEARCH = "/search/"

@@ -258,7 +258,7 @@ def _poison(world):
     ms.action_item.save()
     ms.meeting.title = f"회의 {PAYLOADS[0]}"
     ms.meeting.save()
-    from ai_pipeline.search.indexer import index_meeting
+    from meetings.search.indexing import index_meeting
 
     index_meeting(ms.meeting)
 

@@ -11,10 +11,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import Schedule
 
-from ai_pipeline.chat.tasks import transcribe_voice_question
-from meetings import retention, voice_expiry
-from meetings.chat_services import add_question, start_conversation
+from meetings.chat import voice_expiry
+from meetings.chat.services import add_question, start_conversation
+from meetings.chat.tasks import transcribe_voice_question
 from meetings.models import ChatMessage, VoiceQuestion
+from meetings.recordings import retention
 
 EXPIRED = "The recording waited too long to be transcribed and was deleted. Please ask again."
 

@@ -119,7 +119,7 @@ def populate(organization, creator, marker, tmp_path, *, title=None, text=None, 
     Attendee.objects.create(meeting=meeting, email="guest@example.com", name=f"{marker}-guest")
     share_link = ShareLink.objects.create(meeting=meeting, created_by=creator)
     revoked_link = ShareLink.objects.create(meeting=meeting, created_by=creator, revoked_at=timezone.now())
-    from ai_pipeline.search.indexer import index_meeting
+    from meetings.search.indexing import index_meeting
 
     index_meeting(meeting)
     passage = Passage.objects.filter(meeting=meeting).first()

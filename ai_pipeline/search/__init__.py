@@ -20,13 +20,13 @@ def explain_search(*args, **kwargs):
 
 
 def index_meeting(*args, **kwargs):
-    from .indexer import index_meeting as _index_meeting
+    from meetings.search.indexing import index_meeting as _index_meeting
 
     return _index_meeting(*args, **kwargs)
 
 
 def remove_meeting(*args, **kwargs):
-    from .indexer import remove_meeting as _remove_meeting
+    from meetings.search.indexing import remove_meeting as _remove_meeting
 
     return _remove_meeting(*args, **kwargs)
 

@@ -26,10 +26,11 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from meetings.search.indexing import current_versions, text_hash
+
 from ..models import Passage, PassageKind, SegmentEmbedding
 from .background import baselines, language
 from .embeddings import DIM, from_blob, get_engine
-from .indexer import current_versions, text_hash
 from .text import QUESTION_STOPWORDS, highlight_spans, morphemes, relevance_terms, snippet, stem
 from .when import parse_when, without_when
 

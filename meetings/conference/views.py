@@ -27,7 +27,7 @@ from meetings.conference import ics as calendar_ics
 from meetings.conference import services as conference
 from meetings.models import ActionItem, Decision, ItemStatus, Language, Recurrence, Series, Visibility
 from meetings.params import int_or_none
-from meetings.streaming import recording_response
+from meetings.recordings.streaming import recording_response
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 PAGE_SIZE = 50

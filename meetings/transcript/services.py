@@ -75,7 +75,7 @@ def organization_members(meeting):
 
 def _reindex_after_commit(meeting_id):
     """Search passages carry speaker names and text: refresh them once the change is saved."""
-    from ai_pipeline.search.tasks import schedule_index
+    from meetings.search.tasks import schedule_index
 
     transaction.on_commit(lambda: schedule_index(meeting_id))
 

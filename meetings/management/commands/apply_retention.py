@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from meetings.retention import apply_retention
+from meetings.recordings.retention import apply_retention
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from meetings.voice_expiry import expire_voice_questions
+from meetings.chat.voice_expiry import expire_voice_questions
 
 
 class Command(BaseCommand):

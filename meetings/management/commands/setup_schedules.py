@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from meetings import retention, voice_expiry
+from meetings.chat import voice_expiry
+from meetings.recordings import retention
 
 
 class Command(BaseCommand):

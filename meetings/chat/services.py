@@ -13,9 +13,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.access import organizations_for
-
-from .access import meetings_for
-from .models import ChatMessage, ChatRole, Conversation, VoiceQuestion
+from meetings.access import meetings_for
+from meetings.models import ChatMessage, ChatRole, Conversation, VoiceQuestion
 
 MAX_VOICE_BYTES = 10 * 1024 * 1024
 # Transcribing a minute of speech takes seconds; the rest is loading the model in a fresh worker.
@@ -189,9 +188,9 @@ def clean_voice(upload, language):
 
 @transaction.atomic
 def queue_voice_question(conversation, user, upload, language="", ui_language=""):
-    """Keep the recording until a speech worker has transcribed it (ai_pipeline.chat.tasks), and queue
+    """Keep the recording until a speech worker has transcribed it (meetings.chat.tasks), and queue
     that once the transaction commits. ui_language: the language the worker writes errors in."""
-    from .services import enqueue_task
+    from meetings.services import enqueue_task
 
     voice = VoiceQuestion(conversation=conversation, user=user, language=language)
     voice.audio.save(upload.name or "question", upload, save=False)
@@ -202,7 +201,7 @@ def queue_voice_question(conversation, user, upload, language="", ui_language=""
         raise
     transaction.on_commit(
         lambda: enqueue_task(
-            "ai_pipeline.chat.tasks.transcribe_voice_question",
+            "meetings.chat.tasks.transcribe_voice_question",
             voice.pk,
             ui_language,
             task_name=f"voice-{voice.pk}",

@@ -1,6 +1,6 @@
 """/api/v1/search/ and /api/v1/chat/ (issue #5): archive search, and the chatbot's conversations with
 typed and spoken questions. Access through accounts.access / meetings.access (another organization's
-data, or another user's conversation, is a 404); rules in meetings.chat_services."""
+data, or another user's conversation, is a 404); rules in meetings.chat.services."""
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -17,12 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import organizations_for
+from meetings.access import get_meeting_for, meetings_for
+from meetings.chat import services
+from meetings.models import ChatMessage, ChatRole, Conversation, VoiceState
 from meetings.transcript.api import AnyAcceptNegotiation
 from nexochat.security import rate_limit, rate_limited
-
-from . import chat_services as services
-from .access import get_meeting_for, meetings_for
-from .models import ChatMessage, ChatRole, Conversation, VoiceState
 
 
 class StreamNegotiation(AnyAcceptNegotiation):
@@ -190,8 +189,7 @@ class SearchView(APIView):
     @rate_limit("search", methods=("GET",))
     def get(self, request):
         from ai_pipeline.search.present import outcome_data
-
-        from .search_views import run_search
+        from meetings.search.views import run_search
 
         params = SearchQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

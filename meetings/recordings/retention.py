@@ -10,14 +10,13 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import Organization
-
-from .models import JobState, Meeting
-from .services import delete_meeting
+from meetings.models import JobState, Meeting
+from meetings.services import delete_meeting
 
 logger = logging.getLogger(__name__)
 
 SCHEDULE_NAME = "nexochat-retention"
-SCHEDULE_FUNC = "meetings.retention.run_retention"
+SCHEDULE_FUNC = "meetings.recordings.retention.run_retention"
 
 
 def cutoff_for(organization, now=None):

@@ -11,9 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from ai_pipeline.models import MeetingSource
 from meetings.models import Meeting, MeetingStatus, Segment, Speaker
-
-from ..models import MeetingSource
 
 CHARS_PER_SECOND = 7.0
 

@@ -14,11 +14,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
 from accounts.decorators import organization_required
+from meetings.access import meetings_for
+from meetings.forms import members_of
+from meetings.models import Tag
 from nexochat.security import rate_limit
-
-from .access import meetings_for
-from .forms import members_of
-from .models import Tag
 
 RESULTS = 20
 RECENT_MEETINGS = 50

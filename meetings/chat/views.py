@@ -19,11 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import organization_required
+from meetings.access import get_meeting_for
+from meetings.chat import services
+from meetings.models import ChatRole, VoiceState
 from nexochat.security import PERMISSIONS_POLICY, over_limit, rate_limit, rate_limited
-
-from . import chat_services as services
-from .access import get_meeting_for
-from .models import ChatRole, VoiceState
 
 
 def _wants_json(request):

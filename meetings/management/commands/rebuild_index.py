@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--org", help="organization slug")
 
     def handle(self, *args, **options):
-        from ai_pipeline.search.indexer import rebuild_index
+        from meetings.search.indexing import rebuild_index
 
         meetings = Meeting.objects.order_by("pk")
         if options["meeting"]:

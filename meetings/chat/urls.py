@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import chat_views, search_views
+from meetings.chat import views as chat_views
+from meetings.search import views as search_views
 
 app_name = "chat"
 urlpatterns = [

@@ -5,7 +5,7 @@ process, transcribe and diarize job kinds."""
 
 from django.utils.translation import gettext_noop
 
-from ..pipeline import Stage
+from ai_pipeline.pipeline import Stage
 
 LABEL = gettext_noop("Indexing for search")
 
@@ -18,7 +18,7 @@ class IndexStage(Stage):
         return context.meeting is not None
 
     def run(self, context, progress):
-        from .indexer import index_meeting
+        from meetings.search.indexing import index_meeting
 
         count = index_meeting(context.meeting)
         add_log = getattr(context.job, "add_log", None)

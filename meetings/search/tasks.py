@@ -1,4 +1,4 @@
-"""Background tasks for django-q2: `async_task("ai_pipeline.search.tasks.index_meeting_task", meeting_id)`."""
+"""Background tasks for django-q2: `async_task("meetings.search.tasks.index_meeting_task", meeting_id)`."""
 
 import logging
 
@@ -8,8 +8,7 @@ logger = logging.getLogger(__name__)
 def index_meeting_task(meeting_id):
     """(Re)index one meeting; a meeting deleted meanwhile has its passages dropped."""
     from meetings.models import Meeting
-
-    from .indexer import index_meeting, remove_meeting
+    from meetings.search.indexing import index_meeting, remove_meeting
 
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
@@ -24,4 +23,4 @@ def schedule_index(meeting_id):
     """Queue a reindex (runs inline when django-q2 is in sync mode)."""
     from django_q.tasks import async_task
 
-    return async_task("ai_pipeline.search.tasks.index_meeting_task", meeting_id, task_name=f"index-{meeting_id}")
+    return async_task("meetings.search.tasks.index_meeting_task", meeting_id, task_name=f"index-{meeting_id}")

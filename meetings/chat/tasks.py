@@ -10,10 +10,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from meetings.chat_services import ChatError, finish_voice_question
+from ai_pipeline.pipeline import PipelineError
+from meetings.chat.services import ChatError, finish_voice_question
 from meetings.models import VoiceQuestion
-
-from ..pipeline import PipelineError
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ def transcribe_voice_question(voice_id, ui_language=""):
 
 
 def _transcribe(voice):
-    from . import transcribe_question
+    from ai_pipeline.chat import transcribe_question
 
     if not voice.audio:
         raise PipelineError(_("The recording is no longer available."))

@@ -10,10 +10,16 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..models import Passage, PassageKind, SearchIndexVersion, SegmentEmbedding
-from .chunking import DEFAULT_OVERLAP, DEFAULT_TARGET_CHARS, SegmentData, group_passages, passage_tokens
-from .embeddings import combine, from_blob, get_engine, to_blob
-from .text import morphemes_many
+from ai_pipeline.models import Passage, PassageKind, SearchIndexVersion, SegmentEmbedding
+from ai_pipeline.search.chunking import (
+    DEFAULT_OVERLAP,
+    DEFAULT_TARGET_CHARS,
+    SegmentData,
+    group_passages,
+    passage_tokens,
+)
+from ai_pipeline.search.embeddings import combine, from_blob, get_engine, to_blob
+from ai_pipeline.search.text import morphemes_many
 
 logger = logging.getLogger(__name__)
 

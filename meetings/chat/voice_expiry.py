@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from .models import VoiceQuestion, VoiceState
+from meetings.models import VoiceQuestion, VoiceState
 
 logger = logging.getLogger(__name__)
 
 SCHEDULE_NAME = "nexochat-voice-expiry"
-SCHEDULE_FUNC = "meetings.voice_expiry.run_voice_expiry"
+SCHEDULE_FUNC = "meetings.chat.voice_expiry.run_voice_expiry"
 WAITING = (VoiceState.QUEUED, VoiceState.RUNNING)
 
 

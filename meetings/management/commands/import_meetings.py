@@ -22,8 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
-        from ai_pipeline.search.importer import get_or_create_organization, import_meeting, read_jsonl
-        from ai_pipeline.search.indexer import index_meeting
+        from meetings.search.importer import get_or_create_organization, import_meeting, read_jsonl
+        from meetings.search.indexing import index_meeting
 
         organization = get_or_create_organization(options["org"])
         created = replaced = 0

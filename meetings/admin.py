@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 
 from meetings import services
 from meetings.minutes import services as minutes_services
+from nexochat.errors import ServiceError
 
 from .models import Job, JobState, Meeting, OrganizationAISettings, Recording, Tag, VoiceQuestion
 
@@ -110,7 +111,7 @@ class OrganizationAISettingsForm(forms.ModelForm):
         """The settings page's rule: no internal address unless LLM_ALLOWED_HOSTS lists it."""
         try:
             return minutes_services.clean_base_url(self.cleaned_data["base_url"])
-        except minutes_services.MinutesError as exc:
+        except ServiceError as exc:
             raise forms.ValidationError(str(exc), code=exc.code) from None
 
 

@@ -22,12 +22,12 @@ from rest_framework.response import Response
 from accounts.access import get_membership
 from accounts.models import User
 from meetings.recordings.uploads import storage_unavailable_message as STORAGE_UNAVAILABLE
+from nexochat.errors import ErrorSerializer, ServiceError
 from nexochat.security import rate_limit
 
 from . import services
 from .access import get_job_for, jobs_for, meetings_for
 from .serializers import (
-    ErrorSerializer,
     JobSerializer,
     MeetingDetailSerializer,
     MeetingFilterSerializer,
@@ -237,10 +237,10 @@ class MeetingViewSet(viewsets.ModelViewSet):
             return _error(_("Choose a file to upload (multipart field “file”)."), "no_file", 400)
         try:
             recording, job = services.attach_recording(meeting, uploaded, request.user)
-        except services.UploadError as exc:
+        except ServiceError as exc:
             http_status = UPLOAD_ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
             message = too_large if exc.code == "too_large" else exc
-            return _error(message, exc.code, http_status, exc.existing_meeting)
+            return _error(message, exc.code, http_status, exc.details.get("existing_meeting"))
         recording.refresh_from_db()
         job.refresh_from_db()
         body = {"recording": RecordingSerializer(recording).data, "job": JobSerializer(job).data}

@@ -10,19 +10,11 @@ from django.utils.translation import gettext as _
 
 from meetings.recordings.media import MediaError, probe
 from meetings.recordings.uploads import storage_unavailable_message
+from nexochat.errors import ServiceError
 
 from .models import Job, JobState, Meeting, MeetingStatus, Recording, Tag
 
 logger = logging.getLogger(__name__)
-
-
-class UploadError(Exception):
-    """A recording was refused. The message is for the user; `code` is stable for API clients."""
-
-    def __init__(self, message, code, existing_meeting=None):
-        super().__init__(message)
-        self.code = code
-        self.existing_meeting = existing_meeting
 
 
 def clean_file_name(name):
@@ -100,16 +92,16 @@ def attach_recording(meeting, uploaded_file, user):
 
     On any refusal nothing is left behind: no row, no stored file."""
     if getattr(uploaded_file, "size", 0) == 0:
-        raise UploadError(_("The file is empty."), "empty")
+        raise ServiceError(_("The file is empty."), "empty")
     if uploaded_file.size > settings.MAX_UPLOAD_SIZE:
-        raise UploadError(_("The file is larger than the upload limit."), "too_large")
+        raise ServiceError(_("The file is larger than the upload limit."), "too_large")
     if meeting.recording is not None:
-        raise UploadError(_("This meeting already has a recording."), "exists")
+        raise ServiceError(_("This meeting already has a recording."), "exists")
     path = uploaded_file.temporary_file_path()
     try:
         info = probe(path, decode_seconds=5)
     except MediaError as exc:
-        raise UploadError(str(exc), "invalid_media") from exc
+        raise ServiceError(str(exc), "invalid_media") from exc
     sha256 = getattr(uploaded_file, "sha256", None) or _sha256_of(path)
     duplicate = (
         Recording.objects.filter(meeting__organization=meeting.organization, sha256=sha256)
@@ -117,7 +109,7 @@ def attach_recording(meeting, uploaded_file, user):
         .first()
     )
     if duplicate:
-        raise UploadError(
+        raise ServiceError(
             _("This file was already uploaded to the meeting “%(title)s”.") % {"title": duplicate.meeting.title},
             "duplicate",
             existing_meeting=duplicate.meeting,
@@ -139,7 +131,7 @@ def attach_recording(meeting, uploaded_file, user):
     except Exception as exc:
         # Disk full, object store down: the storage backend has removed any partial object.
         logger.exception("storing the recording of meeting %s failed", meeting.pk)
-        raise UploadError(storage_unavailable_message(), "storage_unavailable") from exc
+        raise ServiceError(storage_unavailable_message(), "storage_unavailable") from exc
     try:
         with transaction.atomic():
             recording.save()

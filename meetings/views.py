@@ -20,6 +20,7 @@ from django_htmx.http import trigger_client_event
 from accounts.access import get_membership
 from meetings.recordings.streaming import recording_response
 from meetings.recordings.uploads import storage_unavailable_message
+from nexochat.errors import ServiceError
 from nexochat.security import PERMISSIONS_POLICY, rate_limit
 
 from . import services
@@ -86,7 +87,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         elif upload is not None:
             try:
                 services.attach_recording(meeting, upload, request.user)
-            except services.UploadError as exc:
+            except ServiceError as exc:
                 messages.error(request, _upload_error_message(exc))
         return redirect("meetings:detail", pk=meeting.pk)
     return render(request, "meetings/form.html", {"form": form, "creating": True})
@@ -195,9 +196,11 @@ def _receive_upload(request, meeting):
         return _upload_refused(request, meeting, _("Choose a file to upload."), "missing", 400)
     try:
         recording, job = services.attach_recording(meeting, upload, request.user)
-    except services.UploadError as exc:
+    except ServiceError as exc:
         status = _UPLOAD_STATUS.get(exc.code, 400)
-        return _upload_refused(request, meeting, _upload_error_message(exc), exc.code, status, exc.existing_meeting)
+        return _upload_refused(
+            request, meeting, _upload_error_message(exc), exc.code, status, exc.details.get("existing_meeting")
+        )
     if _wants_json(request):
         return JsonResponse(
             {

@@ -23,20 +23,9 @@ from meetings.conference import services as conference
 from meetings.minutes.api import ItemStatusField
 from meetings.models import ActionItem, Recurrence, Series, ShareLink, Visibility
 from meetings.serializers import BoundedDateTimeField, JobSerializer
+from nexochat.errors import ErrorSerializer, ServiceError, error_response
 
 ID = {"min_value": 1, "max_value": 2**63 - 1}
-
-
-class ConferenceErrorSerializer(serializers.Serializer):
-    error = serializers.CharField(help_text="A message for the user.")
-    code = serializers.CharField(
-        help_text="Stable, for programs: invalid, not_member, invalid_email, invalid_series, invalid_duration, "
-        "too_many, invalid_status, not_later, cycle, duplicate, no_minutes, invalid_timezone."
-    )
-
-
-def _error(exc):
-    return Response({"error": str(exc), "code": exc.code}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _require_manage(user, meeting):
@@ -195,7 +184,7 @@ def _series_in(organization, series_id):
         return None
     series = Series.objects.filter(organization=organization, pk=series_id).first()
     if series is None:
-        raise conference.ConferenceError("Choose a series of this organization.", "invalid_series")
+        raise ServiceError("Choose a series of this organization.", "invalid_series")
     return series
 
 
@@ -216,7 +205,7 @@ def _organization(user, organization_id):
         return get_membership(user, organization_id).organization
     memberships = list(memberships_for(user)[:2])
     if len(memberships) != 1:
-        raise conference.ConferenceError("Say which organization (organization).", "invalid")
+        raise ServiceError("Say which organization (organization).", "invalid")
     return memberships[0].organization
 
 
@@ -227,7 +216,7 @@ class ScheduleCreateView(APIView):
     @extend_schema(
         summary="Schedule a meeting (or several, in a repeating series)",
         request=ScheduleCreateSerializer,
-        responses={201: ScheduleSerializer(many=True), 400: ConferenceErrorSerializer},
+        responses={201: ScheduleSerializer(many=True), 400: ErrorSerializer},
     )
     def post(self, request):
         data = ScheduleCreateSerializer(data=request.data, context={"request": request})
@@ -250,8 +239,8 @@ class ScheduleCreateView(APIView):
                 guests=guests,
                 occurrences=v.get("occurrences", 1),
             )
-        except conference.ConferenceError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc)
         return Response([_schedule_data(m, request) for m in created], status=status.HTTP_201_CREATED)
 
 
@@ -266,7 +255,7 @@ class ScheduleView(APIView):
     @extend_schema(
         summary="Change a meeting's schedule (fields not sent are kept; agenda and attendees are replaced)",
         request=ScheduleSerializer,
-        responses={200: ScheduleSerializer, 400: ConferenceErrorSerializer},
+        responses={200: ScheduleSerializer, 400: ErrorSerializer},
     )
     def patch(self, request, pk):
         meeting = get_meeting_for(request.user, pk)
@@ -289,8 +278,8 @@ class ScheduleView(APIView):
                 member_ids=member_ids,
                 guests=guests,
             )
-        except conference.ConferenceError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc)
         meeting.refresh_from_db()
         return Response(_schedule_data(meeting, request))
 
@@ -303,7 +292,7 @@ class SeriesListView(APIView):
     @extend_schema(
         summary="Create a meeting series",
         request=SeriesSerializer,
-        responses={201: SeriesSerializer, 400: ConferenceErrorSerializer},
+        responses={201: SeriesSerializer, 400: ErrorSerializer},
     )
     def post(self, request):
         data = SeriesSerializer(data=request.data)
@@ -317,8 +306,8 @@ class SeriesListView(APIView):
                 recurrence=v.get("recurrence", Recurrence.WEEKLY),
                 description=v.get("description", ""),
             )
-        except conference.ConferenceError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc)
         return Response(SeriesSerializer(series).data, status=status.HTTP_201_CREATED)
 
 
@@ -408,7 +397,7 @@ class PreferenceView(APIView):
     @extend_schema(
         summary="Change your preferences",
         request=PreferenceSerializer,
-        responses={200: PreferenceSerializer, 400: ConferenceErrorSerializer},
+        responses={200: PreferenceSerializer, 400: ErrorSerializer},
     )
     def patch(self, request):
         data = PreferenceSerializer(data=request.data)
@@ -418,8 +407,8 @@ class PreferenceView(APIView):
                 conference.set_recap_emails(request.user, data.validated_data["recap_emails"])
             if "timezone" in data.validated_data:
                 conference.set_timezone(request.user, data.validated_data["timezone"])
-        except conference.ConferenceError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc)
         return Response(self._data(request.user))
 
 
@@ -460,7 +449,7 @@ class SpeakerMatchView(APIView):
     @extend_schema(
         summary="Confirm speakers (attendee null: not an attendee)",
         request=SpeakerConfirmSerializer,
-        responses={200: SpeakerMatchesSerializer, 400: ConferenceErrorSerializer},
+        responses={200: SpeakerMatchesSerializer, 400: ErrorSerializer},
     )
     def post(self, request, pk):
         meeting = get_meeting_for(request.user, pk)
@@ -468,8 +457,8 @@ class SpeakerMatchView(APIView):
         data.is_valid(raise_exception=True)
         try:
             conference.confirm_speakers(meeting, {m["speaker"]: m["attendee"] for m in data.validated_data["matches"]})
-        except conference.ConferenceError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc)
         return Response(self._data(meeting))
 
 
@@ -573,7 +562,7 @@ class DecisionSupersedeView(APIView):
     @extend_schema(
         summary="Mark a decision as superseded by a later one (meeting creator or admin)",
         request=SupersedeSerializer,
-        responses={200: ConferenceDecisionSerializer, 400: ConferenceErrorSerializer},
+        responses={200: ConferenceDecisionSerializer, 400: ErrorSerializer},
     )
     def post(self, request, decision_id):
         decision = get_object_or_404(conference.decisions_for(request.user), pk=decision_id)
@@ -586,8 +575,8 @@ class DecisionSupersedeView(APIView):
                 conference.supersede(decision, get_object_or_404(conference.decisions_for(request.user), pk=later_id))
             else:
                 conference.clear_supersede(decision)
-        except conference.ConferenceError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc)
         return Response(ConferenceDecisionSerializer(decision).data)
 
 
@@ -643,7 +632,7 @@ class SharingView(APIView):
     @extend_schema(
         summary="Set who can see a meeting (creator or admin)",
         request=SharingSerializer,
-        responses={200: SharingSerializer, 400: ConferenceErrorSerializer},
+        responses={200: SharingSerializer, 400: ErrorSerializer},
     )
     def put(self, request, pk):
         meeting = get_meeting_for(request.user, pk)
@@ -657,8 +646,8 @@ class SharingView(APIView):
                 data.validated_data.get("allowed_members", []),
                 user=request.user,
             )
-        except conference.ConferenceError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc)
         return Response(self._data(meeting))
 
 
@@ -704,7 +693,7 @@ class RecapView(APIView):
     @extend_schema(
         summary="Email the recap (minutes and each attendee's action items) now",
         request=None,
-        responses={200: RecapResultSerializer, 400: ConferenceErrorSerializer},
+        responses={200: RecapResultSerializer, 400: ErrorSerializer},
     )
     def post(self, request, pk):
         from meetings.conference import recap
@@ -713,8 +702,8 @@ class RecapView(APIView):
         _require_manage(request.user, meeting)
         try:
             count = recap.send_recap(meeting)
-        except conference.ConferenceError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc)
         return Response({"sent": count, "sent_at": timezone.now()})
 
 
@@ -734,14 +723,14 @@ class DashboardView(APIView):
         parameters=[
             OpenApiParameter("organization", int, required=False, description="Default: your only organization.")
         ],
-        responses={200: DashboardSerializer, 400: ConferenceErrorSerializer},
+        responses={200: DashboardSerializer, 400: ErrorSerializer},
     )
     def get(self, request):
         try:
             raw = request.query_params.get("organization")
             organization = _organization(request.user, int(raw) if raw and raw.isdigit() else None)
-        except conference.ConferenceError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc)
         data = conference.dashboard(request.user, organization)
         context = {"request": request, "today": data["today"]}
         return Response(

@@ -15,6 +15,7 @@ from accounts.timezones import zone_for
 from meetings.conference import services as conference
 from meetings.minutes import services as minutes_services
 from meetings.models import ActionItem, Meeting, UserPreference
+from nexochat.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def send_recap(meeting):
     """Send the recap to every recipient; returns how many emails went out."""
     minutes = minutes_services.current_minutes(meeting)
     if minutes is None:
-        raise conference.ConferenceError(_("There are no minutes to send yet."), "no_minutes")
+        raise ServiceError(_("There are no minutes to send yet."), "no_minutes")
     decisions = list(minutes_services.decisions_of(meeting).filter(superseded_by__isnull=True))
     items = list(ActionItem.objects.filter(meeting=meeting).select_related("assignee").order_by("position"))
     # The same minutes as the page and the exports: the current version under today's speaker names.

@@ -37,20 +37,13 @@ from meetings.models import (
     UserPreference,
     Visibility,
 )
+from nexochat.errors import ServiceError
 
 OPEN_STATUSES = (ItemStatus.OPEN, ItemStatus.IN_PROGRESS)
 MAX_OCCURRENCES = 52
 MAX_AGENDA = 50
 MAX_GUESTS = 200
 SHARE_MAX_DAYS = 90
-
-
-class ConferenceError(Exception):
-    """A refused request; the message is for the user, `code` is stable for API clients."""
-
-    def __init__(self, message, code):
-        super().__init__(message)
-        self.code = code
 
 
 # --- time zones ------------------------------------------------------------------------------
@@ -82,7 +75,7 @@ def _members_by_id(organization, ids):
     found = {user.pk: user for user in members_of(organization).filter(pk__in=ids)}
     unknown = [pk for pk in ids if pk not in found]
     if unknown:
-        raise ConferenceError(
+        raise ServiceError(
             _("These users are not members of the organization: %(ids)s") % {"ids": ", ".join(map(str, unknown))},
             "not_member",
         )
@@ -113,7 +106,7 @@ def parse_guests(text):
         try:
             validate_email(email)
         except ValidationError as exc:
-            raise ConferenceError(_("Not an email address: %(value)s") % {"value": raw[:100]}, "invalid_email") from exc
+            raise ServiceError(_("Not an email address: %(value)s") % {"value": raw[:100]}, "invalid_email") from exc
         guests.append(Guest(email=email.lower(), name=name[:150]))
     return guests
 
@@ -142,7 +135,7 @@ def set_agenda(meeting, items):
             )
         )
     if len(rows) > MAX_AGENDA:
-        raise ConferenceError(_("An agenda can have at most %(n)s items.") % {"n": MAX_AGENDA}, "too_many")
+        raise ServiceError(_("An agenda can have at most %(n)s items.") % {"n": MAX_AGENDA}, "too_many")
     AgendaItem.objects.filter(meeting=meeting).delete()
     AgendaItem.objects.bulk_create(rows)
 
@@ -152,7 +145,7 @@ def set_attendees(meeting, member_ids=(), guests=()):
     members = _members_by_id(meeting.organization, member_ids)
     guests = list({g.email.lower(): g for g in guests}.values())
     if len(guests) > MAX_GUESTS:
-        raise ConferenceError(_("Too many guests."), "too_many")
+        raise ServiceError(_("Too many guests."), "too_many")
     member_emails = {user.email.lower() for user in members}
     guests = [g for g in guests if g.email.lower() not in member_emails]
     existing = list(meeting.attendees.all())
@@ -201,9 +194,9 @@ def _local_shift(moment, zone, recurrence, n):
 def create_series(organization, user, *, name, recurrence=Recurrence.WEEKLY, description=""):
     name = (name or "").strip()[:200]
     if not name:
-        raise ConferenceError(_("A series needs a name."), "invalid")
+        raise ServiceError(_("A series needs a name."), "invalid")
     if recurrence not in Recurrence.values:
-        raise ConferenceError(_("Unknown recurrence."), "invalid")
+        raise ServiceError(_("Unknown recurrence."), "invalid")
     return Series.objects.create(
         organization=organization, name=name, recurrence=recurrence, description=description, created_by=user
     )
@@ -220,13 +213,13 @@ def series_for(user, organization=None):
 
 def _check_series(organization, series):
     if series is not None and series.organization_id != organization.pk:
-        raise ConferenceError(_("Choose a series of this organization."), "invalid_series")
+        raise ServiceError(_("Choose a series of this organization."), "invalid_series")
 
 
 def _clean_duration(value):
     value = int(value or 60)
     if not 1 <= value <= 24 * 60:
-        raise ConferenceError(_("A meeting lasts between 1 minute and 24 hours."), "invalid_duration")
+        raise ServiceError(_("A meeting lasts between 1 minute and 24 hours."), "invalid_duration")
     return value
 
 
@@ -254,9 +247,9 @@ def schedule_meeting(
     duration_minutes = _clean_duration(duration_minutes)
     occurrences = int(occurrences or 1)
     if not 1 <= occurrences <= MAX_OCCURRENCES:
-        raise ConferenceError(_("Between 1 and %(n)s meetings at once.") % {"n": MAX_OCCURRENCES}, "invalid")
+        raise ServiceError(_("Between 1 and %(n)s meetings at once.") % {"n": MAX_OCCURRENCES}, "invalid")
     if occurrences > 1 and (series is None or series.recurrence == Recurrence.NONE):
-        raise ConferenceError(_("Choose a repeating series to schedule several meetings."), "invalid_series")
+        raise ServiceError(_("Choose a repeating series to schedule several meetings."), "invalid_series")
     members = _members_by_id(organization, member_ids)
     zone = zone_for(user)
     created = []
@@ -439,10 +432,10 @@ def confirm_speakers(meeting, mapping):
     chosen = {}
     for speaker_id, attendee_id in mapping.items():
         if int(speaker_id) not in speakers or (attendee_id and int(attendee_id) not in attendees):
-            raise ConferenceError(_("Unknown speaker or attendee."), "invalid")
+            raise ServiceError(_("Unknown speaker or attendee."), "invalid")
         if attendee_id:
             if int(attendee_id) in chosen.values():
-                raise ConferenceError(_("Each attendee can be only one speaker."), "duplicate")
+                raise ServiceError(_("Each attendee can be only one speaker."), "duplicate")
             chosen[int(speaker_id)] = int(attendee_id)
     now = timezone.now()
     Attendee.objects.filter(meeting=meeting, speaker_id__in=[int(s) for s in mapping]).update(
@@ -520,7 +513,7 @@ def is_overdue(item, today):
 
 def set_item_status(item, status):
     if status not in ItemStatus.values:
-        raise ConferenceError(_("Unknown status."), "invalid_status")
+        raise ServiceError(_("Unknown status."), "invalid_status")
     item.status = status
     item.save(update_fields=["status", "updated_at"])
     return item
@@ -558,15 +551,15 @@ def moment_url(item):
 def supersede(earlier, later):
     """Mark `later` as replacing `earlier`. Both must be in one organization; no cycles."""
     if earlier.pk == later.pk:
-        raise ConferenceError(_("A decision cannot supersede itself."), "invalid")
+        raise ServiceError(_("A decision cannot supersede itself."), "invalid")
     if earlier.meeting.organization_id != later.meeting.organization_id:
-        raise ConferenceError(_("Unknown decision."), "invalid")
+        raise ServiceError(_("Unknown decision."), "invalid")
     if later.meeting.held_at < earlier.meeting.held_at:
-        raise ConferenceError(_("Only a later decision can supersede an earlier one."), "not_later")
+        raise ServiceError(_("Only a later decision can supersede an earlier one."), "not_later")
     step, seen = later, set()
     while step is not None and step.pk not in seen:
         if step.pk == earlier.pk:
-            raise ConferenceError(_("That would make a loop of decisions."), "cycle")
+            raise ServiceError(_("That would make a loop of decisions."), "cycle")
         seen.add(step.pk)
         step = step.superseded_by
     earlier.superseded_by = later
@@ -586,7 +579,7 @@ def clear_supersede(decision):
 @transaction.atomic
 def set_visibility(meeting, visibility, member_ids=(), user=None):
     if visibility not in Visibility.values:
-        raise ConferenceError(_("Unknown visibility."), "invalid")
+        raise ServiceError(_("Unknown visibility."), "invalid")
     members = _members_by_id(meeting.organization, member_ids) if visibility == Visibility.SELECTED else []
     old = meeting.visibility
     meeting.visibility = visibility
@@ -607,7 +600,7 @@ def set_visibility(meeting, visibility, member_ids=(), user=None):
 def create_share_link(meeting, user, days=7):
     days = int(days)
     if not 1 <= days <= SHARE_MAX_DAYS:
-        raise ConferenceError(_("A link lasts between 1 and %(n)s days.") % {"n": SHARE_MAX_DAYS}, "invalid")
+        raise ServiceError(_("A link lasts between 1 and %(n)s days.") % {"n": SHARE_MAX_DAYS}, "invalid")
     link = ShareLink.objects.create(
         meeting=meeting, created_by=user, expires_at=timezone.now() + datetime.timedelta(days=days)
     )
@@ -654,7 +647,7 @@ def set_recap_emails(user, enabled):
 
 def set_timezone(user, name):
     if name not in valid_zone_names():
-        raise ConferenceError(_("Unknown time zone."), "invalid_timezone")
+        raise ServiceError(_("Unknown time zone."), "invalid_timezone")
     user.timezone = name
     user.save(update_fields=["timezone"])
     return user

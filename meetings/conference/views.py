@@ -28,6 +28,7 @@ from meetings.conference import services as conference
 from meetings.models import ActionItem, Decision, ItemStatus, Language, Recurrence, Series, Visibility
 from meetings.params import int_or_none
 from meetings.recordings.streaming import recording_response
+from nexochat.errors import ServiceError
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 PAGE_SIZE = 50
@@ -197,7 +198,7 @@ class ScheduleForm(forms.Form):
     def clean_guests(self):
         try:
             return conference.parse_guests(self.cleaned_data.get("guests"))
-        except conference.ConferenceError as exc:
+        except ServiceError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
     def clean_agenda(self):
@@ -239,7 +240,7 @@ def schedule_create(request: HttpRequest) -> HttpResponse:
                 guests=data["guests"],
                 occurrences=data.get("occurrences") or 1,
             )
-        except conference.ConferenceError as exc:
+        except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("%(n)s meeting(s) scheduled.") % {"n": len(created)})
@@ -267,7 +268,7 @@ def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 member_ids=[u.pk for u in data["members"]],
                 guests=data["guests"],
             )
-        except conference.ConferenceError as exc:
+        except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("The schedule was saved."))
@@ -318,7 +319,7 @@ def speakers_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         mapping = {s.pk: int_or_none(request.POST.get(f"speaker-{s.pk}")) for s in speakers}
         try:
             conference.confirm_speakers(meeting, mapping)
-        except conference.ConferenceError as exc:
+        except ServiceError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("The speakers were saved."))
@@ -394,7 +395,7 @@ def action_item_status(request: HttpRequest, item_id: int) -> HttpResponse:
         raise PermissionDenied(_("Only the assignee, the meeting's creator or an admin can change this."))
     try:
         conference.set_item_status(item, request.POST.get("status", ""))
-    except conference.ConferenceError as exc:
+    except ServiceError as exc:
         return HttpResponse(str(exc), status=400)
     if request.htmx:
         return render(request, "meetings/conference/action_items.html#row", {"row": _item_rows(request, [item])[0]})
@@ -457,7 +458,7 @@ def decision_supersede(request: HttpRequest, decision_id: int) -> HttpResponse:
         else:
             conference.clear_supersede(earlier)
             messages.success(request, _("The decision is current again."))
-    except conference.ConferenceError as exc:
+    except ServiceError as exc:
         messages.error(request, str(exc))
     return redirect(reverse("conference:decisions") + f"#decision-{earlier.pk}")
 
@@ -482,7 +483,7 @@ def sharing(request: HttpRequest, pk: int) -> HttpResponse:
                     meeting, request.user, int_or_none(request.POST.get("days")) or 7
                 )
                 messages.success(request, _("A share link was created."))
-        except conference.ConferenceError as exc:
+        except ServiceError as exc:
             messages.error(request, str(exc))
         if new_link is None:
             return redirect("conference:sharing", pk=meeting.pk)
@@ -570,7 +571,7 @@ def recap_send(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manage(request.user, meeting)
     try:
         count = recap.send_recap(meeting)
-    except conference.ConferenceError as exc:
+    except ServiceError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The recap was sent to %(n)s attendee(s).") % {"n": count})
@@ -592,7 +593,7 @@ def series_list(request: HttpRequest) -> HttpResponse:
                 recurrence=request.POST.get("recurrence", Recurrence.WEEKLY),
                 description=request.POST.get("description", "")[:5000],
             )
-        except conference.ConferenceError as exc:
+        except ServiceError as exc:
             messages.error(request, str(exc))
         else:
             return redirect("conference:series_detail", series_id=series.pk)
@@ -634,7 +635,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             elif action == "feed_revoke":
                 conference.revoke_feed_token(request.user)
                 messages.success(request, _("The calendar address was turned off."))
-        except conference.ConferenceError as exc:
+        except ServiceError as exc:
             messages.error(request, str(exc))
         return redirect("conference:preferences")
     preference = conference.preference_for(request.user)

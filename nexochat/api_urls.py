@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from meetings import api as meetings_api
+from meetings.processing import api as processing_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -16,7 +17,7 @@ router.include_root_view = False
 router.include_format_suffixes = False
 router.register("organizations", accounts_api.OrganizationViewSet, basename="organization")
 router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
-router.register("jobs", meetings_api.JobViewSet, basename="job")
+router.register("jobs", processing_api.JobViewSet, basename="job")
 
 app_name = "api"
 urlpatterns = [

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import JobState, Recording, Segment
+from meetings.recordings import services as recording_services
 
 from .conftest import espeak_wav, write_tone_wav
 from .test_storage_s3 import free_port, wait_for_port
@@ -144,7 +145,7 @@ def test_worker_killed_mid_transcription_is_redelivered_and_finishes_once(
     settings.MINUTES_AUTO = False
     env = {"JOB_TIMEOUT": str(timeout), "Q_RETRY": str(timeout + 5), "MINUTES_AUTO": "false", "LLM_PROVIDER": "offline"}
     clip = espeak_wav(tmp_path / "speech.wav", SPEECH, voice="en", speed=150)
-    _recording, job = services.attach_recording(meeting, uploaded(clip), owner)
+    _recording, job = recording_services.attach_recording(meeting, uploaded(clip), owner)
 
     first = start_worker(media_root, **env)
     try:
@@ -255,7 +256,7 @@ org = Organization.objects.create(name="fault")
 user = User.objects.create_user(email="db@example.com", password="pw-Secret-123")
 Membership.objects.create(user=user, organization=org, role=Role.OWNER)
 meeting = services.create_meeting(org, user, title="db restart", held_at=timezone.now(), language="en")
-_recording, job = services.attach_recording(meeting, uploaded(pathlib.Path(sys.argv[-1])), user)
+_recording, job = recording_services.attach_recording(meeting, uploaded(pathlib.Path(sys.argv[-1])), user)
 print("JOB", job.pk)
 """
 

@@ -184,7 +184,7 @@ def clean_voice(upload, language):
 def queue_voice_question(conversation, user, upload, language="", ui_language=""):
     """Keep the recording until a speech worker has transcribed it (meetings.chat.tasks), and queue
     that once the transaction commits. ui_language: the language the worker writes errors in."""
-    from meetings.services import enqueue_task
+    from meetings.processing.services import enqueue_task
 
     voice = VoiceQuestion(conversation=conversation, user=user, language=language)
     voice.audio.save(upload.name or "question", upload, save=False)

@@ -548,13 +548,13 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 def share_audio(request: HttpRequest, token: str) -> HttpResponse:
-    from meetings.views import _recording_content_type
+    from meetings.recordings.streaming import content_type_for
 
     link = conference.share_link_for_token(token)
     recording = link.meeting.recording if link else None
     if recording is None or not recording.file:
         raise Http404("No recording.")
-    response = recording_response(request, recording, content_type=_recording_content_type(recording))
+    response = recording_response(request, recording, content_type=content_type_for(recording))
     response["Content-Security-Policy"] = "sandbox"
     return _guest_headers(response)
 

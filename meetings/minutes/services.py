@@ -310,7 +310,7 @@ def _organization_url_guard(url):
 
 def queue_minutes(meeting, user=None, *, template="", provider=""):
     """A job that (re)generates the minutes. Refused without a transcript or while one is running."""
-    from meetings.services import queue_processing
+    from meetings.processing.services import queue_processing
 
     if not has_transcript(meeting):
         raise ServiceError(_("There is no transcript to write minutes from yet."), "no_transcript")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
 from meetings.models import Job, JobState, Meeting, Segment, Speaker, TranscriptGap
-from meetings.services import queue_processing
+from meetings.processing.services import queue_processing
 from meetings.transcript.exports import export_transcript, transcript_data
 from nexochat.errors import ServiceError
 

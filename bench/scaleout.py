@@ -1,4 +1,4 @@
-"""Scale-out measurements (issue #8). Prints numbers; changes nothing outside a temporary folder.
+"""Scale-out measurements. Prints numbers; changes nothing outside a temporary folder.
 
     .venv/bin/python bench/scaleout.py throughput [--clip-seconds 60] [--clips-per-file 2]
     .venv/bin/python bench/scaleout.py upload [--gigabytes 2]

@@ -13,7 +13,7 @@ from meetings.processing import api as processing_api
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 # No ".json" suffix routes: the extra actions do not take a `format` argument (a 500), and the API
-# speaks JSON only anyway (issue #7's isolation matrix found this).
+# speaks JSON only anyway (the isolation matrix test found this).
 router.include_format_suffixes = False
 router.register("organizations", accounts_api.OrganizationViewSet, basename="organization")
 router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
@@ -32,7 +32,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
         name="docs",
     ),
-    path("", include("meetings.chat.api")),  # issue #5: search, chatbot conversations, voice questions
-    path("", include("meetings.conference.api")),  # issue #6: schedule, calendar, action items, decisions, sharing
+    path("", include("meetings.chat.api")),  # search, chatbot conversations, voice questions
+    path("", include("meetings.conference.api")),  # schedule, calendar, action items, decisions, sharing
     path("", include(router.urls)),
 ]

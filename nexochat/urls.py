@@ -13,8 +13,8 @@ urlpatterns = [
     path("orgs/", include("accounts.urls")),
     path("meetings/minutes-settings/", include((minutes_urls.settings_urlpatterns, "minutes_settings"))),
     path("meetings/", include("meetings.urls")),
-    path("", include("meetings.conference.urls")),  # issue #6: dashboard, calendar, action items, decisions, sharing
-    path("", include("meetings.chat.urls")),  # issue #5: search page and chatbot
+    path("", include("meetings.conference.urls")),  # dashboard, calendar, action items, decisions, sharing
+    path("", include("meetings.chat.urls")),  # search page and chatbot
     path("meetings/<int:pk>/transcript/", include("meetings.transcript.urls")),
     path("meetings/<int:pk>/minutes/", include("meetings.minutes.urls")),
     path("api/v1/meetings/<int:pk>/transcript/", include("meetings.transcript.api")),

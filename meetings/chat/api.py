@@ -1,4 +1,4 @@
-"""/api/v1/search/ and /api/v1/chat/ (issue #5): archive search, and the chatbot's conversations with
+"""/api/v1/search/ and /api/v1/chat/: archive search, and the chatbot's conversations with
 typed and spoken questions. Access through accounts.access / meetings.access (another organization's
 data, or another user's conversation, is a 404); rules in meetings.chat.services."""
 

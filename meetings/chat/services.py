@@ -1,4 +1,4 @@
-"""Write paths and queries of the archive chatbot (issue #5): conversations belong to one user, and
+"""Write paths and queries of the archive chatbot: conversations belong to one user, and
 retrieval is scoped to what that user may see in the conversation's organization, before ranking."""
 
 import re

@@ -1,4 +1,4 @@
-"""/chat/: the archive chatbot pages (issue #5), and the chat box on each meeting's page.
+"""/chat/: the archive chatbot pages, and the chat box on each meeting's page.
 
 Answers stream as Server-Sent Events from a StreamingHttpResponse: asking (POST) saves the question
 and returns the URL of its answer stream; the browser opens it with EventSource and shows the text as

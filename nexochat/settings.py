@@ -304,7 +304,7 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# Uploads stream to temporary files from the first byte (see meetings/uploads.py).
+# Uploads stream to temporary files from the first byte (see meetings/recordings/uploads.py).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR") or None
 FILE_UPLOAD_HANDLERS = ["meetings.recordings.uploads.HashingLimitedUploadHandler"]

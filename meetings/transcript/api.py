@@ -1,6 +1,6 @@
 """/api/v1/meetings/<pk>/transcript/: read, export and correct a meeting's transcript, and re-run
 diarization or transcription. Included by the project's API urls; the rules live in
-transcript_services, access in meetings.access (a meeting outside your organizations is a 404)."""
+meetings.transcript.services, access in meetings.access (a meeting outside your organizations is a 404)."""
 
 from django.http import HttpResponse
 from django.urls import path

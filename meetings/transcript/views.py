@@ -1,6 +1,6 @@
 """The transcript panel and its HTMX actions: speakers (rename, merge, map to a member), segment
 edits, exports and re-runs. Each view finds the meeting through get_meeting_for (outsiders get 404)
-and leaves the rules to transcript_services."""
+and leaves the rules to meetings.transcript.services."""
 
 import re
 

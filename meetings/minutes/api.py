@@ -1,6 +1,6 @@
 """/api/v1/meetings/<pk>/minutes/: read the minutes (any version), regenerate, follow the job, edit the
 Markdown, mark reviewed, export. Included by the project's API urls; access through meetings.access (a
-meeting outside your organizations is a 404), rules in minutes_services."""
+meeting outside your organizations is a 404), rules in meetings.minutes.services."""
 
 from django.http import HttpResponse
 from django.urls import path

@@ -1,7 +1,7 @@
 """Minutes pages: the panel on the meeting page (HTMX), generating and regenerating, the live progress
 while a job streams, Markdown editing, review, exports, and the organization admin's provider and
 template settings. Meetings are found through get_meeting_for (outsiders get 404); the rules live in
-minutes_services."""
+meetings.minutes.services."""
 
 from django import forms
 from django.contrib import messages

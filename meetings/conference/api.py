@@ -19,7 +19,32 @@ from accounts.access import get_membership, memberships_for
 from accounts.serializers import UserSummarySerializer
 from meetings.access import get_meeting_for
 from meetings.api import StandardPagination
-from meetings.conference import services as conference
+from meetings.conference.attendees import Guest, attendees_of
+from meetings.conference.calendars import local_today, meetings_between
+from meetings.conference.dashboard import dashboard
+from meetings.conference.items import (
+    action_items_for,
+    carried_action_items,
+    clear_supersede,
+    decisions_for,
+    filter_action_items,
+    filter_decisions,
+    is_overdue,
+    moment_url,
+    set_item_status,
+    supersede,
+)
+from meetings.conference.permissions import can_change_item, can_manage
+from meetings.conference.preferences import (
+    preference_for,
+    reset_feed_token,
+    revoke_feed_token,
+    set_recap_emails,
+    set_timezone,
+)
+from meetings.conference.scheduling import MAX_OCCURRENCES, create_series, schedule_meeting, series_for, update_schedule
+from meetings.conference.sharing import SHARE_MAX_DAYS, create_share_link, revoke_share_link, set_visibility
+from meetings.conference.speakers import confirm_speakers, suggest_speakers
 from meetings.minutes.api import ItemStatusField
 from meetings.models import ActionItem, Recurrence, Series, ShareLink, Visibility
 from meetings.serializers import BoundedDateTimeField, JobSerializer
@@ -29,7 +54,7 @@ ID = {"min_value": 1, "max_value": 2**63 - 1}
 
 
 def _require_manage(user, meeting):
-    if not conference.can_manage(user, meeting):
+    if not can_manage(user, meeting):
         raise PermissionDenied("Only the meeting's creator or an organization admin can do this.")
 
 
@@ -107,10 +132,10 @@ class ConferenceActionItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_overdue(self, item) -> bool:
-        return conference.is_overdue(item, self.context["today"])
+        return is_overdue(item, self.context["today"])
 
     def get_moment_url(self, item) -> str:
-        return conference.moment_url(item)
+        return moment_url(item)
 
 
 class ConferenceDecisionSerializer(serializers.Serializer):
@@ -124,7 +149,7 @@ class ConferenceDecisionSerializer(serializers.Serializer):
     superseded_by = serializers.IntegerField(source="superseded_by_id", allow_null=True)
 
     def get_moment_url(self, decision) -> str:
-        return conference.moment_url(decision)
+        return moment_url(decision)
 
 
 class ScheduleSerializer(serializers.Serializer):
@@ -147,8 +172,8 @@ class ScheduleSerializer(serializers.Serializer):
     @extend_schema_field(ConferenceActionItemSerializer(many=True))
     def get_carried_action_items(self, meeting):
         user = self.context["request"].user
-        items = conference.carried_action_items(meeting, user)
-        context = {**self.context, "today": conference.local_today(user)}
+        items = carried_action_items(meeting, user)
+        context = {**self.context, "today": local_today(user)}
         return ConferenceActionItemSerializer(items, many=True, context=context).data
 
     def get_ics_url(self, meeting) -> str:
@@ -162,20 +187,20 @@ class ScheduleCreateSerializer(ScheduleSerializer):
         required=False,
         default=1,
         min_value=1,
-        max_value=conference.MAX_OCCURRENCES,
+        max_value=MAX_OCCURRENCES,
         write_only=True,
         help_text="With a repeating series: how many meetings to create at its interval.",
     )
 
 
 def _schedule_data(meeting, request):
-    meeting.attendee_rows = conference.attendees_of(meeting)
+    meeting.attendee_rows = attendees_of(meeting)
     return ScheduleSerializer(meeting, context={"request": request}).data
 
 
 def _split_attendees(rows):
     member_ids = [row["user_id"] for row in rows if row.get("user_id")]
-    guests = [conference.Guest(row["email"].lower(), row.get("name", "")) for row in rows if not row.get("user_id")]
+    guests = [Guest(row["email"].lower(), row.get("name", "")) for row in rows if not row.get("user_id")]
     return member_ids, guests
 
 
@@ -225,7 +250,7 @@ class ScheduleCreateView(APIView):
         try:
             organization = _organization(request.user, v.get("organization_id"))
             member_ids, guests = _split_attendees(v.get("attendee_rows", []))
-            created = conference.schedule_meeting(
+            created = schedule_meeting(
                 organization,
                 request.user,
                 title=v["title"],
@@ -266,7 +291,7 @@ class ScheduleView(APIView):
             member_ids = guests = None
             if "attendee_rows" in v:
                 member_ids, guests = _split_attendees(v["attendee_rows"])
-            conference.update_schedule(
+            update_schedule(
                 meeting,
                 title=v.get("title"),
                 held_at=v.get("held_at"),
@@ -287,7 +312,7 @@ class ScheduleView(APIView):
 class SeriesListView(APIView):
     @extend_schema(summary="Meeting series in your organizations", responses=SeriesSerializer(many=True))
     def get(self, request):
-        return Response(SeriesSerializer(conference.series_for(request.user), many=True).data)
+        return Response(SeriesSerializer(series_for(request.user), many=True).data)
 
     @extend_schema(
         summary="Create a meeting series",
@@ -299,7 +324,7 @@ class SeriesListView(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
-            series = conference.create_series(
+            series = create_series(
                 _organization(request.user, v.get("organization_id")),
                 request.user,
                 name=v["name"],
@@ -346,7 +371,7 @@ class CalendarView(APIView):
         if not v["start"] < v["end"] <= v["start"] + datetime.timedelta(days=100):
             raise serializers.ValidationError({"end": "After start, and at most 100 days later."})
         organization = _organization_or_all(request.user, v.get("organization"))
-        meetings = conference.meetings_between(request.user, organization, v["start"], v["end"])
+        meetings = meetings_between(request.user, organization, v["start"], v["end"])
         return Response(CalendarEventSerializer(meetings, many=True).data)
 
 
@@ -367,17 +392,17 @@ def _feed_data(request, preference):
 class FeedView(APIView):
     @extend_schema(summary="Your private calendar feed address", responses=FeedSerializer)
     def get(self, request):
-        return Response(_feed_data(request, conference.preference_for(request.user)))
+        return Response(_feed_data(request, preference_for(request.user)))
 
     @extend_schema(
         summary="Make a new feed address (the old one stops working)", request=None, responses=FeedSerializer
     )
     def post(self, request):
-        return Response(_feed_data(request, conference.reset_feed_token(request.user)))
+        return Response(_feed_data(request, reset_feed_token(request.user)))
 
     @extend_schema(summary="Turn the feed off", responses={204: None})
     def delete(self, request):
-        conference.revoke_feed_token(request.user)
+        revoke_feed_token(request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -388,7 +413,7 @@ class PreferenceSerializer(serializers.Serializer):
 
 class PreferenceView(APIView):
     def _data(self, user):
-        return {"recap_emails": conference.preference_for(user).recap_emails, "timezone": user.timezone}
+        return {"recap_emails": preference_for(user).recap_emails, "timezone": user.timezone}
 
     @extend_schema(summary="Your recap-email and time-zone preferences", responses=PreferenceSerializer)
     def get(self, request):
@@ -404,9 +429,9 @@ class PreferenceView(APIView):
         data.is_valid(raise_exception=True)
         try:
             if "recap_emails" in data.validated_data:
-                conference.set_recap_emails(request.user, data.validated_data["recap_emails"])
+                set_recap_emails(request.user, data.validated_data["recap_emails"])
             if "timezone" in data.validated_data:
-                conference.set_timezone(request.user, data.validated_data["timezone"])
+                set_timezone(request.user, data.validated_data["timezone"])
         except ServiceError as exc:
             return error_response(exc)
         return Response(self._data(request.user))
@@ -432,10 +457,10 @@ class SpeakerConfirmSerializer(serializers.Serializer):
 
 class SpeakerMatchView(APIView):
     def _data(self, meeting):
-        attendees = conference.attendees_of(meeting)
+        attendees = attendees_of(meeting)
         return {
             "attendees": AttendeeSerializer(attendees, many=True).data,
-            "suggestions": [{"speaker": s, "attendee": a} for s, a in conference.suggest_speakers(meeting).items()],
+            "suggestions": [{"speaker": s, "attendee": a} for s, a in suggest_speakers(meeting).items()],
             "confirmed": [{"speaker": a.speaker_id, "attendee": a.pk} for a in attendees if a.speaker_id],
         }
 
@@ -456,7 +481,7 @@ class SpeakerMatchView(APIView):
         data = SpeakerConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            conference.confirm_speakers(meeting, {m["speaker"]: m["attendee"] for m in data.validated_data["matches"]})
+            confirm_speakers(meeting, {m["speaker"]: m["attendee"] for m in data.validated_data["matches"]})
         except ServiceError as exc:
             return error_response(exc)
         return Response(self._data(meeting))
@@ -484,12 +509,10 @@ class ActionItemListView(APIView):
     def get(self, request):
         v = _query(request, ActionFilterSerializer)
         organization = _organization_or_all(request.user, v.pop("organization", None))
-        items = conference.filter_action_items(
-            conference.action_items_for(request.user, organization), request.user, **v
-        )
+        items = filter_action_items(action_items_for(request.user, organization), request.user, **v)
         paginator = StandardPagination()
         page = paginator.paginate_queryset(items, request, view=self)
-        context = {"request": request, "today": conference.local_today(request.user)}
+        context = {"request": request, "today": local_today(request.user)}
         return paginator.get_paginated_response(ConferenceActionItemSerializer(page, many=True, context=context).data)
 
 
@@ -499,10 +522,10 @@ class ActionStatusSerializer(serializers.Serializer):
 
 class ActionItemDetailView(APIView):
     def _item(self, request, item_id):
-        return get_object_or_404(conference.action_items_for(request.user), pk=item_id)
+        return get_object_or_404(action_items_for(request.user), pk=item_id)
 
     def _data(self, request, item):
-        return ConferenceActionItemSerializer(item, context={"today": conference.local_today(request.user)}).data
+        return ConferenceActionItemSerializer(item, context={"today": local_today(request.user)}).data
 
     @extend_schema(summary="An action item", responses=ConferenceActionItemSerializer)
     def get(self, request, item_id):
@@ -515,11 +538,11 @@ class ActionItemDetailView(APIView):
     )
     def patch(self, request, item_id):
         item = self._item(request, item_id)
-        if not conference.can_change_item(request.user, item):
+        if not can_change_item(request.user, item):
             raise PermissionDenied("Only the assignee, the meeting's creator or an admin can change this.")
         data = ActionStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        conference.set_item_status(item, data.validated_data["status"])
+        set_item_status(item, data.validated_data["status"])
         return Response(self._data(request, item))
 
 
@@ -540,8 +563,8 @@ class DecisionListView(APIView):
     def get(self, request):
         v = _query(request, DecisionFilterSerializer)
         organization = _organization_or_all(request.user, v.get("organization"))
-        decisions = conference.filter_decisions(
-            conference.decisions_for(request.user, organization),
+        decisions = filter_decisions(
+            decisions_for(request.user, organization),
             q=v.get("q", ""),
             meeting=v.get("meeting"),
             series=v.get("series"),
@@ -565,16 +588,16 @@ class DecisionSupersedeView(APIView):
         responses={200: ConferenceDecisionSerializer, 400: ErrorSerializer},
     )
     def post(self, request, decision_id):
-        decision = get_object_or_404(conference.decisions_for(request.user), pk=decision_id)
+        decision = get_object_or_404(decisions_for(request.user), pk=decision_id)
         _require_manage(request.user, decision.meeting)
         data = SupersedeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         later_id = data.validated_data["superseded_by"]
         try:
             if later_id:
-                conference.supersede(decision, get_object_or_404(conference.decisions_for(request.user), pk=later_id))
+                supersede(decision, get_object_or_404(decisions_for(request.user), pk=later_id))
             else:
-                conference.clear_supersede(decision)
+                clear_supersede(decision)
         except ServiceError as exc:
             return error_response(exc)
         return Response(ConferenceDecisionSerializer(decision).data)
@@ -613,7 +636,7 @@ class ShareLinkSerializer(serializers.ModelSerializer):
 
 
 class ShareLinkCreateSerializer(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=conference.SHARE_MAX_DAYS, default=7)
+    days = serializers.IntegerField(min_value=1, max_value=SHARE_MAX_DAYS, default=7)
 
 
 class SharingView(APIView):
@@ -640,7 +663,7 @@ class SharingView(APIView):
         data = SharingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            conference.set_visibility(
+            set_visibility(
                 meeting,
                 data.validated_data["visibility"],
                 data.validated_data.get("allowed_members", []),
@@ -668,7 +691,7 @@ class ShareLinkListView(APIView):
         _require_manage(request.user, meeting)
         data = ShareLinkCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        link = conference.create_share_link(meeting, request.user, data.validated_data["days"])
+        link = create_share_link(meeting, request.user, data.validated_data["days"])
         return Response(ShareLinkSerializer(link, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -680,7 +703,7 @@ class ShareLinkRevokeView(APIView):
         link = meeting.share_links.filter(pk=link_id).first()
         if link is None:
             raise Http404("No such link.")
-        conference.revoke_share_link(link, user=request.user)
+        revoke_share_link(link, user=request.user)
         return Response(ShareLinkSerializer(link, context={"request": request}).data)
 
 
@@ -731,7 +754,7 @@ class DashboardView(APIView):
             organization = _organization(request.user, int(raw) if raw and raw.isdigit() else None)
         except ServiceError as exc:
             return error_response(exc)
-        data = conference.dashboard(request.user, organization)
+        data = dashboard(request.user, organization)
         context = {"request": request, "today": data["today"]}
         return Response(
             {

@@ -24,7 +24,39 @@ from accounts.models import User
 from accounts.timezones import valid_zone_names, zone_for
 from meetings.access import get_meeting_for, meetings_for
 from meetings.conference import ics as calendar_ics
-from meetings.conference import services as conference
+from meetings.conference.attendees import attendees_of, format_guests, parse_guests
+from meetings.conference.calendars import by_local_day, feed_meetings, local_today, meetings_between, month_weeks
+from meetings.conference.dashboard import dashboard as dashboard_data
+from meetings.conference.items import (
+    action_items_for,
+    carried_action_items,
+    clear_supersede,
+    decisions_for,
+    filter_action_items,
+    filter_decisions,
+    is_overdue,
+    moment_url,
+    set_item_status,
+    supersede,
+)
+from meetings.conference.permissions import can_change_item, can_manage, members_of
+from meetings.conference.preferences import (
+    preference_for,
+    reset_feed_token,
+    revoke_feed_token,
+    set_recap_emails,
+    set_timezone,
+    user_for_feed_token,
+)
+from meetings.conference.scheduling import MAX_OCCURRENCES, create_series, schedule_meeting, series_for, update_schedule
+from meetings.conference.sharing import (
+    create_share_link,
+    revoke_share_link,
+    set_visibility,
+    share_link_for_token,
+    touch_share_link,
+)
+from meetings.conference.speakers import confirm_speakers, suggest_speakers
 from meetings.models import ActionItem, Decision, ItemStatus, Language, Recurrence, Series, Visibility
 from meetings.params import int_or_none
 from meetings.recordings.streaming import recording_response
@@ -39,7 +71,7 @@ def _partial(request):
 
 
 def _require_manage(user, meeting):
-    if not conference.can_manage(user, meeting):
+    if not can_manage(user, meeting):
         raise PermissionDenied(_("Only the meeting's creator or an organization admin can do this."))
 
 
@@ -48,7 +80,7 @@ def _require_manage(user, meeting):
 
 @organization_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = conference.dashboard(request.user, request.organization)
+    context = dashboard_data(request.user, request.organization)
     return render(request, "meetings/conference/dashboard.html", context)
 
 
@@ -58,15 +90,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @organization_required
 def calendar_month(request: HttpRequest) -> HttpResponse:
     zone = zone_for(request.user)
-    today = conference.local_today(request.user)
+    today = local_today(request.user)
     try:
         first = datetime.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
     except ValueError:
         first = today.replace(day=1)
     if not 1900 <= first.year <= 2999:
         first = today.replace(day=1)
-    weeks, start, end = conference.month_weeks(first.year, first.month, zone)
-    days = conference.by_local_day(conference.meetings_between(request.user, request.organization, start, end), zone)
+    weeks, start, end = month_weeks(first.year, first.month, zone)
+    days = by_local_day(meetings_between(request.user, request.organization, start, end), zone)
     previous = (first - datetime.timedelta(days=1)).replace(day=1)
     following = (first + datetime.timedelta(days=32)).replace(day=1)
     context = {
@@ -83,7 +115,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
 @organization_required
 def calendar_week(request: HttpRequest) -> HttpResponse:
     zone = zone_for(request.user)
-    today = conference.local_today(request.user)
+    today = local_today(request.user)
     try:
         day = datetime.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
@@ -94,7 +126,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     dates = [monday + datetime.timedelta(days=n) for n in range(7)]
     start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=zone)
     end = start + datetime.timedelta(days=7)
-    days = conference.by_local_day(conference.meetings_between(request.user, request.organization, start, end), zone)
+    days = by_local_day(meetings_between(request.user, request.organization, start, end), zone)
     context = {
         "days": [(d, days.get(d, [])) for d in dates],
         "today": today,
@@ -167,7 +199,7 @@ class ScheduleForm(forms.Form):
     occurrences = forms.IntegerField(
         label=gettext_lazy("Number of meetings to schedule"),
         min_value=1,
-        max_value=conference.MAX_OCCURRENCES,
+        max_value=MAX_OCCURRENCES,
         initial=1,
         required=False,
     )
@@ -183,13 +215,13 @@ class ScheduleForm(forms.Form):
                 "language": meeting.language,
                 "description": meeting.description,
                 "agenda": "\n".join(a.title for a in meeting.agenda_items.all()),
-                "members": [a.user_id for a in conference.attendees_of(meeting) if a.user_id],
-                "guests": conference.format_guests(meeting),
+                "members": [a.user_id for a in attendees_of(meeting) if a.user_id],
+                "guests": format_guests(meeting),
                 "series": meeting.series_id,
             }
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.fields["members"].queryset = conference.members_of(organization)
+        self.fields["members"].queryset = members_of(organization)
         self.fields["series"].queryset = Series.objects.filter(organization=organization)
         if meeting is not None:
             for name in ("occurrences", "language", "description"):
@@ -197,7 +229,7 @@ class ScheduleForm(forms.Form):
 
     def clean_guests(self):
         try:
-            return conference.parse_guests(self.cleaned_data.get("guests"))
+            return parse_guests(self.cleaned_data.get("guests"))
         except ServiceError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
@@ -208,7 +240,7 @@ class ScheduleForm(forms.Form):
 def _series_from(form, user):
     data = form.cleaned_data
     if data.get("new_series"):
-        return conference.create_series(
+        return create_series(
             form.organization, user, name=data["new_series"], recurrence=data.get("recurrence") or Recurrence.WEEKLY
         )
     return data.get("series")
@@ -224,7 +256,7 @@ def schedule_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = conference.schedule_meeting(
+            created = schedule_meeting(
                 request.organization,
                 request.user,
                 title=data["title"],
@@ -256,7 +288,7 @@ def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            conference.update_schedule(
+            update_schedule(
                 meeting,
                 title=data["title"],
                 held_at=data["held_at"],
@@ -297,10 +329,10 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed: no session, the secret in the address is the key. Unknown or revoked: 404."""
-    user = conference.user_for_feed_token(token)
+    user = user_for_feed_token(token)
     if user is None:
         raise Http404("No such feed.")
-    body = calendar_ics.calendar_for(conference.feed_meetings(user), zone_for(user))
+    body = calendar_ics.calendar_for(feed_meetings(user), zone_for(user))
     response = _ics_response(body, "nexochat.ics")
     response["Content-Disposition"] = "inline"
     response["X-Robots-Tag"] = "noindex"
@@ -318,15 +350,15 @@ def speakers_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         mapping = {s.pk: int_or_none(request.POST.get(f"speaker-{s.pk}")) for s in speakers}
         try:
-            conference.confirm_speakers(meeting, mapping)
+            confirm_speakers(meeting, mapping)
         except ServiceError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("The speakers were saved."))
             return redirect("meetings:detail", pk=meeting.pk)
-    attendees = conference.attendees_of(meeting)
+    attendees = attendees_of(meeting)
     confirmed = {a.speaker_id: a.pk for a in attendees if a.speaker_id}
-    suggested = conference.suggest_speakers(meeting)
+    suggested = suggest_speakers(meeting)
     rows = [
         {"speaker": s, "selected": confirmed.get(s.pk) or suggested.get(s.pk), "suggested": s.pk not in confirmed}
         for s in speakers
@@ -348,12 +380,12 @@ class ActionFilterForm(forms.Form):
 
 
 def _item_rows(request, items):
-    today = conference.local_today(request.user)
+    today = local_today(request.user)
     return [
         {
             "item": item,
-            "overdue": conference.is_overdue(item, today),
-            "can_change": conference.can_change_item(request.user, item),
+            "overdue": is_overdue(item, today),
+            "can_change": can_change_item(request.user, item),
         }
         for item in items
     ]
@@ -363,8 +395,8 @@ def _item_rows(request, items):
 def action_items(request: HttpRequest) -> HttpResponse:
     form = ActionFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
-    queryset = conference.filter_action_items(
-        conference.action_items_for(request.user, request.organization),
+    queryset = filter_action_items(
+        action_items_for(request.user, request.organization),
         request.user,
         **{k: v for k, v in filters.items() if v},
     )
@@ -373,7 +405,7 @@ def action_items(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": _item_rows(request, page.object_list),
         "filters": filters,
-        "members": conference.members_of(request.organization),
+        "members": members_of(request.organization),
         "series_list": Series.objects.filter(organization=request.organization),
         "statuses": ItemStatus.choices,
     }
@@ -391,10 +423,10 @@ def action_item_status(request: HttpRequest, item_id: int) -> HttpResponse:
     )
     if item is None:
         raise Http404("No such action item.")
-    if not conference.can_change_item(request.user, item):
+    if not can_change_item(request.user, item):
         raise PermissionDenied(_("Only the assignee, the meeting's creator or an admin can change this."))
     try:
-        conference.set_item_status(item, request.POST.get("status", ""))
+        set_item_status(item, request.POST.get("status", ""))
     except ServiceError as exc:
         return HttpResponse(str(exc), status=400)
     if request.htmx:
@@ -417,15 +449,15 @@ def _safe_next(request):
 def decision_log(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     current_only = request.GET.get("current") == "1"
-    queryset = conference.filter_decisions(
-        conference.decisions_for(request.user, request.organization),
+    queryset = filter_decisions(
+        decisions_for(request.user, request.organization),
         q=q,
         series=int_or_none(request.GET.get("series")),
         meeting=int_or_none(request.GET.get("meeting")),
         include_superseded=not current_only,
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"decision": d, "url": conference.moment_url(d)} for d in page.object_list]
+    rows = [{"decision": d, "url": moment_url(d)} for d in page.object_list]
     context = {
         "page": page,
         "rows": rows,
@@ -439,7 +471,7 @@ def decision_log(request: HttpRequest) -> HttpResponse:
 
 
 def _decision_for(user, decision_id):
-    decision = conference.decisions_for(user).filter(pk=decision_id).first()
+    decision = decisions_for(user).filter(pk=decision_id).first()
     if decision is None:
         raise Http404("No such decision.")
     return decision
@@ -453,10 +485,10 @@ def decision_supersede(request: HttpRequest, decision_id: int) -> HttpResponse:
     later_id = int_or_none(request.POST.get("superseded_by"))
     try:
         if later_id:
-            conference.supersede(earlier, _decision_for(request.user, later_id))
+            supersede(earlier, _decision_for(request.user, later_id))
             messages.success(request, _("The decision was marked as superseded."))
         else:
-            conference.clear_supersede(earlier)
+            clear_supersede(earlier)
             messages.success(request, _("The decision is current again."))
     except ServiceError as exc:
         messages.error(request, str(exc))
@@ -476,12 +508,10 @@ def sharing(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if request.POST.get("action") == "visibility":
                 ids = [i for i in (int_or_none(v) for v in request.POST.getlist("members")) if i]
-                conference.set_visibility(meeting, request.POST.get("visibility", ""), ids, user=request.user)
+                set_visibility(meeting, request.POST.get("visibility", ""), ids, user=request.user)
                 messages.success(request, _("Visibility was saved."))
             elif request.POST.get("action") == "link":
-                new_link = conference.create_share_link(
-                    meeting, request.user, int_or_none(request.POST.get("days")) or 7
-                )
+                new_link = create_share_link(meeting, request.user, int_or_none(request.POST.get("days")) or 7)
                 messages.success(request, _("A share link was created."))
         except ServiceError as exc:
             messages.error(request, str(exc))
@@ -494,7 +524,7 @@ def sharing(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "links": links,
         "new_link": new_link,
-        "members": conference.members_of(meeting.organization),
+        "members": members_of(meeting.organization),
         "allowed": set(meeting.allowed_members.values_list("pk", flat=True)),
         "visibility_choices": Visibility.choices,
     }
@@ -509,7 +539,7 @@ def share_link_revoke(request: HttpRequest, pk: int, link_id: int) -> HttpRespon
     link = meeting.share_links.filter(pk=link_id).first()
     if link is None:
         raise Http404("No such link.")
-    conference.revoke_share_link(link, user=request.user)
+    revoke_share_link(link, user=request.user)
     messages.success(request, _("The share link was revoked."))
     return redirect("conference:sharing", pk=meeting.pk)
 
@@ -525,10 +555,10 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
     """The read-only guest page: player, minutes and transcript of this one meeting, nothing else."""
     from meetings.minutes import services as minutes_services
 
-    link = conference.share_link_for_token(token)
+    link = share_link_for_token(token)
     if link is None:
         raise Http404("No such link.")
-    conference.touch_share_link(link)
+    touch_share_link(link)
     meeting = link.meeting
     minutes = minutes_services.current_minutes(meeting)
     segments = meeting.segments.select_related("speaker", "speaker__member").order_by("position")
@@ -550,7 +580,7 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
 def share_audio(request: HttpRequest, token: str) -> HttpResponse:
     from meetings.views import _recording_content_type
 
-    link = conference.share_link_for_token(token)
+    link = share_link_for_token(token)
     recording = link.meeting.recording if link else None
     if recording is None or not recording.file:
         raise Http404("No recording.")
@@ -586,7 +616,7 @@ def recap_send(request: HttpRequest, pk: int) -> HttpResponse:
 def series_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
-            series = conference.create_series(
+            series = create_series(
                 request.organization,
                 request.user,
                 name=request.POST.get("name", ""),
@@ -597,7 +627,7 @@ def series_list(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             return redirect("conference:series_detail", series_id=series.pk)
-    series = conference.series_for(request.user, request.organization)
+    series = series_for(request.user, request.organization)
     return render(
         request, "meetings/conference/series_list.html", {"series_list": series, "recurrences": Recurrence.choices}
     )
@@ -605,13 +635,11 @@ def series_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def series_detail(request: HttpRequest, series_id: int) -> HttpResponse:
-    series = conference.series_for(request.user).filter(pk=series_id).first()
+    series = series_for(request.user).filter(pk=series_id).first()
     if series is None:
         raise Http404("No such series.")
     meetings = meetings_for(request.user).filter(series=series).order_by("held_at")
-    items = conference.filter_action_items(
-        conference.action_items_for(request.user), request.user, series=series.pk, status="active"
-    )
+    items = filter_action_items(action_items_for(request.user), request.user, series=series.pk, status="active")
     context = {"series": series, "meetings": meetings, "rows": _item_rows(request, items)}
     return render(request, "meetings/conference/series_detail.html", context)
 
@@ -626,19 +654,19 @@ def preferences(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "settings":
-                conference.set_recap_emails(request.user, request.POST.get("recap_emails") == "on")
-                conference.set_timezone(request.user, request.POST.get("timezone", ""))
+                set_recap_emails(request.user, request.POST.get("recap_emails") == "on")
+                set_timezone(request.user, request.POST.get("timezone", ""))
                 messages.success(request, _("Your preferences were saved."))
             elif action == "feed_reset":
-                conference.reset_feed_token(request.user)
+                reset_feed_token(request.user)
                 messages.success(request, _("A new calendar address was made; the old one no longer works."))
             elif action == "feed_revoke":
-                conference.revoke_feed_token(request.user)
+                revoke_feed_token(request.user)
                 messages.success(request, _("The calendar address was turned off."))
         except ServiceError as exc:
             messages.error(request, str(exc))
         return redirect("conference:preferences")
-    preference = conference.preference_for(request.user)
+    preference = preference_for(request.user)
     feed_url = (
         request.build_absolute_uri(reverse("conference:feed", args=[preference.feed_token]))
         if preference.feed_token
@@ -659,9 +687,9 @@ def meeting_card_context(meeting, user):
     return {
         "conference_loaded": True,
         "agenda": list(meeting.agenda_items.all()),
-        "carried": list(conference.carried_action_items(meeting, user)),
-        "attendee_list": conference.attendees_of(meeting),
-        "can_manage": conference.can_manage(user, meeting),
+        "carried": list(carried_action_items(meeting, user)),
+        "attendee_list": attendees_of(meeting),
+        "can_manage": can_manage(user, meeting),
         "has_speakers": meeting.speakers.exists(),
         "end_at": meeting.held_at + datetime.timedelta(minutes=meeting.duration_minutes or 60),
         "decision_count": Decision.objects.filter(meeting=meeting).count(),

@@ -17,6 +17,11 @@ def local_today(user):
     return timezone.now().astimezone(zone_for(user)).date()
 
 
+def ends_at(meeting):
+    """A meeting without a duration is shown as an hour long."""
+    return meeting.held_at + datetime.timedelta(minutes=meeting.duration_minutes or 60)
+
+
 def meetings_between(user, organization, start, end):
     return (
         meetings_for(user, organization)

@@ -3,6 +3,7 @@ their private calendar feed."""
 
 import secrets
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +47,13 @@ def revoke_feed_token(user):
     preference.feed_created_at = None
     preference.save(update_fields=["feed_token", "feed_created_at"])
     return preference
+
+
+def feed_url(request, preference):
+    """The feed's full address for calendar apps, or None while the feed is off."""
+    if not preference.feed_token:
+        return None
+    return request.build_absolute_uri(reverse("conference:feed", args=[preference.feed_token]))
 
 
 def user_for_feed_token(token):

@@ -63,9 +63,23 @@ def series_for(user, organization=None):
     return queryset
 
 
+def _wrong_series():
+    return ServiceError(_("Choose a series of this organization."), "invalid_series")
+
+
+def series_in(organization, series_id):
+    """The organization's series with that id; None for no id."""
+    if series_id is None:
+        return None
+    series = Series.objects.filter(organization=organization, pk=series_id).first()
+    if series is None:
+        raise _wrong_series()
+    return series
+
+
 def _check_series(organization, series):
     if series is not None and series.organization_id != organization.pk:
-        raise ServiceError(_("Choose a series of this organization."), "invalid_series")
+        raise _wrong_series()
 
 
 def _local_shift(moment, zone, recurrence, n):

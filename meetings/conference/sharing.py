@@ -5,6 +5,8 @@ import datetime
 import secrets
 
 from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,12 +50,25 @@ def create_share_link(meeting, user, days=7):
     return link
 
 
+def share_link_of(meeting, link_id):
+    """One of the meeting's links, or 404."""
+    link = meeting.share_links.filter(pk=link_id).first()
+    if link is None:
+        raise Http404("No such link.")
+    return link
+
+
 def revoke_share_link(link, user=None):
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
         audit.record(user, link.meeting.organization, "share_link.revoke", link, meeting=link.meeting_id)
     return link
+
+
+def share_url(request, link):
+    """The guest page's full address, to hand to someone outside the organization."""
+    return request.build_absolute_uri(reverse("conference:share_view", args=[link.token]))
 
 
 def share_link_for_token(token):

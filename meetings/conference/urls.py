@@ -1,8 +1,13 @@
-"""Conference management pages (issue #6), included by the project at the site root (namespace "conference")."""
+"""Conference management routes. `urlpatterns`: the pages, included at the site root (namespace
+"conference"). `api_urlpatterns`: the API, included by nexochat/api_urls.py under /api/v1/ (namespace "api")."""
 
 from django.urls import path
 
 from meetings.conference import views
+from meetings.conference.api import calendars as calendars_api
+from meetings.conference.api import items as items_api
+from meetings.conference.api import scheduling as scheduling_api
+from meetings.conference.api import sharing as sharing_api
 
 app_name = "conference"
 urlpatterns = [
@@ -27,4 +32,31 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("s/<str:token>/", views.share_view, name="share_view"),
     path("s/<str:token>/audio/", views.share_audio, name="share_audio"),
+]
+
+api_urlpatterns = [
+    path("meetings/schedule/", scheduling_api.ScheduleCreateView.as_view(), name="conference-schedule-create"),
+    path("meetings/<int:pk>/schedule/", scheduling_api.ScheduleView.as_view(), name="conference-schedule"),
+    path("meetings/<int:pk>/speakers/", scheduling_api.SpeakerMatchView.as_view(), name="conference-speakers"),
+    path("meetings/<int:pk>/sharing/", sharing_api.SharingView.as_view(), name="conference-sharing"),
+    path("meetings/<int:pk>/share-links/", sharing_api.ShareLinkListView.as_view(), name="conference-share-links"),
+    path(
+        "meetings/<int:pk>/share-links/<int:link_id>/revoke/",
+        sharing_api.ShareLinkRevokeView.as_view(),
+        name="conference-share-link-revoke",
+    ),
+    path("meetings/<int:pk>/recap/", sharing_api.RecapView.as_view(), name="conference-recap"),
+    path("series/", scheduling_api.SeriesListView.as_view(), name="conference-series"),
+    path("calendar/", calendars_api.CalendarView.as_view(), name="conference-calendar"),
+    path("calendar/feed/", calendars_api.FeedView.as_view(), name="conference-feed"),
+    path("action-items/", items_api.ActionItemListView.as_view(), name="conference-action-items"),
+    path("action-items/<int:item_id>/", items_api.ActionItemDetailView.as_view(), name="conference-action-item"),
+    path("decisions/", items_api.DecisionListView.as_view(), name="conference-decisions"),
+    path(
+        "decisions/<int:decision_id>/supersede/",
+        items_api.DecisionSupersedeView.as_view(),
+        name="conference-supersede",
+    ),
+    path("dashboard/", calendars_api.DashboardView.as_view(), name="conference-dashboard"),
+    path("me/preferences/", calendars_api.PreferenceView.as_view(), name="conference-preferences"),
 ]

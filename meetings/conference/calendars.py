@@ -31,9 +31,10 @@ def meetings_between(user, organization, start, end):
     )
 
 
-def by_local_day(meetings, zone):
+def meetings_by_day(user, organization, start, end, zone):
+    """{local date: [meetings]} between two instants."""
     days = defaultdict(list)
-    for meeting in meetings:
+    for meeting in meetings_between(user, organization, start, end):
         days[meeting.held_at.astimezone(zone).date()].append(meeting)
     return days
 
@@ -44,6 +45,13 @@ def month_weeks(year, month, zone):
     start = datetime.datetime.combine(weeks[0][0], datetime.time.min, tzinfo=zone)
     end = datetime.datetime.combine(weeks[-1][-1] + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
     return weeks, start, end
+
+
+def week_days(day, zone):
+    """The seven dates of the week (from Monday) that holds `day`, and the [start, end) instants."""
+    monday = day - datetime.timedelta(days=day.weekday())
+    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=zone)
+    return [monday + datetime.timedelta(days=n) for n in range(7)], start, start + datetime.timedelta(days=7)
 
 
 def feed_meetings(user):

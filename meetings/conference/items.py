@@ -21,6 +21,14 @@ def moment_url(item):
     return f"{url}?t={int(item.start)}" if item.start is not None else url
 
 
+def _in_meeting_or_series(queryset, meeting, series):
+    if meeting:
+        queryset = queryset.filter(meeting_id=meeting)
+    if series:
+        queryset = queryset.filter(meeting__series_id=series)
+    return queryset
+
+
 # --- action items ----------------------------------------------------------------------------
 
 
@@ -55,10 +63,7 @@ def filter_action_items(queryset, user, *, assignee="", status="", due="", meeti
         queryset = queryset.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=7))
     elif due == "none":
         queryset = queryset.filter(due_date__isnull=True)
-    if meeting:
-        queryset = queryset.filter(meeting_id=meeting)
-    if series:
-        queryset = queryset.filter(meeting__series_id=series)
+    queryset = _in_meeting_or_series(queryset, meeting, series)
     if q:
         queryset = queryset.filter(Q(text__icontains=q) | Q(owner_name__icontains=q))
     return queryset.order_by(soonest_due_first(), "-meeting__held_at", "position")
@@ -105,10 +110,7 @@ def decisions_for(user, organization=None):
 def filter_decisions(queryset, *, q="", meeting=None, series=None, include_superseded=True):
     if q:
         queryset = queryset.filter(Q(text__icontains=q) | Q(speaker_name__icontains=q) | Q(meeting__title__icontains=q))
-    if meeting:
-        queryset = queryset.filter(meeting_id=meeting)
-    if series:
-        queryset = queryset.filter(meeting__series_id=series)
+    queryset = _in_meeting_or_series(queryset, meeting, series)
     if not include_superseded:
         queryset = queryset.filter(superseded_by__isnull=True)
     return queryset.order_by("-meeting__held_at", "meeting_id", "position")

@@ -40,6 +40,12 @@ def name_variants(attendee):
     return names
 
 
+def unassigned_items_named_for(attendee, items):
+    """The action items without an assignee whose owner, as the minutes wrote it, is this attendee."""
+    names = name_variants(attendee)
+    return [item for item in items if item.assignee_id is None and normalize_name(item.owner_name) in names]
+
+
 _INTRO = (
     "저는{n}",
     "제가{n}",
@@ -119,10 +125,9 @@ def confirm_speakers(meeting, mapping):
             speaker.member_id = attendee.user_id
             speaker.save(update_fields=["member"])
             Decision.objects.filter(meeting=meeting, speaker=speaker).update(member_id=attendee.user_id)
-            names = name_variants(attendee)
-            for item in ActionItem.objects.filter(meeting=meeting, assignee__isnull=True).exclude(owner_name=""):
-                if normalize_name(item.owner_name) in names:
-                    ActionItem.objects.filter(pk=item.pk).update(assignee_id=attendee.user_id)
+            unassigned = ActionItem.objects.filter(meeting=meeting, assignee__isnull=True).exclude(owner_name="")
+            named = unassigned_items_named_for(attendee, unassigned)
+            ActionItem.objects.filter(pk__in=[item.pk for item in named]).update(assignee_id=attendee.user_id)
         elif not speaker.name:
             speaker.name = attendee.display_name[:100]
             speaker.save(update_fields=["name"])

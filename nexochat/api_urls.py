@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from meetings import api as meetings_api
+from meetings.conference.urls import api_urlpatterns as conference_api_urlpatterns
 from meetings.processing import api as processing_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -33,6 +34,6 @@ urlpatterns = [
         name="docs",
     ),
     path("", include("meetings.chat.api")),  # search, chatbot conversations, voice questions
-    path("", include("meetings.conference.api")),  # schedule, calendar, action items, decisions, sharing
+    path("", include(conference_api_urlpatterns)),  # schedule, calendar, action items, decisions, sharing
     path("", include(router.urls)),
 ]

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from meetings.conference import views as conference_views
+from meetings.conference.views import calendars as conference_calendars
 from meetings.minutes import api as minutes_api
 from meetings.minutes import urls as minutes_urls
 
 urlpatterns = [
-    path("", conference_views.dashboard, name="home"),
+    path("", conference_calendars.dashboard, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -9,7 +9,8 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from meetings.conference import services as conference
+from meetings.conference.attendees import Guest, set_attendees
+from meetings.conference.preferences import preference_for, set_timezone
 from meetings.models import ActionItem, Job, JobState, Meeting, Minutes, Segment, Speaker
 from meetings.processing import tasks
 
@@ -31,7 +32,7 @@ def meeting(org, owner, member):
         created_by=owner,
         location="3층",
     )
-    conference.set_attendees(meeting, [owner.pk, member.pk], [conference.Guest("jane@partner.com", "Jane")])
+    set_attendees(meeting, [owner.pk, member.pk], [Guest("jane@partner.com", "Jane")])
     return meeting
 
 
@@ -84,7 +85,7 @@ def test_recap_button_sends_html_and_text_with_own_items(with_minutes, meeting, 
 
 def test_opt_out_is_honoured(with_minutes, meeting, member, member_client, owner):
     member_client.post("/preferences/", {"action": "settings", "timezone": "Asia/Seoul"})  # box unticked
-    assert conference.preference_for(member).recap_emails is False
+    assert preference_for(member).recap_emails is False
     api = APIClient()
     api.force_authenticate(owner)
     response = api.post(f"/api/v1/meetings/{meeting.pk}/recap/")
@@ -93,7 +94,7 @@ def test_opt_out_is_honoured(with_minutes, meeting, member, member_client, owner
 
 
 def test_times_in_each_members_time_zone(with_minutes, meeting, member, owner_client):
-    conference.set_timezone(member, "Europe/Paris")
+    set_timezone(member, "Europe/Paris")
     owner_client.post(f"/meetings/{meeting.pk}/recap/")
     assert "2026-11-25 02:00 (Europe/Paris)" in by_recipient()["member@example.com"].body
     assert "2026-11-25 10:00 (Asia/Seoul)" in by_recipient()["owner@example.com"].body

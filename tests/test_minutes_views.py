@@ -14,7 +14,6 @@ from rest_framework.test import APIClient
 
 from ai_pipeline.pipeline import PipelineContext, run_stages
 from ai_pipeline.stages import stages_for
-from meetings.minutes import api as minutes_api
 from meetings.minutes import urls as minutes_urls
 from meetings.minutes.services import markdown_of
 from meetings.models import (
@@ -37,8 +36,8 @@ from tests.fakes.openai_compat import FakeOpenAI
 urlpatterns = [
     path("meetings/minutes-settings/", include((minutes_urls.settings_urlpatterns, "minutes_settings"))),
     path("meetings/<int:pk>/minutes/", include("meetings.minutes.urls")),
-    path("api/v1/meetings/<int:pk>/minutes/", include("meetings.minutes.api")),
-    path("api/v1/organizations/<int:org_id>/minutes-settings/", include(minutes_api.settings_urlpatterns)),
+    path("api/v1/meetings/<int:pk>/minutes/", include(minutes_urls.api_urlpatterns)),
+    path("api/v1/organizations/<int:org_id>/minutes-settings/", include(minutes_urls.api_settings_urlpatterns)),
     *project_urlpatterns,
 ]
 pytestmark = pytest.mark.urls(__name__)

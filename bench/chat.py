@@ -4,7 +4,7 @@
 
 Imports the meetings the dev questions are about (plus others up to --meetings) into its own SQLite
 file (var/bench/chat.sqlite3, reused on later runs) through the real importer and indexer, then asks
-the chatbot (`ai_pipeline.chat.answer`, the offline provider: no language model) each of the 40 dev
+the chatbot (`meetings.chat.ask.answer`, the offline provider: no language model) each of the 40 dev
 questions and each query of bench/data/offtopic_queries.txt, and prints:
 
 - cited gold: the share of dev questions whose answer cites a gold turn (the segment position of one
@@ -76,9 +76,10 @@ def main():
     django.setup()
     from django.core.management import call_command
 
-    from ai_pipeline.chat import NOT_FOUND, answer
+    from ai_pipeline.chat import NOT_FOUND
     from ai_pipeline.llm import get_provider
     from ai_pipeline.models import MeetingSource
+    from meetings.chat.ask import answer
     from meetings.search.importer import get_or_create_organization, import_meeting
     from meetings.search.indexing import index_meeting
 

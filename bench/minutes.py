@@ -159,7 +159,7 @@ def main():
 
     django.setup()
     from ai_pipeline.llm import get_provider
-    from ai_pipeline.llm.extractive import split_sentences
+    from ai_pipeline.llm.sentences import split_sentences
     from ai_pipeline.minutes import BUILTIN_TEMPLATES, generate_minutes, to_markdown, turns_from_json
 
     score = load_score()

@@ -49,7 +49,7 @@ def peak_rss_mb():
 def bench_file(path, args, score):  # noqa: C901 - one flat measurement script
     from ai_pipeline.management.commands.transcribe import StderrJob
     from ai_pipeline.pipeline import PipelineContext, run_stages
-    from ai_pipeline.stages import stages_for
+    from ai_pipeline.stages import speech_stages
     from ai_pipeline.stt import get_engine
 
     options = {"language": args.language}
@@ -70,12 +70,10 @@ def bench_file(path, args, score):  # noqa: C901 - one flat measurement script
     get_diarizer(args.diarizer, args.diarizer_model)
     load_seconds = time.perf_counter() - began
 
-    context = PipelineContext(
-        job=StderrJob(sys.stderr if args.progress else io.StringIO()), meeting=None, recording=None, options=options
-    )
+    context = PipelineContext(job=StderrJob(sys.stderr if args.progress else io.StringIO()), options=options)
     context.data["input_path"] = str(path)
     began = time.perf_counter()
-    timings = run_stages(context, stages_for("file", options))
+    timings = run_stages(context, speech_stages())
     total = time.perf_counter() - began
     duration = context.data["duration"]
     row = {

@@ -79,13 +79,13 @@ def reference_for(path):
 
 def bench_file(path, args, score):
     from ai_pipeline.pipeline import PipelineContext, run_stages
-    from ai_pipeline.stages import stages_for
+    from ai_pipeline.stages import speech_stages
 
     options = {"language": args.language}
     job = RecordingJob()
-    context = PipelineContext(job=job, meeting=None, recording=None, options=options)
+    context = PipelineContext(job=job, options=options)
     context.data["input_path"] = str(path)
-    timings = run_stages(context, stages_for("file", options))
+    timings = run_stages(context, speech_stages())
     speech = context.data.get("speech") or []
     segments = context.data.get("segments") or []
     speech_s = sum(e - s for s, e in speech)

@@ -7,11 +7,12 @@ import json
 import pytest
 from django.utils import timezone
 
-from ai_pipeline.chat import NOT_FOUND, answer, stream_answer
-from ai_pipeline.chat.core import Answer, Source, check_citations, retrieve
+from ai_pipeline.chat import NOT_FOUND
+from ai_pipeline.chat.core import Answer, Source, check_citations
 from ai_pipeline.chat.prompts import END, START
 from ai_pipeline.llm import RetryPolicy, get_provider
 from ai_pipeline.llm.clova import ClovaProvider
+from meetings.chat.ask import answer, retrieve, stream_answer
 from meetings.models import Meeting, Segment
 from meetings.search.indexing import index_meeting
 from tests.fakes.clova import FakeClova

@@ -5,8 +5,9 @@ model's prompt (the fake CLOVA server records it)."""
 
 import pytest
 
-from ai_pipeline.chat import NOT_FOUND, answer
+from ai_pipeline.chat import NOT_FOUND
 from ai_pipeline.llm import get_provider
+from meetings.chat.ask import answer
 from tests.fakes.clova import FakeClova
 from tests.search_archive import (  # noqa: F401 (fixtures)
     MOBILE,

@@ -94,7 +94,7 @@ def test_cleanup_runs_for_every_started_stage_even_on_failure(meeting):
         def cleanup(self, context):
             cleaned.append(self.name)
 
-    context = PipelineContext(job=job, meeting=meeting, recording=None)
+    context = PipelineContext(job=job)
     with pytest.raises(PipelineError):
         run_stages(context, [Good(), Bad(), Never()])
     assert cleaned == ["bad", "good"]

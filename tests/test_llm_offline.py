@@ -5,7 +5,9 @@ import pytest
 from ai_pipeline.llm import ConfigurationError, RetryPolicy, estimate_tokens, get_provider, parse_json_text
 from ai_pipeline.llm.base import InvalidOutputError
 from ai_pipeline.llm.clova import ClovaProvider
-from ai_pipeline.llm.extractive import (
+from ai_pipeline.llm.offline import EXTRACTIVE_LABEL, OfflineProvider
+from ai_pipeline.llm.openai_compat import ClovaOpenAIProvider, OpenAICompatProvider
+from ai_pipeline.llm.sentences import (
     due_text,
     extractive_digest,
     find_cues,
@@ -16,8 +18,6 @@ from ai_pipeline.llm.extractive import (
     split_sentences,
     top_sentences,
 )
-from ai_pipeline.llm.offline import EXTRACTIVE_LABEL, OfflineProvider
-from ai_pipeline.llm.openai_compat import ClovaOpenAIProvider, OpenAICompatProvider
 
 MEETING = """안녕하세요, 주간 회의 시작하겠습니다.
 이번 주 안건은 신규 결제 시스템 도입 일정과 결제 오류 대응입니다.

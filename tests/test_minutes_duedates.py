@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from ai_pipeline.llm.extractive import due_text
+from ai_pipeline.llm.sentences import due_text
 from ai_pipeline.minutes import parse_due
 
 MONDAY = datetime.date(2026, 11, 23)

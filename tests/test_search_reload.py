@@ -6,8 +6,8 @@ so the small test archive counts as large."""
 import pytest
 
 from ai_pipeline.search import engine
-from ai_pipeline.search.engine import search
 from meetings.models import Meeting
+from meetings.search import search
 from meetings.search.indexing import index_meeting
 from tests.search_archive import fresh_search_index, make_archive, warm_models  # noqa: F401
 

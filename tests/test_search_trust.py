@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Organization
-from ai_pipeline.search.engine import explain_search, search
+from meetings.search import explain_search, search
 from tests.search_archive import (  # noqa: F401 (fixtures)
     BUDGET,
     MOBILE,

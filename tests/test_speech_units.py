@@ -5,7 +5,7 @@ import pytest
 
 from ai_pipeline.align import assign_speakers, build_segments, relabel
 from ai_pipeline.diarization.base import limit_speakers, merge_adjacent
-from ai_pipeline.stages import STAGE_LABELS, stages_for
+from ai_pipeline.stages import speech_stages
 from ai_pipeline.stt.base import SttSegment, Word
 from ai_pipeline.stt.guards import clean_segments, collapse_repetition, compression_ratio, is_phantom
 from ai_pipeline.stt.transformers_engine import windows
@@ -135,13 +135,15 @@ def test_speaker_limit_merges_the_closest_voices():
 
 
 def test_every_stage_has_a_label_and_kinds_run_the_right_stages():
-    for kind in ("process", "transcribe", "diarize", "file", "probe"):
-        for stage in stages_for(kind, {}):
+    from meetings.processing.stages import STAGE_LABELS, stages_for
+
+    for stages in (*(stages_for(kind, {}) for kind in ("process", "transcribe", "diarize", "probe")), speech_stages()):
+        for stage in stages:
             assert stage.name in STAGE_LABELS
     assert [s.name for s in stages_for("diarize", {})][:6] == ["decode", "vad", "words", "diarize", "align", "save"]
     assert "transcribe" not in [s.name for s in stages_for("diarize", {})]
     assert "recover" not in [s.name for s in stages_for("diarize", {})]
-    assert [s.name for s in stages_for("file", {})] == ["decode", "vad", "diarize", "transcribe", "recover", "align"]
+    assert [s.name for s in speech_stages()] == ["decode", "vad", "diarize", "transcribe", "recover", "align"]
     assert [s.name for s in stages_for("process", {})][0] == "probe"
 
 
@@ -240,7 +242,7 @@ def test_gpu_out_of_memory_retries_smaller_batches_then_the_cpu(meeting, monkeyp
     monkeypatch.setitem(stt.ENGINES, "oom-test", f"{__name__}.GpuThatRunsOutOfMemory")
     settings.STT_DEVICE = "cuda"
     job = Job.objects.create(meeting=meeting)
-    context = PipelineContext(job=job, meeting=meeting, recording=None, options={"stt_engine": "oom-test"})
+    context = PipelineContext(job=job, options={"stt_engine": "oom-test"})
     context.data["speech"] = [(0.0, 1.0)]
     engine, transcript = transcribe_with_fallback(context, np.zeros(16000, dtype=np.float32))
     assert engine.device == "cpu" and transcript.words[0].text == " 네"

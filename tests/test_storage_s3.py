@@ -255,14 +255,14 @@ def test_store_down_refuses_the_upload_cleanly(owner_client, meeting, settings, 
 
 
 def test_worker_copies_the_object_to_its_own_scratch_dir(meeting, owner, moto_endpoint, bucket, tmp_path):
-    from ai_pipeline.pipeline import PipelineContext
+    from meetings.processing.stages import JobContext
     from tests.test_jobs import uploaded
 
     source = write_tone_wav(tmp_path / "t.wav", 1.0)
     recording, job = recording_services.attach_recording(meeting, uploaded(source), owner)
     workdir = tmp_path / "scratch"
     workdir.mkdir()
-    context = PipelineContext(job=job, meeting=meeting, recording=recording, workdir=workdir)
+    context = JobContext(job=job, meeting=meeting, recording=recording, workdir=workdir)
     local = context.local_recording_path()
     assert local.parent == workdir
     assert local.read_bytes() == source.read_bytes()

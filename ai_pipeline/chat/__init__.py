@@ -1,29 +1,13 @@
-"""The archive chatbot: cited, permission-scoped answers from the meeting archive.
+"""The archive chatbot's answers, from passages the caller retrieved (the app: meetings/chat/ask.py, which
+keeps retrieval to what the asker may see), and spoken questions transcribed.
 
-from ai_pipeline.chat import answer, stream_answer, NOT_FOUND
-result = answer(request.user, "예산은 얼마로 정했나요?", filters={"meeting": [meeting.pk]})
+from ai_pipeline.chat import answer, sources_from_hits, NOT_FOUND
+result = answer("예산은 얼마로 정했나요?", retrieve)  # retrieve(question) -> (sources, search outcome)
 result.text, result.citations  # "... [1]", [{"n": 1, "meeting_id", "position", "start", "passage_id"}]
 """
 
+from .core import Answer, Source, answer, sources_from_hits, stream_answer
 from .prompts import NOT_FOUND
+from .voice import transcribe_question
 
-
-def answer(*args, **kwargs):
-    from .core import answer as _answer
-
-    return _answer(*args, **kwargs)
-
-
-def stream_answer(*args, **kwargs):
-    from .core import stream_answer as _stream_answer
-
-    return _stream_answer(*args, **kwargs)
-
-
-def transcribe_question(*args, **kwargs):
-    from .voice import transcribe_question as _transcribe_question
-
-    return _transcribe_question(*args, **kwargs)
-
-
-__all__ = ["NOT_FOUND", "answer", "stream_answer", "transcribe_question"]
+__all__ = ["NOT_FOUND", "Answer", "Source", "answer", "sources_from_hits", "stream_answer", "transcribe_question"]

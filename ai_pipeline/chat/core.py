@@ -1,10 +1,12 @@
-"""The archive chatbot: retrieval (the search core, scoped to the asker before ranking) -> a prompt with
-the passages as delimited, untrusted context -> the LLM provider -> an answer whose inline citations [n]
-are checked against the passages actually retrieved.
+"""The archive chatbot's answers: retrieved passages (Sources) -> a prompt with them as delimited,
+untrusted context -> the LLM provider -> an answer whose inline citations [n] are checked against the
+passages actually retrieved.
 
-Only passages that clear the search's relevance floor are used (ai_pipeline/search/engine.py): fused
-scores say which passages are closest, not whether any is on topic. When none clears it the bot says
-NOT_FOUND, then what it searched for and the near misses the search offers, marked as not an answer."""
+Retrieval is the caller's: `retrieve(question)` returns (sources, search outcome). The app's retrieval
+(meetings/chat/ask.py) searches what the asker may see and turns the hits into Sources with
+sources_from_hits. Only passages that clear the search's relevance floor are used: fused scores say
+which passages are closest, not whether any is on topic. When none clears it the bot says NOT_FOUND,
+then what it searched for and the near misses the search offers, marked as not an answer."""
 
 import logging
 import re
@@ -74,35 +76,20 @@ class Answer:
     note: str = ""  # e.g. the language model failed and passages were quoted instead
 
 
-# --- retrieval ----------------------------------------------------------------------------------
+# --- sources -------------------------------------------------------------------------------------
 
 
-def retrieval(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, relevance=None):
-    """(sources, search outcome) for `question` among the passages `scope` may see: from each of the
-    first `limit` passages that clear the relevance floor, the segment that answers best (with the
-    question it answers, or the reply it got: quoted_spans), best passage first, numbered from 1.
-    No sources means nothing relevant was found; the outcome then says what was searched and holds
-    the near misses.
-
-    scope is what ai_pipeline.search.search takes: a user (their organizations, minus meetings
-    meetings_for withholds) or organization ids. relevance: overrides of the floor (bench/chat.py)."""
-    from ai_pipeline.models import Passage
-    from ai_pipeline.search import explain_search
-    from meetings.models import Meeting
-
-    outcome = explain_search(scope, question, filters=filters, limit=limit * 2, relevance=relevance)
-    if not outcome.hits:
-        return [], outcome
-    meetings = {
-        m.pk: m for m in Meeting.objects.filter(pk__in={h.meeting_id for h in outcome.hits}).only("title", "held_at")
-    }
-    spans = dict(Passage.objects.filter(pk__in=[h.passage_id for h in outcome.hits]).values_list("pk", "spans"))
+def sources_from_hits(hits, meetings, limit=CONTEXT_PASSAGES):
+    """Sources from search hits (best first, each with its passage's spans): from each of the first
+    `limit` passages, the segment that answers best (with the question it answers, or the reply it got:
+    quoted_spans), numbered from 1. meetings: {meeting id: (title, held_at)}; a hit whose meeting is not
+    there (deleted meanwhile) is left out."""
     sources, seen, groups = [], set(), 0
-    for hit in outcome.hits:
-        meeting = meetings.get(hit.meeting_id)
-        if meeting is None:
+    for hit in hits:
+        if hit.meeting_id not in meetings:
             continue
-        said = quoted_spans(hit, spans.get(hit.passage_id) or [])
+        title, held_at = meetings[hit.meeting_id]
+        said = quoted_spans(hit, hit.spans or [])
         said = [span for span in said if (hit.meeting_id, span[0]) not in seen]
         if hit.kind == "transcript" and not said:
             continue  # its segments are quoted from a passage before it (passages overlap)
@@ -114,8 +101,8 @@ def retrieval(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, relevanc
                     number=len(sources) + 1,
                     passage_id=hit.passage_id,
                     meeting_id=hit.meeting_id,
-                    meeting_title=meeting.title,
-                    held_at=timezone.localtime(meeting.held_at),
+                    meeting_title=title,
+                    held_at=timezone.localtime(held_at),
                     kind=hit.kind,
                     position=span[0] if span else hit.position or 0,
                     start=span[1] if span else hit.start,
@@ -131,12 +118,7 @@ def retrieval(scope, question, *, filters=None, limit=CONTEXT_PASSAGES, relevanc
         groups += 1
         if groups >= limit:
             break
-    return sources, outcome
-
-
-def retrieve(scope, question, **kwargs):
-    """The sources of retrieval(), best first."""
-    return retrieval(scope, question, **kwargs)[0]
+    return sources
 
 
 def quoted_spans(hit, spans):
@@ -292,11 +274,13 @@ def fitting_messages(provider, question, sources, history):
     return messages
 
 
-def stream_answer(scope, question, *, history=(), filters=None, provider=None):
+def stream_answer(question, retrieve, *, history=(), filters=None, provider=None):
     """Yield text deltas as the answer is written, then one Answer (cleaned, with checked citations).
 
-    provider: an LLMProvider (default: get_provider()). The offline provider, or a language model that
-    fails, gives the extractive answer."""
+    retrieve(question) -> (sources, search outcome): the standalone question's Sources, best first (none:
+    nothing relevant; the outcome then says what was searched and holds the near misses). filters: the
+    search's filters, named when nothing is found. provider: an LLMProvider (default: get_provider()).
+    The offline provider, or a language model that fails, gives the extractive answer."""
     from ai_pipeline.llm import LLMError, get_provider
 
     question = (question or "").strip()
@@ -305,15 +289,15 @@ def stream_answer(scope, question, *, history=(), filters=None, provider=None):
     if extractive:
         # A follow-up that finds something on its own is a new question.
         standalone = question
-        sources, outcome = retrieval(scope, question, filters=filters)
+        sources, outcome = retrieve(question)
         combined = heuristic_follow_up(history, question) if not sources else None
         if combined:
             standalone = combined
-            sources, combined_outcome = retrieval(scope, combined, filters=filters)
+            sources, combined_outcome = retrieve(combined)
             outcome = combined_outcome if sources else outcome
     else:
         standalone = condense_question(provider, history, question)
-        sources, outcome = retrieval(scope, standalone, filters=filters)
+        sources, outcome = retrieve(standalone)
     if not sources:
         text = not_found_text(outcome, filters)
         yield text
@@ -347,10 +331,10 @@ def stream_answer(scope, question, *, history=(), filters=None, provider=None):
     yield Answer(cleaned, citations, sources, standalone, True, provider.name, extractive, note)
 
 
-def answer(scope, question, **kwargs):
+def answer(question, retrieve, **kwargs):
     """stream_answer, consumed: the Answer."""
     result = None
-    for item in stream_answer(scope, question, **kwargs):
+    for item in stream_answer(question, retrieve, **kwargs):
         if isinstance(item, Answer):
             result = item
     return result

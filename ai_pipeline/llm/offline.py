@@ -4,7 +4,7 @@ extractive digest of the last user message, clearly labelled as such (Completion
 import json
 
 from .base import Completion, LLMProvider, ModelInfo, Usage
-from .extractive import extractive_digest
+from .sentences import extractive_digest
 
 EXTRACTIVE_LABEL = "[Extractive summary: sentences selected from the text, no language model was used]"
 

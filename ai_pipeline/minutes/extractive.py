@@ -23,7 +23,7 @@ import math
 import re
 from collections import Counter
 
-from ai_pipeline.llm.extractive import _EN_STOPWORDS, find_cues, rank_sentences, split_sentences
+from ai_pipeline.llm.sentences import _EN_STOPWORDS, find_cues, rank_sentences, split_sentences
 
 from .schema import empty_minutes
 from .style import report_style, trim_fillers

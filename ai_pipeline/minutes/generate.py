@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ai_pipeline.llm import ContextLengthExceededError, InvalidOutputError, LLMError, StreamInterruptedError
 from ai_pipeline.llm.base import with_json_instruction
-from ai_pipeline.llm.extractive import due_text
+from ai_pipeline.llm.sentences import due_text
 
 from . import prompts
 from .duedates import parse_due

@@ -1,8 +1,9 @@
 """The transcript as the minutes builder sees it: numbered turns with speaker and (when known) times.
 
 Three sources: the `transcribe --json` output, the evaluation format `{"title", "date", "turns"}`, and a
-meeting's stored segments. Line numbers are the turns' positions, so anything a model cites by line
-maps back to a speaker and a moment without trusting the model for either."""
+meeting's stored segments (the app reads them: meetings/minutes/services.py turns_from_meeting). Line
+numbers are the turns' positions, so anything a model cites by line maps back to a speaker and a moment
+without trusting the model for either."""
 
 import datetime
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ class Turn:
     text: str
     start: float | None = None
     end: float | None = None
-    speaker_id: int | None = None  # a Speaker row, for turns read from the database
+    speaker_id: int | None = None  # the speaker's id, for turns of a stored meeting
     segment_id: int | None = None
 
 
@@ -82,26 +83,6 @@ def parse_date(value):
         except ValueError:
             continue
     return None
-
-
-def turns_from_meeting(meeting):
-    """The meeting's segments as turns, speakers by display name."""
-    from meetings.models import Segment
-
-    segments = Segment.objects.filter(meeting=meeting).select_related("speaker", "speaker__member").order_by("position")
-    return [
-        Turn(
-            index=i,
-            speaker=segment.speaker.display_name if segment.speaker_id else "",
-            text=segment.text,
-            start=segment.start,
-            end=segment.end,
-            speaker_id=segment.speaker_id,
-            segment_id=segment.pk,
-        )
-        for i, segment in enumerate(segments)
-        if segment.text.strip()
-    ]
 
 
 _HANGUL_START, _HANGUL_END = "\uac00", "\ud7a3"

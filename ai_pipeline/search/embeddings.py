@@ -9,6 +9,7 @@
 
 Engines are loaded lazily, once per process."""
 
+import hashlib
 import os
 import threading
 
@@ -16,6 +17,11 @@ import numpy as np
 from django.conf import settings
 
 DIM = 384
+
+
+def text_hash(text):
+    """The key a text's stored embedding (SegmentEmbedding.content_hash) is found by."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
 
 
 class EmbeddingEngine:

@@ -1,4 +1,4 @@
-"""Read side: hybrid retrieval over the passages of the organizations a caller may see.
+"""Read side: hybrid retrieval over the passages of the organizations a Scope names.
 
 Each process keeps one in-memory index per organization (a BM25 matrix over Kiwi morphemes and the
 passage vectors), tagged with the organization's SearchIndexVersion. Every search reads the versions
@@ -12,6 +12,10 @@ all (dense retrieval always has a nearest neighbour). A hit clears it when it ho
 query's words, or when its vector is clearly closer to the query than unrelated sentences are
 (background.py). Hits below it are dropped; when none is left, explain_search() says what was
 searched and offers near misses (suggest.py), marked as not an answer.
+
+The engine takes its scope as plain data (Scope: organization ids, meeting ids to keep to or leave
+out, speakers, when meetings were held); who may see what is decided by the app, on every search
+(meetings/search/scope.py), which is the entry point callers use.
 """
 
 import functools
@@ -19,18 +23,15 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 import numpy as np
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from meetings.search.indexing import current_versions, text_hash
-
-from ..models import Passage, PassageKind, SegmentEmbedding
+from ..models import Passage, PassageKind, SearchIndexVersion, SegmentEmbedding
 from .background import baselines, language
-from .embeddings import DIM, from_blob, get_engine
+from .embeddings import DIM, from_blob, get_engine, text_hash
 from .text import QUESTION_STOPWORDS, highlight_spans, morphemes, relevance_terms, snippet, stem
 from .when import parse_when, without_when
 
@@ -138,6 +139,16 @@ _cache = {}
 _cache_lock = threading.Lock()
 
 
+def current_versions(organization_ids):
+    """{organization id: (version, updated_at)}: the pair, so that a version row recreated after
+    its organization was deleted (ids can be reused) never matches an old cache."""
+    rows = SearchIndexVersion.objects.filter(organization_id__in=list(organization_ids))
+    return {
+        org: (version, updated)
+        for org, version, updated in rows.values_list("organization_id", "version", "updated_at")
+    }
+
+
 def clear_cache():
     """Forget every organization's in-memory index (what a fresh process starts with)."""
     with _cache_lock:
@@ -232,79 +243,56 @@ def wait_for_reloads(timeout=60):
         thread.join(timeout)
 
 
-# --- scope and filters --------------------------------------------------------------------------
+# --- scope --------------------------------------------------------------------------------------
 
 
-def organization_ids(scope):
-    """A user (their organizations), an Organization, or ids -> a list of organization ids."""
-    if scope is None:
-        return []
-    if hasattr(scope, "is_authenticated"):
-        from accounts.access import organizations_for
-
-        return list(organizations_for(scope).values_list("pk", flat=True))
-    if hasattr(scope, "pk"):
-        return [scope.pk]
-    if isinstance(scope, int):
-        return [scope]
-    return [getattr(o, "pk", o) for o in scope]
+def _ids(values):
+    return None if values is None else np.asarray(sorted({int(v) for v in values}), dtype=np.int64)
 
 
-def _as_date(value):
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+@dataclass
+class Scope:
+    """What one search may look at, as plain data. The app builds it from the caller's permissions and
+    filters on every search (meetings/search/scope.py).
+
+    organization_ids: the organizations whose passages are scored (no other is ever loaded or ranked).
+    meeting_ids: only these meetings (the caller's filters), or None for all of them.
+    hidden_meeting_ids: never these (meetings withheld from the caller), or None.
+    speakers: hits are what these speakers said (names or labels, matched as parts of names).
+    meeting_times: {meeting id: held_at} of the organizations' meetings, for a query that names a date
+    or period (ai_pipeline.search.when.parse_when); without it no meeting counts as held then."""
+
+    organization_ids: list
+    meeting_ids: object = None
+    hidden_meeting_ids: object = None
+    speakers: list = field(default_factory=list)
+    meeting_times: dict | None = None
+
+    def __post_init__(self):
+        self.organization_ids = list(self.organization_ids)
+        self.meeting_ids = _ids(self.meeting_ids)
+        self.hidden_meeting_ids = _ids(self.hidden_meeting_ids)
+        self.speakers = [str(speaker) for speaker in self.speakers]
+
+    def searchable_times(self):
+        """meeting_times of the meetings this scope may return."""
+        allowed = None if self.meeting_ids is None else set(self.meeting_ids.tolist())
+        hidden = set() if self.hidden_meeting_ids is None else set(self.hidden_meeting_ids.tolist())
+        return {
+            pk: held
+            for pk, held in (self.meeting_times or {}).items()
+            if (allowed is None or pk in allowed) and pk not in hidden
+        }
 
 
-def _listify(value):
-    if value in (None, "", []):
-        return []
-    return list(value) if isinstance(value, (list, tuple, set)) else [value]
+def held_on(held_at):
+    """The day a meeting was held, in the server's time zone."""
+    return timezone.localtime(held_at).date()
 
 
-def filtered_meeting_ids(org_ids, filters):
-    """Meeting ids allowed by the meeting-level filters, or None when there are none."""
-    from meetings.models import Meeting
-
-    filters = filters or {}
-    queryset = Meeting.objects.filter(organization_id__in=org_ids)
-    used = False
-    if (start := _as_date(filters.get("date_from"))) is not None:
-        queryset, used = queryset.filter(held_at__date__gte=start), True
-    if (end := _as_date(filters.get("date_to"))) is not None:
-        queryset, used = queryset.filter(held_at__date__lte=end), True
-    if meetings := _listify(filters.get("meeting")):
-        queryset, used = queryset.filter(pk__in=[getattr(m, "pk", m) for m in meetings]), True
-    for tag in _listify(filters.get("tag")):
-        tag = getattr(tag, "pk", tag)
-        condition = Q(tags__pk=tag) if isinstance(tag, int) else Q(tags__name=tag)
-        queryset, used = queryset.filter(condition), True
-    for person in _listify(filters.get("participant")):
-        person = getattr(person, "pk", person)
-        if isinstance(person, int):
-            condition = Q(participants__pk=person) | Q(speakers__member_id=person)
-        else:
-            condition = (
-                Q(participants__name__icontains=person)
-                | Q(external_participants__icontains=person)
-                | Q(speakers__name__icontains=person)
-            )
-        queryset, used = queryset.filter(condition), True
-    if not used:
-        return None
-    return np.asarray(sorted(set(queryset.values_list("pk", flat=True))), dtype=np.int64)
-
-
-def hidden_meeting_ids(user, org_ids):
-    """Meetings in the user's organizations that meetings_for(user) still withholds (e.g. shared with
-    selected members only): usually none, so this is one cheap query."""
-    from meetings.access import withheld_meeting_ids
-
-    return np.asarray(withheld_meeting_ids(user, org_ids), dtype=np.int64)
+def meetings_held(times, when):
+    """Ids of the meetings (`times`: {id: held_at}) held within the period."""
+    return np.asarray(sorted(pk for pk, held in times.items() if when.start <= held_on(held) <= when.end), np.int64)
 
 
 def speaker_passage_ids(org_ids, speakers):
@@ -312,7 +300,6 @@ def speaker_passage_ids(org_ids, speakers):
         return None
     condition = Q()
     for speaker in speakers:
-        speaker = getattr(speaker, "display_name", speaker)
         condition |= Q(speaker_names__icontains=speaker) | Q(speaker_labels__icontains=speaker)
     ids = Passage.objects.filter(condition, organization_id__in=org_ids).values_list("pk", flat=True)
     return np.asarray(sorted(ids), dtype=np.int64)
@@ -383,6 +370,7 @@ class SearchHit:
     text: str = ""  # the whole passage
     first_position: int | None = None
     last_position: int | None = None
+    spans: list = field(default_factory=list)  # the passage's segments (Passage.spans)
     dense: float = 0.0  # cosine of the query and the hit's segment (a title or details hit: its passage)
     margin: float | None = None  # the segment's cosine minus what the query scores against unrelated lines
     lexical: float = 0.0  # share of the query's words the passage (or the speaker's segment) holds
@@ -475,52 +463,33 @@ class SearchOutcome:
         return bool(self.hits)
 
 
-def meetings_held(org_ids, when):
-    """Ids of the organizations' meetings held within the period (dates in the server's time zone)."""
-    from meetings.models import Meeting
-
-    rows = Meeting.objects.filter(
-        organization_id__in=org_ids, held_at__date__gte=when.start, held_at__date__lte=when.end
-    ).values_list("pk", flat=True)
-    return np.asarray(sorted(rows), dtype=np.int64)
-
-
 def speaker_matches(span, speakers):
     """Whether a segment (a passage span) was said by one of `speakers` (names or labels, as the
     speaker filter matches passages)."""
     said_by = " ".join(str(part) for part in span[5:7] if part).lower()
-    return any(str(getattr(s, "display_name", s)).lower() in said_by for s in speakers)
+    return any(str(s).lower() in said_by for s in speakers)
 
 
-def search(scope, query, filters=None, limit=10, mode="hybrid", params=None, today=None):
-    """Ranked SearchHits for `query` among the passages `scope` may see (see organization_ids) that
-    clear the relevance floor; see explain_search."""
-    return explain_search(scope, query, filters, limit, mode, params, today=today, suggest=False).hits
+def search(scope, query, limit=10, mode="hybrid", params=None, today=None):
+    """Ranked SearchHits for `query` among the passages of `scope` (a Scope) that clear the relevance
+    floor; see explain_search."""
+    return explain_search(scope, query, limit, mode, params, today=today, suggest=False).hits
 
 
-def explain_search(
-    scope, query, filters=None, limit=10, mode="hybrid", params=None, *, relevance=None, today=None, suggest=True
-):
-    """A SearchOutcome for `query` among the passages `scope` may see (see organization_ids).
+def explain_search(scope, query, limit=10, mode="hybrid", params=None, *, relevance=None, today=None, suggest=True):
+    """A SearchOutcome for `query` among the passages of `scope` (a Scope).
 
-    filters: organization (id or ids: only these of the scope's organizations), date_from, date_to
-    (dates or ISO strings), speaker (name or label: hits are that speaker's segments), participant
-    (user id or name), tag (id or name), meeting (id or ids). mode: hybrid, lexical or dense.
-    A date or period in the query ("2018년 11월 12일 회의", "last week") is read against `today`
-    (default: today in the server's time zone): one that names the meeting keeps the search to the
-    meetings held then (when there are any), another lifts them. relevance: overrides of the floor
-    (relevance_params). suggest: look for near misses when nothing clears the floor."""
+    mode: hybrid, lexical or dense. A date or period in the query ("2018년 11월 12일 회의", "last week")
+    is read against `today` (default: today in the server's time zone): one that names the meeting keeps
+    the search to the meetings held then (when there are any), another lifts them. relevance: overrides
+    of the floor (relevance_params). suggest: look for near misses when nothing clears the floor."""
     query = (query or "").strip()
     outcome = SearchOutcome(query)
-    org_ids = organization_ids(scope)
-    if only := _listify((filters or {}).get("organization")):
-        wanted = {getattr(o, "pk", o) for o in only}
-        org_ids = [org_id for org_id in org_ids if org_id in wanted]
+    org_ids = scope.organization_ids
     if not query or not org_ids:
         return outcome
     params = fusion_params(params)
     floor = relevance_params(relevance)
-    filters = filters or {}
     when = parse_when(query, today or timezone.localdate())
     text = without_when(query, when)
     query_tokens = morphemes(text)
@@ -531,13 +500,11 @@ def explain_search(
     outcome.terms = list(dict.fromkeys(stem(t) for t in query_tokens if stem(t) in terms))
 
     versions = current_versions(org_ids)
-    allowed_meetings = filtered_meeting_ids(org_ids, filters)
-    hidden = hidden_meeting_ids(scope, org_ids) if hasattr(scope, "is_authenticated") else None
-    speakers = _listify(filters.get("speaker"))
+    allowed_meetings, hidden, speakers = scope.meeting_ids, scope.hidden_meeting_ids, scope.speakers
     speaker_ids = speaker_passage_ids(org_ids, speakers)
     boosted = None
     if when is not None:
-        held = meetings_held(org_ids, when)
+        held = meetings_held(scope.meeting_times or {}, when)
         if allowed_meetings is not None:
             held = np.intersect1d(held, allowed_meetings)
         if hidden is not None and len(hidden):
@@ -621,13 +588,9 @@ def explain_search(
             scope,
             outcome,
             text=text,
-            filters=filters,
             mode=mode,
             indexes=[index for index, _mask in scored],
             metadata=_best_metadata(scored, lex_parts) if scored else None,
-            allowed_meetings=allowed_meetings,
-            hidden=hidden,
-            org_ids=org_ids,
         )
     return outcome
 
@@ -752,6 +715,7 @@ def hydrate(
                 text=passage.text,
                 first_position=passage.first_position,
                 last_position=passage.last_position,
+                spans=passage.spans,
                 dense=round(float(dense), 4) if dense is not None and np.isfinite(dense) else 0.0,
                 margin=round(margin, 4) if margin is not None else None,
                 lexical=round(share, 4),

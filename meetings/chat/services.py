@@ -108,8 +108,8 @@ def provider_for(conversation, name=None):
 
 def stream_reply(question, provider=None):
     """Yield text deltas, then the saved assistant ChatMessage (with its Answer as `.result`)."""
-    from ai_pipeline.chat import stream_answer
-    from ai_pipeline.chat.core import Answer
+    from ai_pipeline.chat import Answer
+    from meetings.chat.ask import stream_answer
 
     conversation = question.conversation
     provider = provider or provider_for(conversation)

@@ -420,6 +420,26 @@ def readable_partial(text):
     return "\n".join(values[-60:])
 
 
+def turns_from_meeting(meeting):
+    """The meeting's segments as the minutes builder's turns, speakers by display name."""
+    from ai_pipeline.minutes.turns import Turn
+
+    segments = Segment.objects.filter(meeting=meeting).select_related("speaker", "speaker__member").order_by("position")
+    return [
+        Turn(
+            index=i,
+            speaker=segment.speaker.display_name if segment.speaker_id else "",
+            text=segment.text,
+            start=segment.start,
+            end=segment.end,
+            speaker_id=segment.speaker_id,
+            segment_id=segment.pk,
+        )
+        for i, segment in enumerate(segments)
+        if segment.text.strip()
+    ]
+
+
 def generate_for_meeting(
     meeting, *, template_key="", provider_name="", job=None, user=None, on_progress=None, fallback_to_extractive=False
 ):
@@ -427,7 +447,6 @@ def generate_for_meeting(
     from ai_pipeline.llm import LLMError
     from ai_pipeline.llm.offline import OfflineProvider
     from ai_pipeline.minutes import generate_minutes
-    from ai_pipeline.minutes.turns import turns_from_meeting
 
     turns = turns_from_meeting(meeting)
     if not turns:
@@ -625,7 +644,6 @@ def edit_minutes(minutes, markdown, user):
     is kept), then bring the decision and action-item rows up to date. Raises ServiceError, with the line
     at fault when the text cannot be read."""
     from ai_pipeline.minutes import MarkdownError, parse_markdown
-    from ai_pipeline.minutes.turns import turns_from_meeting
 
     markdown = (markdown or "").replace("\r\n", "\n")
     if len(markdown) > MAX_MARKDOWN:

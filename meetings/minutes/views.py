@@ -40,7 +40,7 @@ def _selected_version(meeting, request):
 
 
 def _stage_label(job):
-    from ai_pipeline.stages import STAGE_LABELS
+    from meetings.processing.stages import STAGE_LABELS
 
     return _(STAGE_LABELS[job.stage]) if job and job.stage in STAGE_LABELS else (job.stage if job else "")
 

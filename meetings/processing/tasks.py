@@ -5,9 +5,9 @@ import time
 
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
-from ai_pipeline.pipeline import PipelineContext, PipelineError, run_stages
-from ai_pipeline.stages import stages_for
+from ai_pipeline.pipeline import PipelineError, run_stages
 from meetings.models import Job, JobState
+from meetings.processing.stages import job_context, recording_at_hand, stages_for
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +72,10 @@ def run_job_once(job_id):
     if recording is None and job.kind not in ("minutes",):  # minutes need only the saved transcript
         job.mark_failed("This meeting has no recording.")
         return job.state
-    context = PipelineContext(job=job, meeting=job.meeting, recording=recording, options=job.options)
     try:
-        job.timings = run_stages(context, stages_for(job.kind, job.options))
+        context = job_context(job)
+        with recording_at_hand(context, job.kind):
+            job.timings = run_stages(context, stages_for(job.kind, context.options))
     except PipelineError as exc:
         job.mark_failed(str(exc), code=exc.code)
         return job.state

@@ -13,6 +13,7 @@ from django_htmx.http import trigger_client_event
 from meetings.access import get_meeting_for
 from meetings.models import Job, JobState
 from meetings.processing import services
+from meetings.processing.stages import STAGE_LABELS
 
 STATUS_POLL_STATES = (JobState.QUEUED, JobState.RUNNING)
 HTMX_STOP_POLLING = 286
@@ -22,8 +23,6 @@ TRANSCRIPT_CHANGED = "transcript-changed"
 
 
 def _stage_label(stage):
-    from ai_pipeline.stages import STAGE_LABELS
-
     return _(STAGE_LABELS[stage]) if stage in STAGE_LABELS else stage
 
 

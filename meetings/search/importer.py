@@ -17,6 +17,12 @@ from meetings.models import Meeting, MeetingStatus, Segment, Speaker
 CHARS_PER_SECOND = 7.0
 
 
+def external_ids(meeting_ids):
+    """{meeting id: external id} for imported meetings (others are left out)."""
+    rows = MeetingSource.objects.filter(meeting_id__in=list(meeting_ids)).values_list("meeting_id", "external_id")
+    return dict(rows)
+
+
 def get_or_create_organization(slug):
     organization = Organization.objects.filter(slug=slug).first()
     if organization is None:

@@ -18,17 +18,13 @@ from ai_pipeline.search.chunking import (
     group_passages,
     passage_tokens,
 )
-from ai_pipeline.search.embeddings import combine, from_blob, get_engine, to_blob
+from ai_pipeline.search.embeddings import combine, from_blob, get_engine, text_hash, to_blob
 from ai_pipeline.search.text import morphemes_many
 
 logger = logging.getLogger(__name__)
 
 EMBED_BATCH = 32
 TOKENIZER_VERSION = "kiwi-content-2"  # 2: Latin-script words read from the text
-
-
-def text_hash(text):
-    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
 
 
 def bump_version(organization_id):
@@ -41,16 +37,6 @@ def bump_version(organization_id):
         )
         if not created:
             bump_version(organization_id)
-
-
-def current_versions(organization_ids):
-    """{organization id: (version, updated_at)}: the pair, so that a version row recreated after
-    its organization was deleted (ids can be reused) never matches an old cache."""
-    rows = SearchIndexVersion.objects.filter(organization_id__in=list(organization_ids))
-    return {
-        org: (version, updated)
-        for org, version, updated in rows.values_list("organization_id", "version", "updated_at")
-    }
 
 
 def passage_settings():

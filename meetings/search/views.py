@@ -1,5 +1,5 @@
 """/search/: the archive search page. Ranked passages of the meetings the user may see in
-the current organization, each opening the meeting at that moment. Retrieval is ai_pipeline.search
+the current organization, each opening the meeting at that moment. Retrieval is meetings.search
 (scoped to the user before ranking)."""
 
 from dataclasses import dataclass
@@ -123,7 +123,7 @@ def run_search(user, query, filters, limit=RESULTS):
     """Search hits paired with their meetings (a meeting the user may not see never appears: the
     core scopes before ranking, and the pairing goes through meetings_for again, for the near
     misses too)."""
-    from ai_pipeline.search import explain_search
+    from meetings.search import explain_search
 
     outcome = explain_search(user, query, filters=filters, limit=limit)
     wanted = {h.meeting_id for h in outcome.hits} | {s.meeting_id for s in outcome.suggestions}

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ai_pipeline.coverage import REASONS
 from ai_pipeline.pipeline import PipelineContext, PipelineError, run_stages
-from ai_pipeline.stages import stages_for
+from ai_pipeline.stages import speech_stages
 
 
 class StderrJob:
@@ -34,10 +34,10 @@ class StderrJob:
 
 
 def transcribe_file(path, options, stream=sys.stderr):
-    """Run the 'file' stages on a path; returns the contract's dict."""
-    context = PipelineContext(job=StderrJob(stream), meeting=None, recording=None, options=options)
+    """Run the speech stages on a path; returns the contract's dict."""
+    context = PipelineContext(job=StderrJob(stream), options=options)
     context.data["input_path"] = str(path)
-    timings = run_stages(context, stages_for("file", options))
+    timings = run_stages(context, speech_stages())
     summary = context.data.get("coverage") or {}
     return {
         "duration": context.data.get("duration", 0.0),

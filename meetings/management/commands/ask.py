@@ -25,11 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the answer as JSON")
 
     def handle(self, *args, **options):
-        from ai_pipeline.chat import answer
         from ai_pipeline.llm import LLMError
         from ai_pipeline.models import MeetingSource
-        from ai_pipeline.search import external_ids
+        from meetings.chat.ask import answer
         from meetings.minutes.services import provider_for
+        from meetings.search.importer import external_ids
 
         organization = Organization.objects.filter(slug=options["org"]).first()
         if organization is None:

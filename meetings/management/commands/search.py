@@ -37,8 +37,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from ai_pipeline.models import MeetingSource
-        from ai_pipeline.search import explain_search, external_ids
         from ai_pipeline.search.present import describe_suggestion, not_an_answer, outcome_data, searched_lines
+        from meetings.search import explain_search
+        from meetings.search.importer import external_ids
 
         organization = Organization.objects.filter(slug=options["org"]).first()
         if organization is None:

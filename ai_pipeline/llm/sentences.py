@@ -1,6 +1,6 @@
-"""Extractive helpers that need no language model: sentence splitting, centrality ranking, and
-decision / action-item cues in Korean and English. Pure functions, so the offline provider and the
-minutes summariser can share them."""
+"""Sentences without a language model: splitting, centrality ranking, and decision / action-item /
+due-date cues in Korean and English. Pure functions, shared by the offline provider (its extractive
+digest) and the offline minutes writer (ai_pipeline/minutes/extractive.py)."""
 
 import math
 import re

@@ -1,6 +1,6 @@
 """Chat and search routes. `urlpatterns`: the pages /chat/ and /search/ (namespace "chat"; the search page
 has been "chat:search" since both came together, so it stays in this namespace), included at the site
-root. `api_urlpatterns`: /api/v1/search/ and /api/v1/chat/, included by nexochat/api_urls.py."""
+root. `api_urlpatterns`: /api/v1/chat/, included by nexochat/api_urls.py."""
 
 from django.urls import path
 
@@ -22,7 +22,6 @@ urlpatterns = [
 ]
 
 api_urlpatterns = [
-    path("search/", api.SearchView.as_view(), name="search"),
     path("chat/conversations/", api.ConversationListView.as_view(), name="conversation-list"),
     path("chat/conversations/<int:pk>/", api.ConversationDetailView.as_view(), name="conversation-detail"),
     path("chat/conversations/<int:pk>/messages/", api.AskView.as_view(), name="conversation-ask"),

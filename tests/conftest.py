@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from accounts.models import Membership, Organization, Role, User
-from tests.browser import failing_on_page_errors, launch_chromium, open_page
-from tests.tools import missing_tool
+from tests.support.browser import failing_on_page_errors, launch_chromium, open_page
+from tests.support.tools import missing_tool
 
 
 @pytest.fixture(autouse=True)
@@ -169,7 +169,7 @@ def tone_mp3(tmp_path, tone_wav):
     return ffmpeg_convert(tone_wav, tmp_path / "tone.mp3", "-b:a", "64k")
 
 
-# --- headless Chromium (tests/browser.py) ------------------------------------------------------
+# --- headless Chromium (tests/support/browser.py) ------------------------------------------------------
 
 
 @pytest.fixture

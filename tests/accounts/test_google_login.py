@@ -1,4 +1,4 @@
-"""Google login end to end against a local fake of Google's OAuth endpoints (tests/fakes/google_oauth.py)."""
+"""Google login end to end against a local fake of Google's OAuth endpoints (tests/support/fakes/google_oauth.py)."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -9,7 +9,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
 
 from accounts.models import User
-from tests.fakes.google_oauth import FakeGoogle
+from tests.support.fakes.google_oauth import FakeGoogle
 
 CLIENT_ID = "1234-nexochat.apps.googleusercontent.com"
 CLIENT_SECRET = "GOCSPX-test-secret"

@@ -17,7 +17,7 @@ from ai_pipeline.llm import (
     StreamInterruptedError,
 )
 from ai_pipeline.llm.clova import ClovaProvider
-from tests.fakes.clova import FakeClova
+from tests.support.fakes.clova import FakeClova
 
 MESSAGES = [
     {"role": "system", "content": "회의록을 작성하는 비서입니다."},

@@ -14,7 +14,7 @@ from ai_pipeline.llm import (
     StreamInterruptedError,
 )
 from ai_pipeline.llm.openai_compat import ClovaOpenAIProvider, OpenAICompatProvider
-from tests.fakes.openai_compat import FakeOpenAI
+from tests.support.fakes.openai_compat import FakeOpenAI
 
 MESSAGES = [{"role": "system", "content": "You write minutes."}, {"role": "user", "content": "Summarise the meeting."}]
 

@@ -23,7 +23,7 @@ MISSING = (
     "pyannote.audio is not in this environment (it needs torch 2.9.1 + torchaudio): "
     "run these tests with .venv-pyannote/bin/pytest -m pyannote (scripts/bootstrap.sh --pyannote --dev)"
 )
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TURNS = [
     ("en+m3", "Good morning everyone, let us start with the budget for the new office building."),
     ("en+f3", "Thank you. The design team needs two more weeks before they can show the drawings."),

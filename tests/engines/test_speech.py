@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.tools import missing_tool
+from tests.support.tools import missing_tool
 
 TURNS = [
     ("en+m3", "Today we will review the budget for the new office and decide who leads the project next month."),

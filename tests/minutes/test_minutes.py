@@ -16,9 +16,9 @@ from ai_pipeline.llm.openai_compat import OpenAICompatProvider
 from ai_pipeline.minutes import BUILTIN_TEMPLATES, generate_minutes, normalize, parse_due, to_markdown
 from ai_pipeline.minutes.prompts import END, START
 from ai_pipeline.minutes.turns import Turn, turns_from_json
-from tests.fakes.clova import FakeClova
-from tests.fakes.openai_compat import FakeOpenAI
-from tests.tools import missing_tool
+from tests.support.fakes.clova import FakeClova
+from tests.support.fakes.openai_compat import FakeOpenAI
+from tests.support.tools import missing_tool
 
 EVAL = Path("/work/shared/eval")
 WEDNESDAY = datetime.date(2026, 11, 25)

@@ -5,10 +5,10 @@ nothing typed is lost; the saved edit is a new version that keeps the seek links
 import pytest
 
 from meetings.models import Minutes
-from tests.browser import needs_chromium
 from tests.conftest import add_tone_recording
-from tests.test_minutes_views import make_launch_meeting
-from tests.test_minutes_views import urlpatterns as minutes_urlpatterns
+from tests.minutes.test_minutes_views import make_launch_meeting
+from tests.minutes.test_minutes_views import urlpatterns as minutes_urlpatterns
+from tests.support.browser import needs_chromium
 
 urlpatterns = minutes_urlpatterns
 

@@ -15,10 +15,10 @@ from ai_pipeline.llm.offline import OfflineProvider
 from ai_pipeline.minutes import BUILTIN_TEMPLATES, Template, generate_minutes, to_markdown
 from ai_pipeline.minutes.style import report_style
 from ai_pipeline.minutes.turns import Turn, turns_from_json
-from tests.tools import missing_tool
+from tests.support.tools import missing_tool
 
 EVAL = Path("/work/shared/eval")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TUESDAY = datetime.date(2026, 11, 24)
 
 

@@ -19,8 +19,8 @@ from meetings.conference.recap import send_recap
 from meetings.minutes import services
 from meetings.models import ActionItem, Decision, ItemStatus, Meeting, Minutes, Segment, Speaker
 from meetings.transcript import services as transcript_services
-from tests.test_minutes_views import generate, make_launch_meeting, url
-from tests.test_minutes_views import urlpatterns as minutes_urlpatterns
+from tests.minutes.test_minutes_views import generate, make_launch_meeting, url
+from tests.minutes.test_minutes_views import urlpatterns as minutes_urlpatterns
 
 urlpatterns = minutes_urlpatterns
 pytestmark = pytest.mark.urls(__name__)

@@ -31,7 +31,7 @@ from meetings.models import (
 )
 from meetings.processing import tasks
 from nexochat.urls import urlpatterns as project_urlpatterns
-from tests.fakes.openai_compat import FakeOpenAI
+from tests.support.fakes.openai_compat import FakeOpenAI
 
 # The lead includes these in nexochat/urls.py; until then the tests mount them here.
 urlpatterns = [

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.fakes.openai_compat import FakeOpenAI
+from tests.support.fakes.openai_compat import FakeOpenAI
 
 KEYS = ["title", "overview", "key_points", "decisions", "action_items", "open_questions", "topics"]
 

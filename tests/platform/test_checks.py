@@ -10,7 +10,7 @@ from django.db import connection
 
 from nexochat.checks import converts_time_zone, mysql_time_zone_tables_loaded
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_worker_refuses_to_start_in_sync_mode():

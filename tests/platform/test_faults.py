@@ -19,14 +19,13 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import JobState, Recording, Segment
+from tests.conftest import espeak_wav, write_tone_wav
+from tests.processing.test_worker import start_worker, stop_worker, wait_for_empty_broker, wait_for_job
+from tests.recordings.test_storage_s3 import free_port, wait_for_port
+from tests.recordings.test_uploads import multipart, upload_file
+from tests.support.tools import REQUIRED, missing_tool
 
-from .conftest import espeak_wav, write_tone_wav
-from .test_storage_s3 import free_port, wait_for_port
-from .test_uploads import multipart, upload_file
-from .test_worker import start_worker, stop_worker, wait_for_empty_broker, wait_for_job
-from .tools import REQUIRED, missing_tool
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEECH = (
     "Good morning everyone. Today we review the budget for the new office, the hiring plan for the "
     "second quarter, and the schedule of the product launch. First, the budget. Finance says we are "
@@ -134,7 +133,7 @@ def test_worker_killed_mid_transcription_is_redelivered_and_finishes_once(
     from django_q.conf import Conf
     from django_q.models import OrmQ, Task
 
-    from .test_jobs import uploaded
+    from tests.processing.test_jobs import uploaded
 
     monkeypatch.setattr(Conf, "SYNC", False)
     # Short timeout and retry so redelivery comes within a test's patience; the retry stays above
@@ -249,7 +248,7 @@ SETUP = """
 from django.utils import timezone
 from accounts.models import Membership, Organization, Role, User
 from meetings import services
-from tests.test_jobs import uploaded
+from tests.processing.test_jobs import uploaded
 import pathlib, sys
 org = Organization.objects.create(name="fault")
 user = User.objects.create_user(email="db@example.com", password="pw-Secret-123")

@@ -17,8 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Membership, Organization, Role
 from meetings.models import Meeting
-
-from .world import build_world, fingerprint
+from tests.support.world import build_world, fingerprint
 
 # Skipped wholesale: Django's admin (staff only, its own permission system), allauth's pages,
 # the language switch and the API's schema/docs (no data).
@@ -241,7 +240,7 @@ def _kwarg_value(name, path, world, meeting_set, view_name):
     if name not in table:
         pytest.fail(
             f"{view_name}: URL kwarg {name!r} has no case. Add the organization-A object it names to "
-            f"_kwarg_value in tests/test_isolation_matrix.py (and a CASES entry for the route)."
+            f"_kwarg_value in tests/platform/test_isolation_matrix.py (and a CASES entry for the route)."
         )
     return table[name]
 
@@ -361,7 +360,7 @@ def _query(world, ms):
 def test_every_route_has_a_case():
     missing = sorted({name or route for name, _kwargs, route in routes()} - set(CASES))
     assert not missing, (
-        "Routes without an isolation case: add each to CASES in tests/test_isolation_matrix.py "
+        "Routes without an isolation case: add each to CASES in tests/platform/test_isolation_matrix.py "
         f"('object', 'collection' or 'public'): {missing}"
     )
     stale = sorted(set(CASES) - {name for name, _kwargs, _route in routes()})

@@ -14,7 +14,7 @@ def test_web_app_import_loads_no_speech_libraries():
         "import meetings.chat.tasks; "
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=root,

@@ -21,7 +21,7 @@ from meetings.minutes.services import MinutesError, provider_for, update_ai_sett
 from meetings.models import OrganizationAISettings
 from nexochat import outbound
 from nexochat.outbound_transport import CheckedAddressTransport
-from tests.fakes.openai_compat import FakeOpenAI
+from tests.support.fakes.openai_compat import FakeOpenAI
 
 MESSAGES = [{"role": "user", "content": "회의 요약해 주세요"}]
 SETTINGS_URL = "/meetings/minutes-settings/"

@@ -25,12 +25,18 @@ from django.utils import timezone
 from ai_pipeline.models import Passage
 from meetings import services
 from meetings.models import Job, JobState, Minutes, Recording, Segment
+from tests.conftest import espeak_wav
+from tests.processing.test_worker import database_url_for_subprocess
+from tests.recordings.test_storage_s3 import (  # noqa: F401
+    free_port,
+    keys,
+    moto_endpoint,
+    s3_client,
+    s3_env,
+    wait_for_port,
+)
 
-from .conftest import espeak_wav
-from .test_storage_s3 import free_port, keys, moto_endpoint, s3_client, s3_env, wait_for_port  # noqa: F401
-from .test_worker import database_url_for_subprocess
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 TEXT_A = "The finance committee approved the budget for the lighthouse project. The budget is final."

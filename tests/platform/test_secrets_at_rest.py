@@ -18,8 +18,8 @@ from ai_pipeline.llm import ConfigurationError
 from meetings.minutes.services import provider_for, update_ai_settings
 from meetings.models import OrganizationAISettings
 from nexochat import secrets_at_rest
-from tests.fakes.clova import FakeClova
-from tests.fakes.openai_compat import FakeOpenAI
+from tests.support.fakes.clova import FakeClova
+from tests.support.fakes.openai_compat import FakeOpenAI
 
 KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
 MESSAGES = [{"role": "user", "content": "안녕하세요"}]

@@ -1,7 +1,7 @@
 """Security (issue #7): headers (CSP without inline scripts, frame-ancestors, Permissions-Policy,
 HSTS behind HTTPS), rate limits (login, upload), media only through permission-checked views,
 script payloads in transcripts and model output rendered inert, and deleting a meeting removing
-everything derived from it. `check --deploy` is covered by tests/test_settings.py."""
+everything derived from it. `check --deploy` is covered by tests/platform/test_settings.py."""
 
 import re
 from pathlib import Path
@@ -16,11 +16,10 @@ from rest_framework.test import APIClient
 from ai_pipeline.models import Passage, SearchIndexVersion, SegmentEmbedding
 from meetings.models import ChatMessage, Conversation, Meeting, Recording
 from nexochat.security import content_security_policy, parse_rate, rate_limit
+from tests.recordings.test_uploads import multipart
+from tests.support.world import build_world
 
-from .test_uploads import multipart
-from .world import build_world
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAYLOADS = [
     "<script>alert(1)</script>",
     '<img src=x onerror="alert(2)">',

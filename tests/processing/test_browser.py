@@ -3,9 +3,9 @@ create a meeting, upload a recording, and watch the status panel update until it
 
 import pytest
 
-from tests.browser import open_page
 from tests.conftest import write_tone_wav
-from tests.test_worker import start_worker, stop_worker
+from tests.processing.test_worker import start_worker, stop_worker
+from tests.support.browser import open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Job, JobState
-
-from .conftest import write_tone_wav
-from .test_jobs import uploaded
-from .test_worker import start_worker, stop_worker, wait_for_job
+from tests.conftest import write_tone_wav
+from tests.processing.test_jobs import uploaded
+from tests.processing.test_worker import start_worker, stop_worker, wait_for_job
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from django.utils import timezone
 from meetings import services
 from meetings.models import Job, JobState
 from tests.conftest import write_tone_wav
-from tests.test_jobs import uploaded
+from tests.processing.test_jobs import uploaded
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def database_url_for_subprocess():

@@ -7,8 +7,7 @@ import pytest
 from django.utils import translation
 
 from meetings.recordings.media import MediaError, probe
-
-from .conftest import ffmpeg_convert, write_tone_wav
+from tests.conftest import ffmpeg_convert, write_tone_wav
 
 
 @pytest.fixture(autouse=True)

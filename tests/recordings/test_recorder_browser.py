@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import services
-from tests.browser import FAKE_MICROPHONE_ARGS, open_page
+from tests.support.browser import FAKE_MICROPHONE_ARGS, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Recording
-
-from .conftest import write_tone_wav
-from .test_uploads import upload_file
+from tests.conftest import write_tone_wav
+from tests.recordings.test_uploads import upload_file
 
 MOTO_KEY = "testing-key"
 MOTO_SECRET = "testing-secret"  # noqa: S105 (moto accepts any)
@@ -255,7 +254,7 @@ def test_store_down_refuses_the_upload_cleanly(owner_client, meeting, settings, 
 
 def test_worker_copies_the_object_to_its_own_scratch_dir(meeting, owner, moto_endpoint, bucket, tmp_path):
     from ai_pipeline.pipeline import PipelineContext
-    from tests.test_jobs import uploaded
+    from tests.processing.test_jobs import uploaded
 
     source = write_tone_wav(tmp_path / "t.wav", 1.0)
     recording, job = services.attach_recording(meeting, uploaded(source), owner)

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus, Recording
-
-from .browser import open_page
-from .conftest import ffmpeg_convert, write_tone_wav
+from tests.conftest import ffmpeg_convert, write_tone_wav
+from tests.support.browser import open_page
 
 XHR = {"x-requested-with": "XMLHttpRequest", "accept": "application/json"}
 

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 
 from ai_pipeline.chat import NOT_FOUND
 from meetings.models import Segment
-from tests.fakes.clova import FakeClova
-from tests.search_archive import BUDGET_HEARING_RECORD, fresh_search_index, warm_models  # noqa: F401
+from tests.support.fakes.clova import FakeClova
+from tests.support.search_archive import BUDGET_HEARING_RECORD, fresh_search_index, warm_models  # noqa: F401
 
 RECORDS = [
     BUDGET_HEARING_RECORD,

@@ -14,8 +14,8 @@ from ai_pipeline.llm import RetryPolicy, get_provider
 from ai_pipeline.llm.clova import ClovaProvider
 from meetings.models import Meeting, Segment
 from meetings.search.indexing import index_meeting
-from tests.fakes.clova import FakeClova
-from tests.search_archive import (  # noqa: F401 (fixtures, and names test_chat_pages.py imports from here)
+from tests.support.fakes.clova import FakeClova
+from tests.support.search_archive import (  # noqa: F401 (fixtures, and names test_chat_pages.py imports from here)
     BUDGET,
     LAUNCH,
     SECURITY,

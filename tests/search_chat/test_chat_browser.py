@@ -8,9 +8,15 @@ from django.utils import timezone
 
 from meetings.models import ChatMessage, Meeting, Segment, Speaker
 from meetings.search.indexing import index_meeting
-from tests.browser import FAKE_MICROPHONE_ARGS, failing_on_page_errors, launch_chromium, needs_chromium, open_page
 from tests.conftest import add_tone_recording
-from tests.search_archive import BUDGET, fresh_search_index, warm_models  # noqa: F401
+from tests.support.browser import (
+    FAKE_MICROPHONE_ARGS,
+    failing_on_page_errors,
+    launch_chromium,
+    needs_chromium,
+    open_page,
+)
+from tests.support.search_archive import BUDGET, fresh_search_index, warm_models  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
@@ -101,8 +107,8 @@ def test_voice_question_is_transcribed_then_answered(async_unsafe, live_server, 
     while a (here inline) speech task transcribes it, then streams the answer like a typed question."""
     from meetings.models import VoiceQuestion
     from tests.conftest import espeak_wav
-    from tests.search_archive import make_meeting
-    from tests.test_chat_pages import ENGLISH
+    from tests.search_chat.test_chat_pages import ENGLISH
+    from tests.support.search_archive import make_meeting
 
     meeting = make_meeting(org, "Weekly planning", ENGLISH, language="en")
     clip = espeak_wav(tmp_path / "question.wav", "What did we decide about the budget?")

@@ -12,8 +12,15 @@ from accounts.models import Membership, Role
 from ai_pipeline.chat import NOT_FOUND
 from meetings.models import ChatMessage, Conversation, OrganizationAISettings, VoiceQuestion
 from tests.conftest import espeak_wav
-from tests.fakes.clova import FakeClova
-from tests.test_chat import BUDGET, LAUNCH, SECURITY, fresh_search_index, make_meeting, warm_models  # noqa: F401
+from tests.search_chat.test_chat import (  # noqa: F401
+    BUDGET,
+    LAUNCH,
+    SECURITY,
+    fresh_search_index,
+    make_meeting,
+    warm_models,
+)
+from tests.support.fakes.clova import FakeClova
 
 ASK = "/chat/ask/"
 

@@ -7,8 +7,9 @@ import pytest
 
 from ai_pipeline.chat import NOT_FOUND, answer
 from ai_pipeline.llm import get_provider
-from tests.fakes.clova import FakeClova
-from tests.search_archive import (  # noqa: F401 (fixtures)
+from tests.search_chat.test_chat import clova_provider, prompt_of
+from tests.support.fakes.clova import FakeClova
+from tests.support.search_archive import (  # noqa: F401 (fixtures)
     MOBILE,
     RELEASE,
     fresh_search_index,
@@ -16,7 +17,6 @@ from tests.search_archive import (  # noqa: F401 (fixtures)
     make_meeting,
     warm_models,
 )
-from tests.test_chat import clova_provider, prompt_of
 
 QUESTION = "When will 4.2 ship, and what is the condition?"
 

@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from meetings.models import Meeting, Segment
 from meetings.search.indexing import index_meeting
-from tests.test_chat import BUDGET, LAUNCH, SECURITY, fresh_search_index, make_meeting, warm_models  # noqa: F401
+from tests.search_chat.test_chat import (  # noqa: F401
+    BUDGET,
+    LAUNCH,
+    SECURITY,
+    fresh_search_index,
+    make_meeting,
+    warm_models,
+)
 
 SEARCH = "/search/"
 API = "/api/v1/search/"

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from ai_pipeline.search.engine import explain_search, search
-from tests.search_archive import (  # noqa: F401 (fixtures)
+from tests.support.search_archive import (  # noqa: F401 (fixtures)
     BUDGET,
     MOBILE,
     RELEASE,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import REQUIRED, missing_tool
+from tests.support.tools import REQUIRED, missing_tool
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -31,8 +31,7 @@ from meetings.models import (
     UserPreference,
     VoiceQuestion,
 )
-
-from .conftest import write_tone_wav
+from tests.conftest import write_tone_wav
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Transcripts account for all speech: stretches without text become gaps with their speaker and reason,
 uncertain text is kept and marked, quiet recordings are levelled, and the gaps show on the page, in the
-API and in every export. No speech model is loaded here (tests/test_speech.py runs the real ones)."""
+API and in every export. No speech model is loaded here (tests/engines/test_speech.py runs the real ones)."""
 
 import json
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Membership, Role
 from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus, Recording, Tag
-from tests.recordings.test_uploads import upload_file
+from tests.support.uploads import upload_file
 
 SEOUL = ZoneInfo("Asia/Seoul")
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from meetings.conference import services as conference
 from meetings.models import ActionItem, Decision, Meeting, Minutes, Recording, Segment, ShareLink, Speaker
-from tests.conftest import write_tone_wav
+from tests.support.audio import write_tone_wav
 
 
 @pytest.fixture(autouse=True)

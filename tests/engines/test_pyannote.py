@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import espeak_wav
+from tests.support.audio import espeak_wav
 
 pytestmark = [pytest.mark.pyannote, pytest.mark.slow]
 

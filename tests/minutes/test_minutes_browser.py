@@ -5,17 +5,13 @@ nothing typed is lost; the saved edit is a new version that keeps the seek links
 import pytest
 
 from meetings.models import Minutes
-from tests.conftest import add_tone_recording
-from tests.minutes.test_minutes_views import make_launch_meeting
-from tests.minutes.test_minutes_views import urlpatterns as minutes_urlpatterns
+from tests.support.audio import add_tone_recording
 from tests.support.browser import needs_chromium
-
-urlpatterns = minutes_urlpatterns
+from tests.support.minutes import make_launch_meeting
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     needs_chromium,
-    pytest.mark.urls(__name__),
 ]
 
 

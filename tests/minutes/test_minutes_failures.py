@@ -14,12 +14,8 @@ from meetings.minutes import services
 from meetings.models import Job, JobState, MeetingStatus, Minutes, OrganizationAISettings
 from meetings.processing import tasks
 from meetings.services import queue_processing
-from tests.minutes.test_minutes_views import generate, make_launch_meeting, url
-from tests.minutes.test_minutes_views import urlpatterns as minutes_urlpatterns
 from tests.support.fakes.clova import FakeClova
-
-urlpatterns = minutes_urlpatterns
-pytestmark = pytest.mark.urls(__name__)
+from tests.support.minutes import generate, make_launch_meeting, url
 
 SETTING_NAMES = ("LLM_API_KEY", "LLM_API_KEY_FILE", "LLM_BASE_URL", "LLM_MODEL")
 

@@ -19,11 +19,7 @@ from meetings.conference.recap import send_recap
 from meetings.minutes import services
 from meetings.models import ActionItem, Decision, ItemStatus, Meeting, Minutes, Segment, Speaker
 from meetings.transcript import services as transcript_services
-from tests.minutes.test_minutes_views import generate, make_launch_meeting, url
-from tests.minutes.test_minutes_views import urlpatterns as minutes_urlpatterns
-
-urlpatterns = minutes_urlpatterns
-pytestmark = pytest.mark.urls(__name__)
+from tests.support.minutes import generate, make_launch_meeting, url
 
 
 @pytest.fixture(autouse=True)

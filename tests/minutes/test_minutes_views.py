@@ -7,15 +7,11 @@ import io
 import json
 
 import pytest
-from django.urls import include, path
-from django.utils import timezone
 from docx import Document
 from rest_framework.test import APIClient
 
 from ai_pipeline.pipeline import PipelineContext, run_stages
 from ai_pipeline.stages import stages_for
-from meetings.minutes import api as minutes_api
-from meetings.minutes import urls as minutes_urls
 from meetings.minutes.services import markdown_of
 from meetings.models import (
     ActionItem,
@@ -26,22 +22,10 @@ from meetings.models import (
     Minutes,
     MinutesTemplate,
     OrganizationAISettings,
-    Segment,
-    Speaker,
 )
 from meetings.processing import tasks
-from nexochat.urls import urlpatterns as project_urlpatterns
 from tests.support.fakes.openai_compat import FakeOpenAI
-
-# The lead includes these in nexochat/urls.py; until then the tests mount them here.
-urlpatterns = [
-    path("meetings/minutes-settings/", include((minutes_urls.settings_urlpatterns, "minutes_settings"))),
-    path("meetings/<int:pk>/minutes/", include("meetings.minutes.urls")),
-    path("api/v1/meetings/<int:pk>/minutes/", include("meetings.minutes.api")),
-    path("api/v1/organizations/<int:org_id>/minutes-settings/", include(minutes_api.settings_urlpatterns)),
-    *project_urlpatterns,
-]
-pytestmark = pytest.mark.urls(__name__)
+from tests.support.minutes import generate, make_launch_meeting, url
 
 
 @pytest.fixture(autouse=True)
@@ -49,46 +33,9 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
-LINES = [
-    ("S1", "오늘은 신규 서비스 출시 일정을 논의하겠습니다."),
-    ("S2", "개발은 거의 끝났고 결제 모듈 테스트만 남았습니다."),
-    ("S1", "출시는 다음 달 3일로 하기로 결정했습니다."),
-    ("S2", "제가 다음 주 금요일까지 마케팅 계획안을 작성하겠습니다."),
-    ("S1", "서버 증설 비용은 누가 확인할까요?"),
-]
-
-
-def make_launch_meeting(org, owner, member):
-    """The launch meeting of LINES, its two speakers linked to the owner and the member."""
-    meeting = Meeting.objects.create(
-        organization=org,
-        title="출시 회의",
-        held_at=timezone.make_aware(datetime.datetime(2026, 11, 25, 10, 0)),
-        created_by=owner,
-    )
-    s1 = Speaker.objects.create(meeting=meeting, label="S1", name="김대표", member=owner)
-    s2 = Speaker.objects.create(meeting=meeting, label="S2", name="박팀원", member=member)
-    speakers = {"S1": s1, "S2": s2}
-    for i, (label, text) in enumerate(LINES):
-        Segment.objects.create(
-            meeting=meeting,
-            position=i,
-            speaker=speakers[label],
-            start=10.0 * i,
-            end=10.0 * i + 8,
-            text=text,
-            original_text=text,
-        )
-    return meeting
-
-
 @pytest.fixture
 def meeting(org, owner, member):
     return make_launch_meeting(org, owner, member)
-
-
-def url(meeting, name="", **kwargs):
-    return f"/meetings/{meeting.pk}/minutes/{name}"
 
 
 def api(meeting, name=""):
@@ -99,10 +46,6 @@ def api_client(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-def generate(client, meeting, **data):
-    return client.post(url(meeting, "generate/"), data, HTTP_HX_REQUEST="true")
 
 
 @pytest.fixture
@@ -323,11 +266,9 @@ def test_api_generate_read_edit_review_export(member, meeting, inline):
 
 
 def test_api_schema_documents_the_minutes_endpoints(owner):
-    import sys
-
     from drf_spectacular.generators import SchemaGenerator
 
-    schema = SchemaGenerator(urlconf=sys.modules[__name__]).get_schema(request=None, public=True)
+    schema = SchemaGenerator(urlconf="nexochat.urls").get_schema(request=None, public=True)
     assert "/api/v1/meetings/{id}/minutes/generate/" in schema["paths"]
     assert "/api/v1/meetings/{id}/minutes/export/{fmt}/" in schema["paths"]
 

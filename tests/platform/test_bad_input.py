@@ -28,9 +28,9 @@ from meetings.models import (
     ShareLink,
     Speaker,
 )
-from tests.conftest import write_tone_wav
-from tests.recordings.test_uploads import multipart
+from tests.support.audio import write_tone_wav
 from tests.support.fakes.openai_compat import FakeOpenAI
+from tests.support.uploads import multipart
 
 SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 SQL = "'; DROP TABLE meetings_meeting; -- \" OR 1=1"

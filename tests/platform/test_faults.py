@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import JobState, Recording, Segment
-from tests.conftest import espeak_wav, write_tone_wav
-from tests.processing.test_worker import start_worker, stop_worker, wait_for_empty_broker, wait_for_job
-from tests.recordings.test_storage_s3 import free_port, wait_for_port
-from tests.recordings.test_uploads import multipart, upload_file
+from tests.support.audio import espeak_wav, write_tone_wav
+from tests.support.ports import free_port, wait_for_port
 from tests.support.tools import REQUIRED, missing_tool
+from tests.support.uploads import multipart, upload_file
+from tests.support.worker import start_worker, stop_worker, wait_for_empty_broker, wait_for_job
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEECH = (
@@ -133,7 +133,7 @@ def test_worker_killed_mid_transcription_is_redelivered_and_finishes_once(
     from django_q.conf import Conf
     from django_q.models import OrmQ, Task
 
-    from tests.processing.test_jobs import uploaded
+    from tests.support.uploads import uploaded
 
     monkeypatch.setattr(Conf, "SYNC", False)
     # Short timeout and retry so redelivery comes within a test's patience; the retry stays above
@@ -248,7 +248,7 @@ SETUP = """
 from django.utils import timezone
 from accounts.models import Membership, Organization, Role, User
 from meetings import services
-from tests.processing.test_jobs import uploaded
+from tests.support.uploads import uploaded
 import pathlib, sys
 org = Organization.objects.create(name="fault")
 user = User.objects.create_user(email="db@example.com", password="pw-Secret-123")

@@ -25,16 +25,10 @@ from django.utils import timezone
 from ai_pipeline.models import Passage
 from meetings import services
 from meetings.models import Job, JobState, Minutes, Recording, Segment
-from tests.conftest import espeak_wav
-from tests.processing.test_worker import database_url_for_subprocess
-from tests.recordings.test_storage_s3 import (  # noqa: F401
-    free_port,
-    keys,
-    moto_endpoint,
-    s3_client,
-    s3_env,
-    wait_for_port,
-)
+from tests.support.audio import espeak_wav
+from tests.support.ports import free_port, wait_for_port
+from tests.support.s3 import keys, s3_client, s3_env
+from tests.support.worker import database_url_for_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -115,7 +109,7 @@ def files_under(folder):
 
 
 @pytest.fixture
-def shared_bucket(moto_endpoint):  # noqa: F811
+def shared_bucket(moto_endpoint):
     import uuid
 
     name = f"scaleout-{uuid.uuid4().hex[:10]}"
@@ -127,7 +121,7 @@ def test_web_and_two_workers_share_only_the_database_and_the_object_store(
     org,
     owner,
     tmp_path,
-    moto_endpoint,  # noqa: F811 (the fixture imported above)
+    moto_endpoint,
     shared_bucket,
 ):
     clips = tmp_path / "clips"

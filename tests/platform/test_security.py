@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from ai_pipeline.models import Passage, SearchIndexVersion, SegmentEmbedding
 from meetings.models import ChatMessage, Conversation, Meeting, Recording
 from nexochat.security import content_security_policy, parse_rate, rate_limit
-from tests.recordings.test_uploads import multipart
+from tests.support.uploads import multipart
 from tests.support.world import build_world
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,9 +3,9 @@ create a meeting, upload a recording, and watch the status panel update until it
 
 import pytest
 
-from tests.conftest import write_tone_wav
-from tests.processing.test_worker import start_worker, stop_worker
+from tests.support.audio import write_tone_wav
 from tests.support.browser import open_page
+from tests.support.worker import start_worker, stop_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

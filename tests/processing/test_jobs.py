@@ -3,21 +3,13 @@
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import TemporaryUploadedFile
 
 from ai_pipeline.pipeline import PipelineContext, PipelineError, ProgressReporter, Stage, run_stages
 from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus
 from meetings.processing import tasks
-from tests.conftest import write_tone_wav
-
-
-def uploaded(path, name=None, content_type="audio/wav"):
-    data = path.read_bytes()
-    upload = TemporaryUploadedFile(name or path.name, content_type, len(data), None)
-    upload.write(data)
-    upload.seek(0)
-    return upload
+from tests.support.audio import write_tone_wav
+from tests.support.uploads import uploaded
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from django.utils import timezone
 from meetings import services
 from meetings.models import Job, JobState
 from meetings.transcript.store import save_transcript
-from tests.conftest import add_tone_recording, write_tone_wav
+from tests.support.audio import add_tone_recording, write_tone_wav
 from tests.support.browser import needs_chromium
-from tests.transcript.test_transcript import build_transcript
+from tests.support.factories import build_transcript
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium]
 

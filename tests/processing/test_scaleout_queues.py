@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Job, JobState
-from tests.conftest import write_tone_wav
-from tests.processing.test_jobs import uploaded
-from tests.processing.test_worker import start_worker, stop_worker, wait_for_job
+from tests.support.audio import write_tone_wav
+from tests.support.uploads import uploaded
+from tests.support.worker import start_worker, stop_worker, wait_for_job
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.models import Role
 from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus, Recording
-from tests.conftest import write_tone_wav
+from tests.support.audio import write_tone_wav
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 
 from meetings.recordings.media import MediaError, probe
-from tests.conftest import ffmpeg_convert, write_tone_wav
+from tests.support.audio import ffmpeg_convert, write_tone_wav
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from django_q.models import Schedule
 from accounts.models import AuditLog
 from meetings.models import Job, JobState, Meeting, Recording, Segment
 from meetings.recordings import retention
-from tests.conftest import write_tone_wav
+from tests.support.audio import write_tone_wav
 
 
 def make(org, title, days_ago, tmp_path, with_file=False):

@@ -3,10 +3,8 @@ to over real HTTP by boto3 through django-storages. Upload (multipart), playback
 Range, or a signed URL), permission checks, deletion, and a store that is down."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 import wave
 from pathlib import Path
@@ -18,93 +16,10 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Recording
-from tests.conftest import write_tone_wav
-from tests.recordings.test_uploads import upload_file
-
-MOTO_KEY = "testing-key"
-MOTO_SECRET = "testing-secret"  # noqa: S105 (moto accepts any)
-REGION = "us-east-1"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port, process=None, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process on port {port} exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    """An S3 server for the whole session (moto keeps its buckets in memory)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def s3_client(endpoint):
-    import boto3
-
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=MOTO_KEY, aws_secret_access_key=MOTO_SECRET
-    )
-
-
-def s3_env(endpoint, bucket, prefix="nexochat"):
-    """The env a web or worker process of another machine would get (see deploy/)."""
-    return {
-        "STORAGE_BACKEND": "s3",
-        "S3_BUCKET": bucket,
-        "S3_ENDPOINT_URL": endpoint,
-        "S3_REGION": REGION,
-        "S3_ACCESS_KEY_ID": MOTO_KEY,
-        "S3_SECRET_ACCESS_KEY": MOTO_SECRET,
-        "S3_PREFIX": prefix,
-        "S3_ADDRESSING_STYLE": "path",
-    }
-
-
-def object_storage_setting(endpoint, bucket, prefix="nexochat", chunk=5 * 1024**2):
-    from boto3.s3.transfer import TransferConfig
-
-    return {
-        "BACKEND": "nexochat.storage.ObjectStorage",
-        "OPTIONS": {
-            "bucket_name": bucket,
-            "endpoint_url": endpoint,
-            "region_name": REGION,
-            "access_key": MOTO_KEY,
-            "secret_key": MOTO_SECRET,
-            "location": prefix,
-            "addressing_style": "path",
-            "signature_version": "s3v4",
-            "file_overwrite": False,
-            "default_acl": None,
-            "max_memory_size": 8 * 1024**2,
-            "transfer_config": TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk),
-        },
-    }
+from tests.support.audio import write_tone_wav
+from tests.support.ports import free_port
+from tests.support.s3 import keys, object_storage_setting, s3_client, s3_env
+from tests.support.uploads import upload_file
 
 
 @pytest.fixture
@@ -114,11 +29,6 @@ def bucket(moto_endpoint, settings):
     s3_client(moto_endpoint).create_bucket(Bucket=name)
     settings.STORAGES = {**settings.STORAGES, "default": object_storage_setting(moto_endpoint, name)}
     return name
-
-
-def keys(endpoint, bucket):
-    listing = s3_client(endpoint).list_objects_v2(Bucket=bucket)
-    return [item["Key"] for item in listing.get("Contents", [])]
 
 
 @pytest.fixture(autouse=True)
@@ -254,7 +164,7 @@ def test_store_down_refuses_the_upload_cleanly(owner_client, meeting, settings, 
 
 def test_worker_copies_the_object_to_its_own_scratch_dir(meeting, owner, moto_endpoint, bucket, tmp_path):
     from ai_pipeline.pipeline import PipelineContext
-    from tests.processing.test_jobs import uploaded
+    from tests.support.uploads import uploaded
 
     source = write_tone_wav(tmp_path / "t.wav", 1.0)
     recording, job = services.attach_recording(meeting, uploaded(source), owner)

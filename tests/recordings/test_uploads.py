@@ -1,6 +1,5 @@
 """Uploading recordings through the meeting page: the happy path, every kind of bad file, and formats."""
 
-import uuid
 import wave
 from pathlib import Path
 
@@ -10,33 +9,9 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus, Recording
-from tests.conftest import ffmpeg_convert, write_tone_wav
+from tests.support.audio import ffmpeg_convert, write_tone_wav
 from tests.support.browser import open_page
-
-XHR = {"x-requested-with": "XMLHttpRequest", "accept": "application/json"}
-
-
-def multipart(filename, content, content_type="application/octet-stream", field="file"):
-    """A multipart body built by hand: Django's test client strips directories from file names,
-    and these tests need to send names like "../../etc/passwd.wav" as a browser could."""
-    boundary = uuid.uuid4().hex
-    head = (
-        f"--{boundary}\r\n"
-        f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
-        f"Content-Type: {content_type}\r\n\r\n"
-    ).encode()
-    body = head + content + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
-def upload_file(client, meeting, path_or_bytes, name=None, content_type="audio/wav", xhr=True):
-    content = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
-    if name is None:
-        name = Path(path_or_bytes).name
-    body, ctype = multipart(name, content, content_type)
-    return client.generic(
-        "POST", reverse("meetings:upload", args=[meeting.pk]), body, content_type=ctype, headers=XHR if xhr else {}
-    )
+from tests.support.uploads import XHR, upload_file
 
 
 def stored_files(media_root):

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from ai_pipeline.chat import NOT_FOUND
 from meetings.models import Segment
 from tests.support.fakes.clova import FakeClova
-from tests.support.search_archive import BUDGET_HEARING_RECORD, fresh_search_index, warm_models  # noqa: F401
+from tests.support.search_archive import BUDGET_HEARING_RECORD
 
 RECORDS = [
     BUDGET_HEARING_RECORD,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from meetings.models import ChatMessage, Meeting, Segment, Speaker
 from meetings.search.indexing import index_meeting
-from tests.conftest import add_tone_recording
+from tests.support.audio import add_tone_recording
 from tests.support.browser import (
     FAKE_MICROPHONE_ARGS,
     failing_on_page_errors,
@@ -16,7 +16,7 @@ from tests.support.browser import (
     needs_chromium,
     open_page,
 )
-from tests.support.search_archive import BUDGET, fresh_search_index, warm_models  # noqa: F401
+from tests.support.search_archive import BUDGET
 
 pytestmark = [
     pytest.mark.browser,
@@ -106,9 +106,8 @@ def test_voice_question_is_transcribed_then_answered(async_unsafe, live_server, 
     """Chromium's fake microphone plays a spoken question; the page uploads it, polls the voice status
     while a (here inline) speech task transcribes it, then streams the answer like a typed question."""
     from meetings.models import VoiceQuestion
-    from tests.conftest import espeak_wav
-    from tests.search_chat.test_chat_pages import ENGLISH
-    from tests.support.search_archive import make_meeting
+    from tests.support.audio import espeak_wav
+    from tests.support.search_archive import ENGLISH, make_meeting
 
     meeting = make_meeting(org, "Weekly planning", ENGLISH, language="en")
     clip = espeak_wav(tmp_path / "question.wav", "What did we decide about the budget?")

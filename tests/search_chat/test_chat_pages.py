@@ -11,16 +11,9 @@ from django.urls import reverse
 from accounts.models import Membership, Role
 from ai_pipeline.chat import NOT_FOUND
 from meetings.models import ChatMessage, Conversation, OrganizationAISettings, VoiceQuestion
-from tests.conftest import espeak_wav
-from tests.search_chat.test_chat import (  # noqa: F401
-    BUDGET,
-    LAUNCH,
-    SECURITY,
-    fresh_search_index,
-    make_meeting,
-    warm_models,
-)
+from tests.support.audio import espeak_wav
 from tests.support.fakes.clova import FakeClova
+from tests.support.search_archive import BUDGET, ENGLISH, LAUNCH, SECURITY, make_meeting
 
 ASK = "/chat/ask/"
 
@@ -222,13 +215,6 @@ def test_api_needs_an_organization_when_the_user_has_several(archive, member, ot
 
 
 # --- voice --------------------------------------------------------------------------------------
-
-ENGLISH = [
-    ("Alice", "Welcome everyone, let us start the weekly planning meeting."),
-    ("Bob", "We decided to increase the marketing budget to fifty thousand dollars next quarter."),
-    ("Alice", "The website redesign will be finished by the end of March."),
-    ("Carol", "I will send the hiring plan to the team on Friday."),
-]
 
 
 def files_under(folder):

@@ -6,17 +6,8 @@ model's prompt (the fake CLOVA server records it)."""
 import pytest
 
 from ai_pipeline.chat import NOT_FOUND, answer
-from ai_pipeline.llm import get_provider
-from tests.search_chat.test_chat import clova_provider, prompt_of
-from tests.support.fakes.clova import FakeClova
-from tests.support.search_archive import (  # noqa: F401 (fixtures)
-    MOBILE,
-    RELEASE,
-    fresh_search_index,
-    make_archive,
-    make_meeting,
-    warm_models,
-)
+from tests.support.chat import cited, clova_provider, prompt_of
+from tests.support.search_archive import MOBILE, RELEASE, make_archive, make_meeting
 
 QUESTION = "When will 4.2 ship, and what is the condition?"
 
@@ -35,21 +26,6 @@ def misheard(org, other_org):
     meetings = make_archive(org, other_org)
     meetings["mobile"] = make_meeting(org, "Mobile app planning", MOBILE, language="en")
     return meetings
-
-
-@pytest.fixture
-def offline():
-    return get_provider("offline")
-
-
-@pytest.fixture
-def clova():
-    with FakeClova() as fake:
-        yield fake
-
-
-def cited(result):
-    return [(c["meeting_id"], c["position"]) for c in result.citations]
 
 
 def test_offline_answer_combines_the_answer_and_its_condition(archive, member, offline):

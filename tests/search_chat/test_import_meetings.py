@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from ai_pipeline.models import MeetingSource, Passage
 from meetings.models import Meeting, Segment
-from tests.support.search_archive import BUDGET_HEARING_RECORD, fresh_search_index  # noqa: F401
+from tests.support.search_archive import BUDGET_HEARING_RECORD
 
 RECORDS = [
     BUDGET_HEARING_RECORD,

@@ -17,13 +17,7 @@ from ai_pipeline.search.engine import search
 from ai_pipeline.search.text import highlight_html, morphemes
 from meetings.models import Meeting, Segment
 from meetings.search.indexing import current_versions, index_meeting, remove_meeting
-from tests.support.search_archive import (  # noqa: F401
-    BUDGET,
-    fresh_search_index,
-    make_archive,
-    make_meeting,
-    warm_models,
-)
+from tests.support.search_archive import BUDGET, make_archive, make_meeting
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -166,7 +160,7 @@ def test_another_process_update_is_seen_without_restart(tmp_path):
     assert search(organization, "사무실 이전", mode="lexical") == []
     Segment.objects.filter(meeting=meeting, position=0).update(text="사무실 이전은 6월로 결정했습니다.")
 
-    from tests.processing.test_worker import database_url_for_subprocess
+    from tests.support.worker import database_url_for_subprocess
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url_for_subprocess()}
     result = subprocess.run(

@@ -9,14 +9,7 @@ from django.utils import timezone
 
 from meetings.models import Meeting, Segment
 from meetings.search.indexing import index_meeting
-from tests.search_chat.test_chat import (  # noqa: F401
-    BUDGET,
-    LAUNCH,
-    SECURITY,
-    fresh_search_index,
-    make_meeting,
-    warm_models,
-)
+from tests.support.search_archive import BUDGET, LAUNCH, SECURITY, make_meeting
 
 SEARCH = "/search/"
 API = "/api/v1/search/"

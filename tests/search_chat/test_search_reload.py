@@ -9,7 +9,7 @@ from ai_pipeline.search import engine
 from ai_pipeline.search.engine import search
 from meetings.models import Meeting
 from meetings.search.indexing import index_meeting
-from tests.support.search_archive import fresh_search_index, make_archive, warm_models  # noqa: F401
+from tests.support.search_archive import make_archive
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the reload thread reads committed rows
 

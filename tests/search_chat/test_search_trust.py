@@ -13,15 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from ai_pipeline.search.engine import explain_search, search
-from tests.support.search_archive import (  # noqa: F401 (fixtures)
-    BUDGET,
-    MOBILE,
-    RELEASE,
-    fresh_search_index,
-    make_archive,
-    make_meeting,
-    warm_models,
-)
+from tests.support.search_archive import BUDGET, MOBILE, RELEASE, make_archive, make_meeting
 
 NONSENSE = [
     "xyzzy qwerty",

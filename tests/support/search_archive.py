@@ -1,13 +1,11 @@
-"""Meetings for the search and chat tests: sample turns, meetings made from them and indexed, the
-fixtures that load the models once and keep the search index fresh, and a record in the
-import_meetings format. A module imports the fixtures it wants by name."""
+"""Meetings for the search and chat tests: sample turns, meetings made from them and indexed, and a
+record in the import_meetings format. The fixtures that load the models once and keep the search index
+fresh are in tests/search_chat/conftest.py."""
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
-from ai_pipeline.search import engine
 from meetings.models import Meeting, Segment, Speaker, Tag
 from meetings.search.indexing import index_meeting
 
@@ -42,6 +40,14 @@ MOBILE = [
     ("Carla", "I will book the venue for the lunch event."),
 ]
 
+# A weekly planning meeting in English (the chat's spoken-question tests ask about it).
+ENGLISH = [
+    ("Alice", "Welcome everyone, let us start the weekly planning meeting."),
+    ("Bob", "We decided to increase the marketing budget to fifty thousand dollars next quarter."),
+    ("Alice", "The website redesign will be finished by the end of March."),
+    ("Carol", "I will send the hiring plan to the team on Friday."),
+]
+
 # One meeting of a committee, as the evaluation's corpus files hold them (one JSON object a line).
 BUDGET_HEARING_RECORD = {
     "id": "demo-001",
@@ -55,22 +61,6 @@ BUDGET_HEARING_RECORD = {
     ],
     "source": "test",
 }
-
-
-@pytest.fixture(scope="session", autouse=True)
-def warm_models():
-    from ai_pipeline.search.embeddings import get_engine
-    from ai_pipeline.search.text import get_kiwi
-
-    get_kiwi()
-    get_engine()
-
-
-@pytest.fixture(autouse=True)
-def fresh_search_index():
-    engine.clear_cache()
-    yield
-    engine.clear_cache()
 
 
 def make_meeting(organization, title, turns, held_at=None, tags=(), participants=(), language="ko", seconds=5.0):

@@ -31,7 +31,7 @@ from meetings.models import (
     UserPreference,
     VoiceQuestion,
 )
-from tests.conftest import write_tone_wav
+from tests.support.audio import write_tone_wav
 
 
 @dataclass

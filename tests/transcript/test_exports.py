@@ -10,7 +10,7 @@ from docx import Document
 
 from meetings.models import Meeting, Segment, Speaker
 from meetings.transcript import exports, services
-from tests.transcript.test_transcript import build_transcript
+from tests.support.factories import build_transcript
 
 
 @pytest.fixture

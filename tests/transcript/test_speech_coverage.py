@@ -117,7 +117,7 @@ def test_a_loud_click_limits_the_gain_so_nothing_clips():
 @pytest.fixture
 def meeting(org, owner, tmp_path):
     from meetings import services
-    from tests.conftest import add_tone_recording
+    from tests.support.audio import add_tone_recording
 
     meeting = services.create_meeting(org, owner, title="예산 회의", held_at=timezone.now())
     add_tone_recording(meeting, tmp_path, 60)

@@ -9,7 +9,7 @@ from docx import Document
 from rest_framework.test import APIClient
 
 from meetings.models import Job, Segment, Speaker
-from tests.transcript.test_transcript import build_transcript
+from tests.support.factories import build_transcript
 
 
 def api(user=None):

@@ -4,9 +4,9 @@ and the HTMX rename and edit round trips."""
 import pytest
 
 from meetings.models import Segment, Speaker
-from tests.conftest import add_tone_recording
+from tests.support.audio import add_tone_recording
 from tests.support.browser import needs_chromium
-from tests.transcript.test_transcript import build_transcript
+from tests.support.factories import build_transcript
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 

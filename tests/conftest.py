@@ -1,9 +1,12 @@
-"""Shared fixtures: two organizations, and an owner, an admin, a member and an outsider; audio made
-inside the tests; headless Chromium for the browser tests."""
+"""Fixtures shared by the whole suite: two organizations, and an owner, an admin, a member and an outsider
+(made with tests/support/factories.py) with signed-in clients; a media root and an empty cache for each
+test; jobs run inline; audio files; an S3 server; headless Chromium for the browser tests. A feature's own
+fixtures are in its folder's conftest.py; helpers to import are in tests/support/."""
 
 import pytest
 
-from accounts.models import Membership, Organization, Role, User
+from accounts.models import Role
+from tests.support import factories
 from tests.support.audio import ffmpeg_convert, write_tone_wav
 from tests.support.browser import failing_on_page_errors, launch_chromium, open_page
 from tests.support.s3 import moto_server
@@ -34,44 +37,38 @@ def fresh_cache():
 
 @pytest.fixture
 def org(db):
-    return Organization.objects.create(name="넥소 팀")
+    return factories.organization("넥소 팀")
 
 
 @pytest.fixture
 def other_org(db):
-    return Organization.objects.create(name="Other Corp")
-
-
-def _user(email, org=None, role=Role.MEMBER, name=""):
-    user = User.objects.create_user(email=email, password="pw-Secret-123", name=name)
-    if org is not None:
-        Membership.objects.create(user=user, organization=org, role=role)
-    return user
+    return factories.organization("Other Corp")
 
 
 @pytest.fixture
 def owner(org):
-    return _user("owner@example.com", org, Role.OWNER, "김대표")
+    return factories.user("owner@example.com", org, Role.OWNER, "김대표")
 
 
 @pytest.fixture
 def admin_user(org):
-    return _user("admin@example.com", org, Role.ADMIN, "이관리")
+    return factories.user("admin@example.com", org, Role.ADMIN, "이관리")
 
 
 @pytest.fixture
 def member(org):
-    return _user("member@example.com", org, Role.MEMBER, "박팀원")
+    return factories.user("member@example.com", org, Role.MEMBER, "박팀원")
 
 
 @pytest.fixture
 def outsider(other_org):
-    return _user("outsider@other.com", other_org, Role.OWNER, "Outsider")
+    return factories.user("outsider@other.com", other_org, Role.OWNER, "Outsider")
 
 
 @pytest.fixture
 def make_user():
-    return _user
+    """factories.user, for tests that take their fixtures as arguments."""
+    return factories.user
 
 
 def _logged_in(client_class, user):
@@ -99,6 +96,18 @@ def outsider_client(outsider):
     from django.test import Client
 
     return _logged_in(Client, outsider)
+
+
+@pytest.fixture
+def inline(django_capture_on_commit_callbacks):
+    """Runs a call and then the on-commit callbacks it queued, so the jobs it queues run inline (the test
+    settings use django-q's sync mode)."""
+
+    def run(callable_, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return callable_(*args, **kwargs)
+
+    return run
 
 
 # --- audio made inside the tests (tests/support/audio.py) -------------------------------------

@@ -4,7 +4,6 @@ validation of malformed payloads, and a query count that does not grow with the 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
@@ -14,11 +13,6 @@ from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus, Recording
 
 SEOUL = timezone.get_fixed_timezone(9 * 60)
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    cache.clear()
 
 
 def client_for(user=None):

@@ -23,6 +23,7 @@ from meetings.models import (
     Series,
     Speaker,
 )
+from tests.support import factories
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
@@ -318,23 +319,17 @@ def test_carried_items_skip_meetings_the_viewer_cannot_see(org, owner, member):
 
 @pytest.fixture
 def processed(org, owner, member):
-    meeting = Meeting.objects.create(organization=org, title="리뷰", held_at=at(2026, 11, 20, 10), created_by=owner)
+    meeting = factories.meeting(org, "리뷰", creator=owner, held_at=at(2026, 11, 20, 10))
     conference.set_attendees(meeting, [owner.pk, member.pk], [conference.Guest("jane@partner.com", "Jane Kim")])
-    s1 = Speaker.objects.create(meeting=meeting, label="S1")
-    s2 = Speaker.objects.create(meeting=meeting, label="S2")
-    s3 = Speaker.objects.create(meeting=meeting, label="S3")
     lines = [
-        (s1, "안녕하세요, 저는 김대표입니다. 시작하겠습니다."),
-        (s1, "팀원 씨, 진행 상황 말씀해 주세요."),
-        (s2, "네, 결제 모듈 테스트가 남았습니다."),
-        (s3, "Hi, this is Jane from the partner team."),
+        ("S1", "안녕하세요, 저는 김대표입니다. 시작하겠습니다."),
+        ("S1", "팀원 씨, 진행 상황 말씀해 주세요."),
+        ("S2", "네, 결제 모듈 테스트가 남았습니다."),
+        ("S3", "Hi, this is Jane from the partner team."),
     ]
-    for i, (speaker, text) in enumerate(lines):
-        Segment.objects.create(
-            meeting=meeting, position=i, speaker=speaker, start=i * 5, end=i * 5 + 4, text=text, original_text=text
-        )
+    speakers = factories.transcript(meeting, lines, every=5.0, length=4.0, names=False)
     ActionItem.objects.create(meeting=meeting, text="테스트 마무리", owner_name="박팀원", position=0)
-    Decision.objects.create(meeting=meeting, text="출시 연기", speaker=s1, position=0)
+    Decision.objects.create(meeting=meeting, text="출시 연기", speaker=speakers["S1"], position=0)
     return meeting
 
 

@@ -10,8 +10,9 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from meetings.conference import services as conference
-from meetings.models import ActionItem, Job, JobState, Meeting, Minutes, Segment, Speaker
+from meetings.models import Job, JobState
 from meetings.processing import tasks
+from tests.support import factories
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
@@ -24,36 +25,23 @@ def english(settings):
 
 @pytest.fixture
 def meeting(org, owner, member):
-    meeting = Meeting.objects.create(
-        organization=org,
-        title="출시 회의",
-        held_at=datetime.datetime(2026, 11, 25, 10, 0, tzinfo=SEOUL),
-        created_by=owner,
-        location="3층",
-    )
+    held_at = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=SEOUL)
+    meeting = factories.meeting(org, "출시 회의", creator=owner, held_at=held_at, location="3층")
     conference.set_attendees(meeting, [owner.pk, member.pk], [conference.Guest("jane@partner.com", "Jane")])
     return meeting
 
 
 @pytest.fixture
 def with_minutes(meeting, owner, member):
-    minutes = Minutes.objects.create(
-        meeting=meeting,
-        version=1,
-        provider="offline",
-        data={"title": "출시 회의", "overview": "출시 일정을 정했다", "key_points": ["다음 달 출시"]},
+    return factories.minutes(
+        meeting,
+        {"title": "출시 회의", "overview": "출시 일정을 정했다", "key_points": ["다음 달 출시"]},
+        action_items=[
+            {"text": "마케팅 계획 작성", "assignee": member, "due_date": datetime.date(2026, 12, 4)},
+            {"text": "서버 견적 확인", "assignee": owner},
+            {"text": "파트너 자료 전달", "owner_name": "Jane"},
+        ],
     )
-    ActionItem.objects.create(
-        meeting=meeting,
-        minutes=minutes,
-        text="마케팅 계획 작성",
-        assignee=member,
-        due_date=datetime.date(2026, 12, 4),
-        position=0,
-    )
-    ActionItem.objects.create(meeting=meeting, minutes=minutes, text="서버 견적 확인", assignee=owner, position=1)
-    ActionItem.objects.create(meeting=meeting, minutes=minutes, text="파트너 자료 전달", owner_name="Jane", position=2)
-    return minutes
 
 
 def by_recipient():
@@ -110,15 +98,11 @@ def test_only_creator_or_admin_sends_and_minutes_are_needed(meeting, member, own
 
 
 def test_recap_is_sent_once_when_a_minutes_job_finishes(meeting, owner, member):
-    speaker = Speaker.objects.create(meeting=meeting, label="S1", member=owner)
     lines = [
-        "출시는 다음 달 3일로 하기로 결정했습니다.",
-        "박팀원 씨가 다음 주 금요일까지 마케팅 계획안을 작성하겠습니다.",
+        ("S1", "출시는 다음 달 3일로 하기로 결정했습니다."),
+        ("S1", "박팀원 씨가 다음 주 금요일까지 마케팅 계획안을 작성하겠습니다."),
     ]
-    for i, text in enumerate(lines):
-        Segment.objects.create(
-            meeting=meeting, position=i, speaker=speaker, start=i * 10, end=i * 10 + 8, text=text, original_text=text
-        )
+    factories.transcript(meeting, lines, every=10.0, length=8.0, names=False, speakers={"S1": {"member": owner}})
     job = Job.objects.create(meeting=meeting, kind="minutes", options={"provider": "offline"})
     assert tasks.run_job(job.pk) == JobState.DONE
     assert set(by_recipient()) == {"owner@example.com", "member@example.com", "jane@partner.com"}
@@ -131,16 +115,7 @@ def test_recap_is_sent_once_when_a_minutes_job_finishes(meeting, owner, member):
 
 def test_recap_auto_can_be_turned_off(settings, meeting):
     settings.RECAP_AUTO = False
-    speaker = Speaker.objects.create(meeting=meeting, label="S1")
-    Segment.objects.create(
-        meeting=meeting,
-        position=0,
-        speaker=speaker,
-        start=0,
-        end=5,
-        text="결정했습니다.",
-        original_text="결정했습니다.",
-    )
+    factories.transcript(meeting, [("S1", "결정했습니다.")], names=False)
     job = Job.objects.create(meeting=meeting, kind="minutes", options={"provider": "offline"})
     assert tasks.run_job(job.pk) == JobState.DONE
     assert mail.outbox == []

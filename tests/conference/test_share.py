@@ -10,8 +10,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from meetings.conference import services as conference
-from meetings.models import ActionItem, Decision, Meeting, Minutes, Recording, Segment, ShareLink, Speaker
-from tests.support.audio import write_tone_wav
+from meetings.models import ShareLink
+from tests.support import factories
 
 
 @pytest.fixture(autouse=True)
@@ -20,38 +20,24 @@ def english(settings):
 
 
 @pytest.fixture
-def meeting(org, owner, tmp_path):
-    meeting = Meeting.objects.create(organization=org, title="공유할 회의", created_by=owner, status="ready")
-    Meeting.objects.create(organization=org, title="다른 회의", created_by=owner)
-    speaker = Speaker.objects.create(meeting=meeting, label="S1", name="김대표", color="#2563eb")
-    Segment.objects.create(
-        meeting=meeting,
-        position=0,
-        speaker=speaker,
-        start=1.5,
-        end=4.0,
-        text="출시는 다음 달입니다.",
-        original_text="출시는 다음 달입니다.",
-    )
-    minutes = Minutes.objects.create(
-        meeting=meeting,
-        version=1,
-        provider="offline",
-        data={
+def meeting(org, owner):
+    meeting = factories.meeting(org, "공유할 회의", creator=owner, status="ready")
+    factories.meeting(org, "다른 회의", creator=owner)
+    turn = ("김대표", "출시는 다음 달입니다.", {"start": 1.5, "end": 4.0})
+    speaker = factories.transcript(meeting, [turn], speakers={"김대표": {"color": "#2563eb"}})["김대표"]
+    factories.minutes(
+        meeting,
+        {
             "title": "공유할 회의",
             "overview": "출시 일정 논의",
             "key_points": ["출시 다음 달"],
             "decisions": [{"text": "다음 달 출시", "speaker": "김대표", "speaker_id": speaker.pk, "start": 1.5}],
             "action_items": [{"text": "공지 작성", "owner": "박팀원"}],
         },
+        decisions=[{"text": "다음 달 출시", "speaker_name": "김대표", "start": 1.5}],
+        action_items=[{"text": "공지 작성", "owner_name": "박팀원"}],
     )
-    Decision.objects.create(meeting=meeting, minutes=minutes, text="다음 달 출시", speaker_name="김대표", start=1.5)
-    ActionItem.objects.create(meeting=meeting, minutes=minutes, text="공지 작성", owner_name="박팀원")
-    wav = write_tone_wav(tmp_path / "tone.wav", seconds=1.0)
-    recording = Recording(
-        meeting=meeting, original_name="tone.wav", content_type="audio/wav", size=wav.stat().st_size, sha256="0" * 64
-    )
-    recording.file.save("tone.wav", open(wav, "rb"), save=True)  # noqa: SIM115
+    factories.recording(meeting, 1.0, name="tone.wav", content_type="audio/wav")
     return meeting
 
 

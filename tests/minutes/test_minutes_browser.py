@@ -5,7 +5,7 @@ nothing typed is lost; the saved edit is a new version that keeps the seek links
 import pytest
 
 from meetings.models import Minutes
-from tests.support.audio import add_tone_recording
+from tests.support import factories
 from tests.support.browser import needs_chromium
 from tests.support.minutes import make_launch_meeting
 
@@ -21,9 +21,9 @@ def english(settings):
 
 
 @pytest.fixture
-def meeting(org, owner, member, tmp_path):
+def meeting(org, owner, member):
     meeting = make_launch_meeting(org, owner, member)
-    add_tone_recording(meeting, tmp_path, seconds=60)
+    factories.recording(meeting, 60)
     return meeting
 
 

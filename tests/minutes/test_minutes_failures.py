@@ -29,15 +29,6 @@ def server(settings):
 
 
 @pytest.fixture
-def inline(django_capture_on_commit_callbacks):
-    def run(callable_, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return callable_(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def processed(org, owner, member, inline, member_client):
     """A processed meeting (its recording job done) with offline minutes, version 1."""
     meeting = make_launch_meeting(org, owner, member)

@@ -17,23 +17,15 @@ from rest_framework.test import APIClient
 from meetings.conference import services as conference
 from meetings.conference.recap import send_recap
 from meetings.minutes import services
-from meetings.models import ActionItem, Decision, ItemStatus, Meeting, Minutes, Segment, Speaker
+from meetings.models import ActionItem, Decision, ItemStatus, Minutes
 from meetings.transcript import services as transcript_services
+from tests.support import factories
 from tests.support.minutes import generate, make_launch_meeting, url
 
 
 @pytest.fixture(autouse=True)
 def english(settings):
     settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def inline(django_capture_on_commit_callbacks):
-    def run(callable_, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return callable_(*args, **kwargs)
-
-    return run
 
 
 @pytest.fixture
@@ -131,30 +123,17 @@ def test_an_unreadable_edit_points_at_the_line_and_saves_nothing(meeting, member
 
 
 def test_a_renamed_speaker_is_renamed_in_the_minutes_everywhere(org, owner, member_client, client, member, inline):
-    meeting = Meeting.objects.create(
-        organization=org,
-        title="출시 회의",
-        held_at=timezone.make_aware(datetime.datetime(2026, 11, 25, 10, 0)),
-        created_by=owner,
+    meeting = factories.meeting(
+        org, "출시 회의", creator=owner, held_at=timezone.make_aware(datetime.datetime(2026, 11, 25, 10, 0))
     )
-    s1 = Speaker.objects.create(meeting=meeting, label="S1")
-    s2 = Speaker.objects.create(meeting=meeting, label="S2")
     lines = [
-        (s1, "오늘은 신규 서비스 출시 일정을 논의하겠습니다."),
-        (s2, "개발은 거의 끝났고 결제 모듈 테스트만 남았습니다."),
-        (s1, "출시는 다음 달 3일로 하기로 결정했습니다."),
-        (s2, "제가 다음 주 금요일까지 마케팅 계획안을 작성하겠습니다."),
+        ("S1", "오늘은 신규 서비스 출시 일정을 논의하겠습니다."),
+        ("S2", "개발은 거의 끝났고 결제 모듈 테스트만 남았습니다."),
+        ("S1", "출시는 다음 달 3일로 하기로 결정했습니다."),
+        ("S2", "제가 다음 주 금요일까지 마케팅 계획안을 작성하겠습니다."),
     ]
-    for i, (speaker, text) in enumerate(lines):
-        Segment.objects.create(
-            meeting=meeting,
-            position=i,
-            speaker=speaker,
-            start=10.0 * i,
-            end=10.0 * i + 8,
-            text=text,
-            original_text=text,
-        )
+    speakers = factories.transcript(meeting, lines, every=10.0, length=8.0, names=False)
+    s1, s2 = speakers["S1"], speakers["S2"]
     inline(generate, member_client, meeting, provider="offline")
     minutes = services.current_minutes(meeting)
     assert minutes.data["speakers"] == {str(s1.pk): "S1", str(s2.pk): "S2"}

@@ -48,17 +48,6 @@ def api_client(user):
     return client
 
 
-@pytest.fixture
-def inline(django_capture_on_commit_callbacks):
-    """Run queued jobs inline (the test settings use django-q's sync mode)."""
-
-    def run(callable_, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return callable_(*args, **kwargs)
-
-    return run
-
-
 # --- generation ------------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from meetings.models import (
     ShareLink,
     Speaker,
 )
+from tests.support import factories
 from tests.support.audio import write_tone_wav
 from tests.support.fakes.openai_compat import FakeOpenAI
 from tests.support.uploads import multipart
@@ -51,15 +52,10 @@ def api(owner):
 
 @pytest.fixture
 def meeting(org, owner):
-    meeting = Meeting.objects.create(organization=org, title="예산 회의", created_by=owner, status="ready")
-    speaker = Speaker.objects.create(meeting=meeting, label="S1", name="김대표")
-    for i, text in enumerate(["예산은 십 퍼센트 늘립니다.", "출시는 다음 달입니다."]):
-        Segment.objects.create(
-            meeting=meeting, position=i, speaker=speaker, start=i * 5.0, end=i * 5.0 + 4, text=text, original_text=text
-        )
-    minutes = Minutes.objects.create(meeting=meeting, version=1, provider="offline", data={"title": "예산"})
-    ActionItem.objects.create(meeting=meeting, minutes=minutes, text="예산표 작성")
-    Decision.objects.create(meeting=meeting, minutes=minutes, text="십 퍼센트 증액")
+    meeting = factories.meeting(org, "예산 회의", creator=owner, status="ready")
+    turns = [("김대표", "예산은 십 퍼센트 늘립니다."), ("김대표", "출시는 다음 달입니다.")]
+    factories.transcript(meeting, turns, every=5.0, length=4.0)
+    factories.minutes(meeting, {"title": "예산"}, decisions=["십 퍼센트 증액"], action_items=["예산표 작성"])
     return meeting
 
 
@@ -409,15 +405,6 @@ def test_chat_questions(question, api, org, meeting, media_root):
 
 
 # --- LLM faults ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def inline(django_capture_on_commit_callbacks):
-    def run(callable_, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return callable_(*args, **kwargs)
-
-    return run
 
 
 @pytest.mark.parametrize("fault", ["500", "timeout", "garbage", "401"])

@@ -246,13 +246,13 @@ class PrivateMariaDB:
 
 SETUP = """
 from django.utils import timezone
-from accounts.models import Membership, Organization, Role, User
+from accounts.models import Role
 from meetings import services
+from tests.support import factories
 from tests.support.uploads import uploaded
 import pathlib, sys
-org = Organization.objects.create(name="fault")
-user = User.objects.create_user(email="db@example.com", password="pw-Secret-123")
-Membership.objects.create(user=user, organization=org, role=Role.OWNER)
+org = factories.organization("fault")
+user = factories.user("db@example.com", org, Role.OWNER)
 meeting = services.create_meeting(org, user, title="db restart", held_at=timezone.now(), language="en")
 _recording, job = services.attach_recording(meeting, uploaded(pathlib.Path(sys.argv[-1])), user)
 print("JOB", job.pk)

@@ -340,11 +340,11 @@ class Actor:
 
 
 @pytest.fixture
-def world(org, owner, admin_user, member, outsider, other_org, tmp_path, settings):
+def world(org, owner, admin_user, member, outsider, other_org, settings):
     settings.LANGUAGE_CODE = "en"
     settings.RATE_LIMITS = {}
     Meeting.objects.create(organization=other_org, title="Outsider's own meeting", created_by=outsider)
-    return build_world(org, owner, admin_user, member, tmp_path)
+    return build_world(org, owner, admin_user, member)
 
 
 def _query(world, ms):

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from ai_pipeline.models import Passage, SearchIndexVersion, SegmentEmbedding
 from meetings.models import ChatMessage, Conversation, Meeting, Recording
 from nexochat.security import content_security_policy, parse_rate, rate_limit
+from tests.support import factories
 from tests.support.uploads import multipart
 from tests.support.world import build_world
 
@@ -39,8 +40,8 @@ def english(settings):
 
 
 @pytest.fixture
-def world(org, owner, admin_user, member, tmp_path):
-    return build_world(org, owner, admin_user, member, tmp_path)
+def world(org, owner, admin_user, member):
+    return build_world(org, owner, admin_user, member)
 
 
 # --- headers ---------------------------------------------------------------------------------
@@ -403,17 +404,15 @@ def test_a_failed_delete_keeps_the_audio_file(owner, world, monkeypatch):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_pages_run_under_the_policy_without_violations(live_server, tmp_path, browser):
+def test_pages_run_under_the_policy_without_violations(live_server, browser):
     """Chromium reports every blocked script or style as a console error; the main pages have none,
     the org switcher still submits (its handler lives in static/js/forms.js), and htmx still works."""
-    from accounts.models import Membership, Organization, Role, User
+    from accounts.models import Role
 
-    user = User.objects.create_user(email="csp@example.com", password="pw-Secret-123", name="씨에스피")
-    first = Organization.objects.create(name="첫째 팀")
-    second = Organization.objects.create(name="둘째 팀")
-    for organization in (first, second):
-        Membership.objects.create(user=user, organization=organization, role=Role.OWNER)
-    world = build_world(first, user, user, user, tmp_path)
+    user = factories.user("csp@example.com", name="씨에스피")
+    first = factories.organization("첫째 팀", members=[(user, Role.OWNER)])
+    second = factories.organization("둘째 팀", members=[(user, Role.OWNER)])
+    world = build_world(first, user, user, user)
     pk = world.shared.meeting.pk
     page = browser.new_page()
     page.set_default_timeout(20_000)

@@ -12,9 +12,9 @@ from django.utils import timezone
 from meetings import services
 from meetings.models import Job, JobState
 from meetings.transcript.store import save_transcript
-from tests.support.audio import add_tone_recording, write_tone_wav
+from tests.support import factories
+from tests.support.audio import write_tone_wav
 from tests.support.browser import needs_chromium
-from tests.support.factories import build_transcript
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium]
 
@@ -35,9 +35,9 @@ def queued_not_run(monkeypatch):
 
 
 @pytest.fixture
-def meeting(org, owner, member, tmp_path):
-    meeting = build_transcript(org, owner, with_recording=False)
-    add_tone_recording(meeting, tmp_path, seconds=70)
+def meeting(org, owner, member):
+    meeting = factories.build_transcript(org, owner, with_recording=False)
+    factories.recording(meeting, 70)
     return meeting
 
 

@@ -4,7 +4,6 @@ refusals (empty, not audio, truncated, too big, duplicate), each leaving nothing
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -14,11 +13,6 @@ from accounts.models import Role
 from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus, Recording
 from tests.support.audio import write_tone_wav
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    cache.clear()
 
 
 def client_for(user):

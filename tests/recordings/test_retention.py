@@ -11,34 +11,29 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from accounts.models import AuditLog
-from meetings.models import Job, JobState, Meeting, Recording, Segment
+from meetings.models import Job, JobState, Meeting, Segment
 from meetings.recordings import retention
-from tests.support.audio import write_tone_wav
+from tests.support import factories
 
 
-def make(org, title, days_ago, tmp_path, with_file=False):
-    meeting = Meeting.objects.create(
-        organization=org, title=title, held_at=timezone.now() - datetime.timedelta(days=days_ago)
-    )
-    Segment.objects.create(meeting=meeting, position=0, start=0, end=1, text=title, original_text=title)
+def make(org, title, days_ago, with_file=False):
+    meeting = factories.meeting(org, title, held_at=timezone.now() - datetime.timedelta(days=days_ago))
+    factories.transcript(meeting, [(None, title)], every=1.0)
     if with_file:
-        wav = write_tone_wav(tmp_path / f"{meeting.pk}.wav", seconds=0.5)
-        recording = Recording(meeting=meeting, original_name="a.wav", size=wav.stat().st_size, sha256=str(meeting.pk))
-        with open(wav, "rb") as handle:
-            recording.file.save("a.wav", handle, save=True)
+        factories.recording(meeting, 0.5, name="a.wav")
     return meeting
 
 
 @pytest.fixture
-def meetings(org, other_org, tmp_path):
+def meetings(org, other_org):
     org.retention_days = 30
     org.save()
     return {
-        "old": make(org, "old", 40, tmp_path, with_file=True),
-        "recent": make(org, "recent", 10, tmp_path),
-        "boundary": make(org, "boundary", 29, tmp_path),
-        "busy": make(org, "busy", 90, tmp_path),
-        "other_org_old": make(other_org, "kept forever", 400, tmp_path),
+        "old": make(org, "old", 40, with_file=True),
+        "recent": make(org, "recent", 10),
+        "boundary": make(org, "boundary", 29),
+        "busy": make(org, "busy", 90),
+        "other_org_old": make(other_org, "kept forever", 400),
     }
 
 
@@ -70,8 +65,8 @@ def test_dry_run_and_the_command(meetings, org):
     assert "Deleted 2 meetings" in out.getvalue() and Meeting.objects.count() == 3
 
 
-def test_no_policy_keeps_everything(org, tmp_path):
-    make(org, "ancient", 5000, tmp_path)
+def test_no_policy_keeps_everything(org):
+    make(org, "ancient", 5000)
     org.retention_days = None
     org.save()
     assert retention.apply_retention() == {}

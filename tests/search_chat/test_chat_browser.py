@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from meetings.models import ChatMessage, Meeting, Segment, Speaker
+from meetings.models import ChatMessage
 from meetings.search.indexing import index_meeting
-from tests.support.audio import add_tone_recording
+from tests.support import factories
 from tests.support.browser import (
     FAKE_MICROPHONE_ARGS,
     failing_on_page_errors,
@@ -31,27 +31,12 @@ def english(settings):
 
 
 @pytest.fixture
-def meeting(org, owner, tmp_path):
-    meeting = Meeting.objects.create(
-        organization=org,
-        title="예산 회의",
-        held_at=timezone.make_aware(datetime.datetime(2026, 11, 25, 10)),
-        created_by=owner,
+def meeting(org, owner):
+    meeting = factories.meeting(
+        org, "예산 회의", creator=owner, held_at=timezone.make_aware(datetime.datetime(2026, 11, 25, 10))
     )
-    speakers = {}
-    for position, (name, text) in enumerate(BUDGET):
-        if name not in speakers:
-            speakers[name] = Speaker.objects.create(meeting=meeting, label=f"S{len(speakers) + 1}", name=name)
-        Segment.objects.create(
-            meeting=meeting,
-            position=position,
-            speaker=speakers[name],
-            start=20.0 * position,
-            end=20.0 * position + 15,
-            text=text,
-            original_text=text,
-        )
-    add_tone_recording(meeting, tmp_path, seconds=60)
+    factories.transcript(meeting, BUDGET, every=20.0, length=15.0)
+    factories.recording(meeting, 60)
     index_meeting(meeting)
     return meeting
 

@@ -4,7 +4,7 @@ import datetime
 
 from django.utils import timezone
 
-from meetings.models import Meeting, Segment, Speaker
+from tests.support import factories
 
 LINES = [
     ("S1", "오늘은 신규 서비스 출시 일정을 논의하겠습니다."),
@@ -17,25 +17,11 @@ LINES = [
 
 def make_launch_meeting(org, owner, member):
     """The launch meeting of LINES, its two speakers linked to the owner and the member."""
-    meeting = Meeting.objects.create(
-        organization=org,
-        title="출시 회의",
-        held_at=timezone.make_aware(datetime.datetime(2026, 11, 25, 10, 0)),
-        created_by=owner,
+    meeting = factories.meeting(
+        org, "출시 회의", creator=owner, held_at=timezone.make_aware(datetime.datetime(2026, 11, 25, 10, 0))
     )
-    s1 = Speaker.objects.create(meeting=meeting, label="S1", name="김대표", member=owner)
-    s2 = Speaker.objects.create(meeting=meeting, label="S2", name="박팀원", member=member)
-    speakers = {"S1": s1, "S2": s2}
-    for i, (label, text) in enumerate(LINES):
-        Segment.objects.create(
-            meeting=meeting,
-            position=i,
-            speaker=speakers[label],
-            start=10.0 * i,
-            end=10.0 * i + 8,
-            text=text,
-            original_text=text,
-        )
+    speakers = {"S1": {"name": "김대표", "member": owner}, "S2": {"name": "박팀원", "member": member}}
+    factories.transcript(meeting, LINES, every=10.0, length=8.0, speakers=speakers)
     return meeting
 
 

@@ -6,8 +6,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from meetings.models import Meeting, Segment, Speaker, Tag
+from meetings.models import Tag
 from meetings.search.indexing import index_meeting
+from tests.support import factories
 
 BUDGET = [
     ("김민수", "내년 전체 예산은 작년보다 10퍼센트 늘리기로 했습니다."),
@@ -65,26 +66,10 @@ BUDGET_HEARING_RECORD = {
 
 def make_meeting(organization, title, turns, held_at=None, tags=(), participants=(), language="ko", seconds=5.0):
     """An indexed meeting whose speakers say `turns` ((name, text) pairs), `seconds` each."""
-    meeting = Meeting.objects.create(
-        organization=organization,
-        title=title,
-        language=language,
-        held_at=held_at or timezone.make_aware(dt.datetime(2024, 1, 10, 10, 0)),
+    meeting = factories.meeting(
+        organization, title, language=language, held_at=held_at or timezone.make_aware(dt.datetime(2024, 1, 10, 10, 0))
     )
-    speakers = {}
-    for name, _text in turns:
-        if name not in speakers:
-            speakers[name] = Speaker.objects.create(meeting=meeting, label=f"S{len(speakers) + 1}", name=name)
-    for position, (name, text) in enumerate(turns):
-        Segment.objects.create(
-            meeting=meeting,
-            position=position,
-            speaker=speakers[name],
-            start=position * seconds,
-            end=(position + 1) * seconds,
-            text=text,
-            original_text=text,
-        )
+    factories.transcript(meeting, turns, every=seconds)
     for tag in tags:
         meeting.tags.add(Tag.objects.get_or_create(organization=organization, name=tag)[0])
     meeting.participants.add(*participants)

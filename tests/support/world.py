@@ -31,7 +31,7 @@ from meetings.models import (
     UserPreference,
     VoiceQuestion,
 )
-from tests.support.audio import write_tone_wav
+from tests.support import factories
 
 
 @dataclass
@@ -73,47 +73,41 @@ class World:
         return [self.shared.marker, self.private.marker]
 
 
-def populate(organization, creator, marker, tmp_path, *, title=None, text=None, series=None, visibility="organization"):
+def populate(organization, creator, marker, *, title=None, text=None, series=None, visibility="organization"):
     held = timezone.now() - datetime.timedelta(days=2)
-    meeting = Meeting.objects.create(
-        organization=organization,
-        title=title or f"{marker}-title 분기 전략 회의",
+    meeting = factories.meeting(
+        organization,
+        title or f"{marker}-title 분기 전략 회의",
+        creator=creator,
         held_at=held,
         description=f"{marker}-description",
-        created_by=creator,
         status="ready",
         series=series,
         visibility=visibility,
         location=f"{marker}-room",
     )
-    wav = write_tone_wav(tmp_path / f"{marker}.wav", seconds=1.0, freq=300 + len(marker))
-    recording = Recording(
-        meeting=meeting,
-        original_name=f"{marker}-recording.wav",
+    recording = factories.recording(
+        meeting,
+        1.0,
+        name=f"{marker}-recording.wav",
+        freq=300 + len(marker),
         content_type="audio/wav",
-        size=wav.stat().st_size,
-        duration=1.0,
         sha256=marker.ljust(64, "0")[:64],
     )
-    with open(wav, "rb") as handle:
-        recording.file.save(f"{marker}.wav", handle, save=True)
     job = Job.objects.create(meeting=meeting, kind="process", state=JobState.DONE, percent=100)
-    speaker = Speaker.objects.create(meeting=meeting, label="S1", name=f"{marker}-speaker", color="#2563eb")
     body = text or f"{marker}-transcript 출시 일정은 비밀입니다."
-    segment = Segment.objects.create(
-        meeting=meeting, position=0, speaker=speaker, start=0.0, end=1.0, text=body, original_text=body
-    )
-    minutes = Minutes.objects.create(
-        meeting=meeting,
-        version=1,
-        provider="offline",
-        data={"title": meeting.title, "overview": f"{marker}-overview", "key_points": [f"{marker}-point"]},
+    speaker_fields = {marker: {"name": f"{marker}-speaker", "color": "#2563eb"}}
+    speaker = factories.transcript(meeting, [(marker, body)], every=1.0, speakers=speaker_fields)[marker]
+    segment = meeting.segments.get()
+    minutes = factories.minutes(
+        meeting,
+        {"title": meeting.title, "overview": f"{marker}-overview", "key_points": [f"{marker}-point"]},
         job=job,
+        decisions=[{"text": f"{marker}-decision", "start": 0.5}],
+        action_items=[{"text": f"{marker}-action", "owner_name": "박팀원", "assignee": creator}],
     )
-    decision = Decision.objects.create(meeting=meeting, minutes=minutes, text=f"{marker}-decision", start=0.5)
-    action_item = ActionItem.objects.create(
-        meeting=meeting, minutes=minutes, text=f"{marker}-action", owner_name="박팀원", assignee=creator
-    )
+    decision = Decision.objects.get(minutes=minutes)
+    action_item = ActionItem.objects.get(minutes=minutes)
     AgendaItem.objects.create(meeting=meeting, title=f"{marker}-agenda")
     Attendee.objects.create(meeting=meeting, email="guest@example.com", name=f"{marker}-guest")
     share_link = ShareLink.objects.create(meeting=meeting, created_by=creator)
@@ -158,10 +152,10 @@ def populate(organization, creator, marker, tmp_path, *, title=None, text=None, 
     )
 
 
-def build_world(organization, owner, admin, member, tmp_path):
+def build_world(organization, owner, admin, member):
     series = Series.objects.create(organization=organization, name="ZETA-series", created_by=owner)
-    shared = populate(organization, owner, "ZETA", tmp_path, series=series)
-    private = populate(organization, owner, "PRIV", tmp_path, series=series, visibility="selected")
+    shared = populate(organization, owner, "ZETA", series=series)
+    private = populate(organization, owner, "PRIV", series=series, visibility="selected")
     private.meeting.allowed_members.set([owner])
     template = MinutesTemplate.objects.create(organization=organization, name="ZETA-template", prompt="ZETA-prompt")
     OrganizationAISettings.objects.create(organization=organization, provider="offline", api_key="ZETA-api-key")

@@ -115,12 +115,12 @@ def test_a_loud_click_limits_the_gain_so_nothing_clips():
 
 
 @pytest.fixture
-def meeting(org, owner, tmp_path):
+def meeting(org, owner):
     from meetings import services
-    from tests.support.audio import add_tone_recording
+    from tests.support import factories
 
     meeting = services.create_meeting(org, owner, title="예산 회의", held_at=timezone.now())
-    add_tone_recording(meeting, tmp_path, 60)
+    factories.recording(meeting, 60)
     return meeting
 
 

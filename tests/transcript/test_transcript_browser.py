@@ -4,17 +4,16 @@ and the HTMX rename and edit round trips."""
 import pytest
 
 from meetings.models import Segment, Speaker
-from tests.support.audio import add_tone_recording
+from tests.support import factories
 from tests.support.browser import needs_chromium
-from tests.support.factories import build_transcript
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
 @pytest.fixture
-def meeting(org, owner, member, tmp_path):
-    meeting = build_transcript(org, owner, with_recording=False)
-    add_tone_recording(meeting, tmp_path, seconds=70)
+def meeting(org, owner, member):
+    meeting = factories.build_transcript(org, owner, with_recording=False)
+    factories.recording(meeting, 70)
     return meeting
 
 

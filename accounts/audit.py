@@ -1,4 +1,4 @@
-"""The audit log (issue #7): one call from each write path that a security reviewer would ask about
+"""The audit log: one call from each write path that a security reviewer would ask about
 (membership, invitations, sharing, meeting deletion, organization settings).
 
 Service functions have no request, so the client address comes from a context variable that

@@ -61,7 +61,7 @@ class Organization(models.Model):
     slug = models.SlugField(_("slug"), max_length=140, unique=True, allow_unicode=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="organizations")
-    # issue #7: meetings held longer ago than this are deleted by the daily retention task; empty keeps them
+    # meetings held longer ago than this are deleted by the daily retention task; empty keeps them
     retention_days = models.PositiveIntegerField(
         _("keep meetings for (days)"),
         null=True,
@@ -151,7 +151,7 @@ class Invitation(models.Model):
 
 
 class AuditLog(models.Model):
-    """Who did what to an organization's members, invitations, sharing and meetings (issue #7).
+    """Who did what to an organization's members, invitations, sharing and meetings.
     Rows are only ever added; the admin shows them read-only."""
 
     actor = models.ForeignKey(

@@ -6,17 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nexochat.errors import ServiceError
+
 from . import audit
 from .middleware import SESSION_KEY
 from .models import Invitation, Membership, Organization, Role
-
-
-class MembershipError(Exception):
-    """A change was refused. The message is for the user; `code` is stable for callers and tests."""
-
-    def __init__(self, message, code):
-        super().__init__(message)
-        self.code = code
 
 
 def select_organization(request, organization):
@@ -45,9 +39,9 @@ def _owner_count(organization):
 def _check_may_manage(actor, target):
     """`actor` and `target` are memberships of the same organization."""
     if not actor.is_admin:
-        raise MembershipError(_("Only owners and admins can manage members."), "not_admin")
+        raise ServiceError(_("Only owners and admins can manage members."), "not_admin")
     if actor.role != Role.OWNER and target.role == Role.OWNER:
-        raise MembershipError(_("Only owners can change or remove an owner."), "owner_protected")
+        raise ServiceError(_("Only owners can change or remove an owner."), "owner_protected")
 
 
 def _lock(membership):
@@ -59,13 +53,13 @@ def _lock(membership):
 @transaction.atomic
 def change_role(actor, target, role):
     if role not in Role.values:
-        raise MembershipError(_("Unknown role."), "bad_role")
+        raise ServiceError(_("Unknown role."), "bad_role")
     target = _lock(target)
     _check_may_manage(actor, target)
     if role == Role.OWNER and actor.role != Role.OWNER:
-        raise MembershipError(_("Only owners can make someone an owner."), "owner_protected")
+        raise ServiceError(_("Only owners can make someone an owner."), "owner_protected")
     if target.role == Role.OWNER and role != Role.OWNER and _owner_count(target.organization) <= 1:
-        raise MembershipError(
+        raise ServiceError(
             _("An organization must keep at least one owner. Make someone else an owner first."), "last_owner"
         )
     old_role = target.role
@@ -80,7 +74,7 @@ def remove_member(actor, target):
     target = _lock(target)
     _check_may_manage(actor, target)
     if target.role == Role.OWNER and _owner_count(target.organization) <= 1:
-        raise MembershipError(_("The last owner of an organization cannot be removed."), "last_owner")
+        raise ServiceError(_("The last owner of an organization cannot be removed."), "last_owner")
     audit.record(actor, actor.organization, "member.remove", target, user=target.user.email, role=target.role)
     target.delete()
 
@@ -89,16 +83,16 @@ def remove_member(actor, target):
 def leave_organization(membership):
     membership = _lock(membership)
     if membership.role == Role.OWNER and _owner_count(membership.organization) <= 1:
-        raise MembershipError(_("You are the last owner. Make another member an owner before you leave."), "last_owner")
+        raise ServiceError(_("You are the last owner. Make another member an owner before you leave."), "last_owner")
     audit.record(membership, membership.organization, "member.leave", membership, role=membership.role)
     membership.delete()
 
 
 def create_invitation(actor, *, role=Role.MEMBER, email="", expires_at=None):
     if not actor.is_admin:
-        raise MembershipError(_("Only owners and admins can invite people."), "not_admin")
+        raise ServiceError(_("Only owners and admins can invite people."), "not_admin")
     if role == Role.OWNER and actor.role != Role.OWNER:
-        raise MembershipError(_("Only owners can invite new owners."), "owner_protected")
+        raise ServiceError(_("Only owners can invite new owners."), "owner_protected")
     invitation = Invitation(
         organization=actor.organization, role=role, email=email.strip().lower(), created_by=actor.user
     )
@@ -111,7 +105,7 @@ def create_invitation(actor, *, role=Role.MEMBER, email="", expires_at=None):
 
 def revoke_invitation(actor, invitation):
     if not actor.is_admin:
-        raise MembershipError(_("Only owners and admins can revoke invitations."), "not_admin")
+        raise ServiceError(_("Only owners and admins can revoke invitations."), "not_admin")
     if invitation.revoked_at is None and invitation.accepted_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -122,13 +116,13 @@ def revoke_invitation(actor, invitation):
 def invitation_problem(invitation, user=None):
     """Why this invitation cannot be accepted (by `user`, when given), or None."""
     if invitation.revoked_at is not None:
-        return MembershipError(_("This invitation has been revoked. Ask for a new link."), "revoked")
+        return ServiceError(_("This invitation has been revoked. Ask for a new link."), "revoked")
     if invitation.accepted_at is not None:
-        return MembershipError(_("This invitation has already been used. Ask for a new link."), "used")
+        return ServiceError(_("This invitation has already been used. Ask for a new link."), "used")
     if invitation.expires_at <= timezone.now():
-        return MembershipError(_("This invitation has expired. Ask for a new link."), "expired")
+        return ServiceError(_("This invitation has expired. Ask for a new link."), "expired")
     if user is not None and invitation.email and invitation.email.lower() != user.email.lower():
-        return MembershipError(
+        return ServiceError(
             _("This invitation is for %(email)s. Sign in with that address to accept it.")
             % {"email": invitation.email},
             "wrong_email",
@@ -144,7 +138,7 @@ def accept_invitation(invitation, user):
     if problem is not None:
         raise problem
     if Membership.objects.filter(user=user, organization=invitation.organization).exists():
-        raise MembershipError(_("You are already a member of this organization."), "already_member")
+        raise ServiceError(_("You are already a member of this organization."), "already_member")
     membership = Membership.objects.create(user=user, organization=invitation.organization, role=invitation.role)
     invitation.accepted_by = user
     invitation.accepted_at = timezone.now()

@@ -9,6 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nexochat.errors import ServiceError
+
 from . import services
 from .access import get_membership, memberships_for
 from .forms import InvitationForm, OrganizationForm, RoleForm, SwitchOrganizationForm
@@ -98,7 +100,7 @@ def member_role(request: HttpRequest, org_id: int, membership_id: int) -> HttpRe
     if form.is_valid():
         try:
             services.change_role(actor, target, form.cleaned_data["role"])
-        except services.MembershipError as error:
+        except ServiceError as error:
             _refuse(request, error)
         else:
             messages.success(
@@ -120,7 +122,7 @@ def member_remove(request: HttpRequest, org_id: int, membership_id: int) -> Http
         return leave(request, org_id)
     try:
         services.remove_member(actor, target)
-    except services.MembershipError as error:
+    except ServiceError as error:
         _refuse(request, error)
     else:
         messages.success(request, _("%(user)s was removed.") % {"user": target.user.display_name})
@@ -133,7 +135,7 @@ def leave(request: HttpRequest, org_id: int) -> HttpResponse:
     membership = get_membership(request.user, org_id)
     try:
         services.leave_organization(membership)
-    except services.MembershipError as error:
+    except ServiceError as error:
         messages.error(request, str(error))
         return redirect("accounts:members", org_id=org_id)
     messages.success(request, _("You left “%(name)s”.") % {"name": membership.organization.name})
@@ -155,7 +157,7 @@ def invitation_create(request: HttpRequest, org_id: int) -> HttpResponse:
         invitation = services.create_invitation(
             actor, role=form.cleaned_data["role"], email=form.cleaned_data["email"], expires_at=form.expires_at
         )
-    except services.MembershipError as error:
+    except ServiceError as error:
         raise PermissionDenied(str(error)) from error
     link = request.build_absolute_uri(reverse("accounts:invitation", args=[invitation.token]))
     messages.success(request, _("Invitation link created: %(link)s") % {"link": link})
@@ -169,7 +171,7 @@ def invitation_revoke(request: HttpRequest, org_id: int, invitation_id: int) -> 
     invitation = get_object_or_404(Invitation, pk=invitation_id, organization=actor.organization)
     try:
         services.revoke_invitation(actor, invitation)
-    except services.MembershipError as error:
+    except ServiceError as error:
         raise PermissionDenied(str(error)) from error
     messages.success(request, _("Invitation revoked."))
     return redirect("accounts:members", org_id=org_id)
@@ -192,7 +194,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             membership = services.accept_invitation(invitation, request.user)
-        except services.MembershipError as error:
+        except ServiceError as error:
             if error.code == "already_member":
                 messages.info(request, str(error))
                 services.switch_organization(request, already)

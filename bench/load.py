@@ -1,4 +1,4 @@
-"""Load: 20 concurrent users against the real app under gunicorn on MariaDB (issue #7, part 5).
+"""Load: 20 concurrent users against the real app under gunicorn on MariaDB.
 
     .venv/bin/python bench/load.py                       # seed once (kept), then 60 s of load
     .venv/bin/python bench/load.py --duration 30 --users 20 --workers 2 --threads 4

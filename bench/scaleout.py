@@ -1,4 +1,4 @@
-"""Scale-out measurements (issue #8). Prints numbers; changes nothing outside a temporary folder.
+"""Scale-out measurements. Prints numbers; changes nothing outside a temporary folder.
 
     .venv/bin/python bench/scaleout.py throughput [--clip-seconds 60] [--clips-per-file 2]
     .venv/bin/python bench/scaleout.py upload [--gigabytes 2]
@@ -52,7 +52,7 @@ for path in spec["clips"]:
         data = pathlib.Path(path).read_bytes()
         upload = TemporaryUploadedFile(pathlib.Path(path).name, "audio/flac", len(data), None)
         upload.write(data); upload.seek(0)
-        _rec, job = services.attach_recording(meeting, upload, user)
+        _rec, job = recording_services.attach_recording(meeting, upload, user)
         out["jobs"].append(job.pk)
 pathlib.Path(spec["out"]).write_text(json.dumps(out))
 """

@@ -4,8 +4,9 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from meetings import services
 from meetings.minutes import services as minutes_services
+from meetings.processing import services as processing_services
+from nexochat.errors import ServiceError
 
 from .models import Job, JobState, Meeting, OrganizationAISettings, Recording, Tag, VoiceQuestion
 
@@ -31,7 +32,7 @@ def reprocess(modeladmin, request, queryset):
     queued = 0
     for meeting in queryset.select_related("_recording"):
         if meeting.recording is not None:
-            services.queue_processing(meeting, kind="process")
+            processing_services.queue_processing(meeting, kind="process")
             queued += 1
     modeladmin.message_user(
         request, ngettext("%d meeting queued.", "%d meetings queued.", queued) % queued, messages.SUCCESS
@@ -69,7 +70,7 @@ class RecordingAdmin(admin.ModelAdmin):
 def retry_jobs(modeladmin, request, queryset):
     retried = 0
     for job in queryset.exclude(state=JobState.RUNNING).select_related("meeting"):
-        services.retry_job(job)
+        processing_services.retry_job(job)
         retried += 1
     modeladmin.message_user(request, ngettext("%d job retried.", "%d jobs retried.", retried) % retried)
 
@@ -110,7 +111,7 @@ class OrganizationAISettingsForm(forms.ModelForm):
         """The settings page's rule: no internal address unless LLM_ALLOWED_HOSTS lists it."""
         try:
             return minutes_services.clean_base_url(self.cleaned_data["base_url"])
-        except minutes_services.MinutesError as exc:
+        except ServiceError as exc:
             raise forms.ValidationError(str(exc), code=exc.code) from None
 
 

@@ -289,16 +289,6 @@ class MeetingFilterSerializer(serializers.Serializer):
     )
 
 
-class ErrorSerializer(serializers.Serializer):
-    error = serializers.CharField(help_text="A message for the user.")
-    code = serializers.CharField(
-        help_text=(
-            "Stable, for programs: empty, too_large, invalid_media, duplicate, exists, no_file, running, no_recording."
-        )
-    )
-    existing_meeting = serializers.IntegerField(required=False, help_text="For duplicates: the meeting that has it.")
-
-
 class RecordingUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="Audio or video; the content is probed, the name does not matter.")
 

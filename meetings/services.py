@@ -1,35 +1,13 @@
-"""Write paths for meetings, recordings and jobs. Views and API views call these; they hold
-the rules (validation, duplicate detection, cleanup on failure) so both front ends agree."""
+"""Write paths for meetings themselves: create, edit, tag, delete (with everything that hangs off them).
+Recordings are meetings/recordings/services.py; processing jobs meetings/processing/services.py."""
 
 import logging
-import unicodedata
 
-from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext as _
 
-from meetings.recordings.media import MediaError, probe
-from meetings.recordings.uploads import storage_unavailable_message
-
-from .models import Job, JobState, Meeting, MeetingStatus, Recording, Tag
+from .models import Meeting, Tag
 
 logger = logging.getLogger(__name__)
-
-
-class UploadError(Exception):
-    """A recording was refused. The message is for the user; `code` is stable for API clients."""
-
-    def __init__(self, message, code, existing_meeting=None):
-        super().__init__(message)
-        self.code = code
-        self.existing_meeting = existing_meeting
-
-
-def clean_file_name(name):
-    """Keep a readable original name for display; the stored file gets a random name anyway."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
-    return name[:200] or "recording"
 
 
 def set_tags(meeting, names):
@@ -93,110 +71,6 @@ def can_delete_meeting(user, membership, meeting):
     if membership is None or membership.organization_id != meeting.organization_id:
         return False
     return membership.is_admin or (meeting.created_by_id is not None and meeting.created_by_id == user.pk)
-
-
-def attach_recording(meeting, uploaded_file, user):
-    """Validate an uploaded file, store it as the meeting's recording and queue its processing.
-
-    On any refusal nothing is left behind: no row, no stored file."""
-    if getattr(uploaded_file, "size", 0) == 0:
-        raise UploadError(_("The file is empty."), "empty")
-    if uploaded_file.size > settings.MAX_UPLOAD_SIZE:
-        raise UploadError(_("The file is larger than the upload limit."), "too_large")
-    if meeting.recording is not None:
-        raise UploadError(_("This meeting already has a recording."), "exists")
-    path = uploaded_file.temporary_file_path()
-    try:
-        info = probe(path, decode_seconds=5)
-    except MediaError as exc:
-        raise UploadError(str(exc), "invalid_media") from exc
-    sha256 = getattr(uploaded_file, "sha256", None) or _sha256_of(path)
-    duplicate = (
-        Recording.objects.filter(meeting__organization=meeting.organization, sha256=sha256)
-        .select_related("meeting")
-        .first()
-    )
-    if duplicate:
-        raise UploadError(
-            _("This file was already uploaded to the meeting “%(title)s”.") % {"title": duplicate.meeting.title},
-            "duplicate",
-            existing_meeting=duplicate.meeting,
-        )
-    original_name = clean_file_name(uploaded_file.name)
-    uploaded_file.name = original_name
-    recording = Recording(
-        meeting=meeting,
-        original_name=original_name,
-        content_type=(uploaded_file.content_type or "")[:100],
-        size=uploaded_file.size,
-        duration=info.duration,
-        sha256=sha256,
-        media_info=info.as_dict(),
-        uploaded_by=user,
-    )
-    try:
-        recording.file.save(original_name, uploaded_file, save=False)
-    except Exception as exc:
-        # Disk full, object store down: the storage backend has removed any partial object.
-        logger.exception("storing the recording of meeting %s failed", meeting.pk)
-        raise UploadError(storage_unavailable_message(), "storage_unavailable") from exc
-    try:
-        with transaction.atomic():
-            recording.save()
-            job = queue_processing(meeting, kind="process")
-    except Exception:
-        recording.file.delete(save=False)
-        raise
-    return recording, job
-
-
-def _sha256_of(path):
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def queue_processing(meeting, kind="process", options=None):
-    """Create a queued Job and hand it to the worker once the transaction commits."""
-    job = Job.objects.create(meeting=meeting, kind=kind, options=options or {})
-    if kind in Job.RECORDING_KINDS:
-        Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.QUEUED)
-    transaction.on_commit(lambda: _enqueue(job.pk, kind))
-    return job
-
-
-def enqueue_task(func, *args, task_name, speech=False, timeout=None):
-    """Hand a task to django-q2 and return its id. Speech work goes to the GPU workers' queue when
-    there is one (GPU_CLUSTER_NAME); LLM calls and the rest stay on the default queue."""
-    from django_q.tasks import async_task
-
-    q_options = {"task_name": task_name, "timeout": timeout or settings.JOB_TIMEOUT}
-    if speech and settings.GPU_CLUSTER_NAME:
-        q_options["cluster"] = settings.GPU_CLUSTER_NAME
-    return async_task(func, *args, q_options=q_options)
-
-
-def _enqueue(job_id, kind="process"):
-    task_id = enqueue_task(
-        "meetings.processing.tasks.run_job", job_id, task_name=f"job-{job_id}", speech=kind in Job.RECORDING_KINDS
-    )
-    Job.objects.filter(pk=job_id).update(task_id=str(task_id or "")[:64])
-
-
-def retry_job(job):
-    """Queue a fresh run of a failed (or stuck) job with the same kind and options.
-
-    A job still waiting in the queue is closed first, so the meeting never has two live jobs;
-    if the broker hands the old one out later, run_job sees it finished and skips it."""
-    if job.state == JobState.RUNNING:
-        raise ValueError("This job is still running.")
-    if job.state == JobState.QUEUED:
-        job.mark_failed("Replaced by a retry.")
-    return queue_processing(job.meeting, kind=job.kind, options=job.options)
 
 
 def _drop_answers_citing(meeting):

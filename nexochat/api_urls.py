@@ -8,15 +8,17 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from meetings import api as meetings_api
+from meetings.conference.urls import api_urlpatterns as conference_api_urlpatterns
+from meetings.processing import api as processing_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 # No ".json" suffix routes: the extra actions do not take a `format` argument (a 500), and the API
-# speaks JSON only anyway (issue #7's isolation matrix found this).
+# speaks JSON only anyway (the isolation matrix test found this).
 router.include_format_suffixes = False
 router.register("organizations", accounts_api.OrganizationViewSet, basename="organization")
 router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
-router.register("jobs", meetings_api.JobViewSet, basename="job")
+router.register("jobs", processing_api.JobViewSet, basename="job")
 
 app_name = "api"
 urlpatterns = [
@@ -31,7 +33,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
         name="docs",
     ),
-    path("", include("meetings.chat.api")),  # issue #5: search, chatbot conversations, voice questions
-    path("", include("meetings.conference.api")),  # issue #6: schedule, calendar, action items, decisions, sharing
+    path("", include("meetings.chat.api")),  # search, chatbot conversations, voice questions
+    path("", include(conference_api_urlpatterns)),  # schedule, calendar, action items, decisions, sharing
     path("", include(router.urls)),
 ]

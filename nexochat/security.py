@@ -1,4 +1,4 @@
-"""Security headers, the client address for the audit log, and per-user rate limits (issue #7).
+"""Security headers, the client address for the audit log, and per-user rate limits.
 
 Content-Security-Policy: scripts only from our own origin, never inline (templates use
 static/js files and data- attributes instead of onclick=...). Styles keep 'unsafe-inline':

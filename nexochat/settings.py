@@ -134,7 +134,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "nexochat.security.SecurityHeadersMiddleware",  # issue #7: CSP, Permissions-Policy, audit client address
+    "nexochat.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, audit client address
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nexochat.middleware.KoreanFirstMiddleware",
@@ -304,7 +304,7 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# Uploads stream to temporary files from the first byte (see meetings/uploads.py).
+# Uploads stream to temporary files from the first byte (see meetings/recordings/uploads.py).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR") or None
 FILE_UPLOAD_HANDLERS = ["meetings.recordings.uploads.HashingLimitedUploadHandler"]
@@ -344,7 +344,7 @@ if Q_SYNC:
     Q_CLUSTER["sync"] = True
 GPU_CLUSTER_NAME = env("GPU_CLUSTER_NAME", "")
 
-# --- Scaling out (issue #8): object storage for recordings, worker queues ---------------------
+# --- Scaling out: object storage for recordings, worker queues ---------------------
 # STORAGE_BACKEND=local (default) keeps recordings under MEDIA_ROOT; s3 puts them in any
 # S3-compatible store (AWS S3, MinIO, Ceph, NCloud Object Storage) so web and worker nodes share
 # no filesystem. See README "Scaling out" and deploy/.
@@ -431,7 +431,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# issue #7: allauth's login limits (per address, and per email for failed attempts) and our own
+# allauth's login limits (per address, and per email for failed attempts) and our own
 # per-user limits on costly actions (nexochat.security.rate_limit). Formats: N/s, N/m, N/h, N/<k>m.
 ACCOUNT_RATE_LIMITS = {
     "login": env("RATE_LIMIT_LOGIN", "30/m/ip"),

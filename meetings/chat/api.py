@@ -1,4 +1,4 @@
-"""/api/v1/search/ and /api/v1/chat/ (issue #5): archive search, and the chatbot's conversations with
+"""/api/v1/search/ and /api/v1/chat/: archive search, and the chatbot's conversations with
 typed and spoken questions. Access through accounts.access / meetings.access (another organization's
 data, or another user's conversation, is a 404); rules in meetings.chat.services."""
 
@@ -21,6 +21,7 @@ from meetings.access import get_meeting_for, meetings_for
 from meetings.chat import services
 from meetings.models import ChatMessage, ChatRole, Conversation, VoiceState
 from meetings.transcript.api import AnyAcceptNegotiation
+from nexochat.errors import ErrorSerializer, ServiceError, error_response
 from nexochat.security import rate_limit, rate_limited
 
 
@@ -33,14 +34,6 @@ class StreamNegotiation(AnyAcceptNegotiation):
 
 
 # --- serializers --------------------------------------------------------------------------------
-
-
-class ChatErrorSerializer(serializers.Serializer):
-    error = serializers.CharField(help_text="A message for the user.")
-    code = serializers.CharField(
-        help_text="Stable, for programs: empty, too_long, no_audio, too_large, bad_language, unknown_provider, "
-        "rate_limited."
-    )
 
 
 class SearchQuerySerializer(serializers.Serializer):
@@ -321,8 +314,8 @@ def _sse_answer(question, provider, existing=None):
 def _answer(request, conversation, text, source):
     try:
         text = services.clean_question(text)
-    except services.ChatError as exc:
-        return Response({"error": exc.message, "code": exc.code}, status=status.HTTP_400_BAD_REQUEST)
+    except ServiceError as exc:
+        return error_response(exc)
     provider, refused = _provider(conversation, request.data.get("provider"))
     refused = refused or rate_limited(request, services.ANSWER_RATE_SCOPE)  # before the question is saved
     if refused:
@@ -335,7 +328,7 @@ def _provider(conversation, name):
     try:
         return services.provider_for(conversation, name or None), None
     except Exception as exc:
-        return None, Response({"error": str(exc), "code": "unknown_provider"}, status=status.HTTP_400_BAD_REQUEST)
+        return None, error_response(ServiceError(str(exc), "unknown_provider"))
 
 
 def _reply(request, question, provider):
@@ -372,7 +365,7 @@ class AskView(APIView):
         summary="Ask a question in a conversation",
         description="Answers cite the passages they use; [n] in the text matches `citations[].n`." + STREAM_NOTE,
         request=QuestionSerializer,
-        responses={201: AnswerSerializer, 400: ChatErrorSerializer, 404: None, 429: ChatErrorSerializer},
+        responses={201: AnswerSerializer, 400: ErrorSerializer, 404: None, 429: ErrorSerializer},
         tags=["chat"],
     )
     @rate_limit("chat")
@@ -380,7 +373,7 @@ class AskView(APIView):
         conversation = services.get_conversation_for(request.user, pk)
         params = QuestionSerializer(data=request.data)
         if not params.is_valid():
-            return Response({"error": _("Ask a question."), "code": "empty"}, status=status.HTTP_400_BAD_REQUEST)
+            return error_response(ServiceError(_("Ask a question."), "empty"))
         return _answer(request, conversation, params.validated_data["question"], "typed")
 
 
@@ -393,7 +386,7 @@ class VoiceView(APIView):
         description="The recording is queued for the speech workers (202). Poll `status_url` until the state is "
         "`done` (the question is then in the conversation: get its answer from `answer_url`) or `failed`.",
         request={"multipart/form-data": VoiceQuestionSerializer},
-        responses={202: VoiceQueuedSerializer, 400: ChatErrorSerializer, 404: None, 413: ChatErrorSerializer},
+        responses={202: VoiceQueuedSerializer, 400: ErrorSerializer, 404: None, 413: ErrorSerializer},
         tags=["chat"],
     )
     @rate_limit("chat")
@@ -401,9 +394,8 @@ class VoiceView(APIView):
         conversation = services.get_conversation_for(request.user, pk)
         try:
             upload, language = services.clean_voice(request.FILES.get("audio"), request.data.get("language"))
-        except services.ChatError as exc:
-            code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if exc.code == "too_large" else status.HTTP_400_BAD_REQUEST
-            return Response({"error": exc.message, "code": exc.code}, status=code)
+        except ServiceError as exc:
+            return error_response(exc, {"too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE})
         voice = services.queue_voice_question(conversation, request.user, upload, language, get_language())
         data = {"voice": voice.pk, "state": voice.state, "status_url": reverse("api:voice-status", args=[voice.pk])}
         return Response(VoiceQueuedSerializer(data).data, status=status.HTTP_202_ACCEPTED)
@@ -443,9 +435,9 @@ ANSWER_DESCRIPTION = (
 ANSWER_RESPONSES = {
     200: AnswerSerializer,
     201: AnswerSerializer,
-    400: ChatErrorSerializer,
+    400: ErrorSerializer,
     404: None,
-    429: ChatErrorSerializer,
+    429: ErrorSerializer,
 }
 
 

@@ -1,4 +1,4 @@
-"""Write paths and queries of the archive chatbot (issue #5): conversations belong to one user, and
+"""Write paths and queries of the archive chatbot: conversations belong to one user, and
 retrieval is scoped to what that user may see in the conversation's organization, before ranking."""
 
 import re
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.access import organizations_for
 from meetings.access import meetings_for
 from meetings.models import ChatMessage, ChatRole, Conversation, VoiceQuestion
+from nexochat.errors import ServiceError
 
 MAX_VOICE_BYTES = 10 * 1024 * 1024
 # Transcribing a minute of speech takes seconds; the rest is loading the model in a fresh worker.
@@ -25,13 +26,6 @@ TITLE_CHARS = 60
 # route asks for it; a saved answer read again is not counted.
 ANSWER_RATE_SCOPE = "chat_answer"
 MAX_QUESTION_CHARS = 2000
-
-
-class ChatError(Exception):
-    def __init__(self, message, code):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def conversations_for(user, organization=None, meeting=None):
@@ -56,9 +50,9 @@ def get_conversation_for(user, pk):
 def clean_question(text):
     text = re.sub(r"\s+", " ", text or "").strip()
     if not text:
-        raise ChatError(_("Ask a question."), "empty")
+        raise ServiceError(_("Ask a question."), "empty")
     if len(text) > MAX_QUESTION_CHARS:
-        raise ChatError(
+        raise ServiceError(
             _("A question can be at most %(chars)d characters long.") % {"chars": MAX_QUESTION_CHARS}, "too_long"
         )
     return text
@@ -173,16 +167,16 @@ def delete_conversation(conversation):
 
 
 def clean_voice(upload, language):
-    """The upload and language of a spoken question, or ChatError. language: "ko", "en", "auto" or blank."""
+    """The upload and language of a spoken question, or ServiceError. language: "ko", "en", "auto" or blank."""
     if upload is None or not upload.size:
-        raise ChatError(_("No recording was received."), "no_audio")
+        raise ServiceError(_("No recording was received."), "no_audio")
     if upload.size > MAX_VOICE_BYTES:
-        raise ChatError(_("The recording is too large."), "too_large")
+        raise ServiceError(_("The recording is too large."), "too_large")
     language = (language or "").strip().lower()
     if language == "auto":
         language = ""
     if language and not re.fullmatch(r"[a-z]{2,3}", language):
-        raise ChatError(_("Unknown language: use ko, en or auto."), "bad_language")
+        raise ServiceError(_("Unknown language: use ko, en or auto."), "bad_language")
     return upload, language
 
 
@@ -190,7 +184,7 @@ def clean_voice(upload, language):
 def queue_voice_question(conversation, user, upload, language="", ui_language=""):
     """Keep the recording until a speech worker has transcribed it (meetings.chat.tasks), and queue
     that once the transaction commits. ui_language: the language the worker writes errors in."""
-    from meetings.services import enqueue_task
+    from meetings.processing.services import enqueue_task
 
     voice = VoiceQuestion(conversation=conversation, user=user, language=language)
     voice.audio.save(upload.name or "question", upload, save=False)

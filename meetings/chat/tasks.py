@@ -11,8 +11,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ai_pipeline.pipeline import PipelineError
-from meetings.chat.services import ChatError, finish_voice_question
+from meetings.chat.services import finish_voice_question
 from meetings.models import VoiceQuestion
+from nexochat.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def transcribe_voice_question(voice_id, ui_language=""):
                 finish_voice_question(voice, _transcribe(voice))
             except PipelineError as exc:
                 voice.mark_failed(str(exc))
-            except ChatError as exc:
+            except ServiceError as exc:
                 voice.mark_failed(exc.message)
             except Exception:
                 logger.exception("voice question %s failed", voice_id)

@@ -1,4 +1,4 @@
-"""/chat/ and /search/ (issue #5), mounted by nexochat/urls.py."""
+"""/chat/ and /search/, mounted by nexochat/urls.py."""
 
 from django.urls import path
 

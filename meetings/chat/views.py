@@ -1,4 +1,4 @@
-"""/chat/: the archive chatbot pages (issue #5), and the chat box on each meeting's page.
+"""/chat/: the archive chatbot pages, and the chat box on each meeting's page.
 
 Answers stream as Server-Sent Events from a StreamingHttpResponse: asking (POST) saves the question
 and returns the URL of its answer stream; the browser opens it with EventSource and shows the text as
@@ -22,6 +22,7 @@ from accounts.decorators import organization_required
 from meetings.access import get_meeting_for
 from meetings.chat import services
 from meetings.models import ChatRole, VoiceState
+from nexochat.errors import ServiceError
 from nexochat.security import PERMISSIONS_POLICY, over_limit, rate_limit, rate_limited
 
 
@@ -125,7 +126,7 @@ def _error(request, message, status=400, fallback="chat:home"):
 def ask(request: HttpRequest) -> HttpResponse:
     try:
         text = services.clean_question(request.POST.get("question"))
-    except services.ChatError as exc:
+    except ServiceError as exc:
         return _error(request, exc.message)
     if not _wants_json(request):  # answered in this request: counted before the question is saved
         refused = rate_limited(request, services.ANSWER_RATE_SCOPE)
@@ -144,7 +145,7 @@ def voice(request: HttpRequest) -> HttpResponse:
     then follows the answer's stream like a typed question's."""
     try:
         upload, language = services.clean_voice(request.FILES.get("audio"), request.POST.get("language"))
-    except services.ChatError as exc:
+    except ServiceError as exc:
         return _error(request, exc.message, status=413 if exc.code == "too_large" else 400)
     conversation = _target_conversation(request)
     voice = services.queue_voice_question(conversation, request.user, upload, language, get_language())

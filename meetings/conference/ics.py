@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from meetings.conference.calendars import ends_at
+
 PRODID = "-//NexoChat//Meetings//KO"
 
 
@@ -34,7 +36,7 @@ def meeting_event(meeting, zone):
     event.add("uid", _uid(meeting))
     event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
     event.add("dtstart", start)
-    event.add("dtend", start + datetime.timedelta(minutes=meeting.duration_minutes or 60))
+    event.add("dtend", ends_at(meeting).astimezone(zone))
     event.add("summary", meeting.title)
     event.add("sequence", int(meeting.updated_at.timestamp()) % 2**31 if meeting.updated_at else 0)
     event.add("last-modified", (meeting.updated_at or timezone.now()).astimezone(datetime.UTC))

@@ -12,9 +12,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.timezones import zone_for
-from meetings.conference import services as conference
+from meetings.conference.attendees import attendees_of
+from meetings.conference.speakers import unassigned_items_named_for
 from meetings.minutes import services as minutes_services
 from meetings.models import ActionItem, Meeting, UserPreference
+from nexochat.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -27,22 +29,21 @@ def _opted_out(user_ids):
 
 def recipients(meeting):
     """Attendees who get the recap: members who did not opt out, and guests."""
-    attendees = [a for a in conference.attendees_of(meeting) if a.address]
+    attendees = [a for a in attendees_of(meeting) if a.address]
     skip = _opted_out([a.user_id for a in attendees if a.user_id])
     return [a for a in attendees if a.user_id not in skip or a.user_id is None]
 
 
-def _own_items(meeting, attendee, items):
+def _own_items(attendee, items):
     if attendee.user_id:
         return [i for i in items if i.assignee_id == attendee.user_id]
-    names = conference.name_variants(attendee)
-    return [i for i in items if i.assignee_id is None and conference._norm(i.owner_name) in names]
+    return unassigned_items_named_for(attendee, items)
 
 
 def build_message(meeting, attendee, minutes, decisions, items, *, data=None, markdown=""):
     zone = zone_for(attendee.user if attendee.user_id else None)
     url = settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
-    mine = _own_items(meeting, attendee, items)
+    mine = _own_items(attendee, items)
     context = {
         "meeting": meeting,
         "attendee": attendee,
@@ -70,7 +71,7 @@ def send_recap(meeting):
     """Send the recap to every recipient; returns how many emails went out."""
     minutes = minutes_services.current_minutes(meeting)
     if minutes is None:
-        raise conference.ConferenceError(_("There are no minutes to send yet."), "no_minutes")
+        raise ServiceError(_("There are no minutes to send yet."), "no_minutes")
     decisions = list(minutes_services.decisions_of(meeting).filter(superseded_by__isnull=True))
     items = list(ActionItem.objects.filter(meeting=meeting).select_related("assignee").order_by("position"))
     # The same minutes as the page and the exports: the current version under today's speaker names.

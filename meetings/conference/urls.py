@@ -1,30 +1,62 @@
-"""Conference management pages (issue #6), included by the project at the site root (namespace "conference")."""
+"""Conference management routes. `urlpatterns`: the pages, included at the site root (namespace
+"conference"). `api_urlpatterns`: the API, included by nexochat/api_urls.py under /api/v1/ (namespace "api")."""
 
 from django.urls import path
 
-from meetings.conference import views
+from meetings.conference.api import calendars as calendars_api
+from meetings.conference.api import items as items_api
+from meetings.conference.api import scheduling as scheduling_api
+from meetings.conference.api import sharing as sharing_api
+from meetings.conference.views import calendars, items, scheduling, sharing
 
 app_name = "conference"
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("calendar/", views.calendar_month, name="calendar"),
-    path("calendar/week/", views.calendar_week, name="calendar_week"),
-    path("calendar/list/", views.calendar_list, name="calendar_list"),
-    path("calendar/feed/<str:token>.ics", views.calendar_feed, name="feed"),
-    path("schedule/", views.schedule_create, name="schedule"),
-    path("meetings/<int:pk>/schedule/", views.schedule_edit, name="schedule_edit"),
-    path("meetings/<int:pk>/meeting.ics", views.meeting_ics, name="meeting_ics"),
-    path("meetings/<int:pk>/speakers/", views.speakers_confirm, name="speakers"),
-    path("meetings/<int:pk>/sharing/", views.sharing, name="sharing"),
-    path("meetings/<int:pk>/sharing/links/<int:link_id>/revoke/", views.share_link_revoke, name="share_revoke"),
-    path("meetings/<int:pk>/recap/", views.recap_send, name="recap"),
-    path("action-items/", views.action_items, name="action_items"),
-    path("action-items/<int:item_id>/status/", views.action_item_status, name="action_item_status"),
-    path("decisions/", views.decision_log, name="decisions"),
-    path("decisions/<int:decision_id>/supersede/", views.decision_supersede, name="decision_supersede"),
-    path("series/", views.series_list, name="series_list"),
-    path("series/<int:series_id>/", views.series_detail, name="series_detail"),
-    path("preferences/", views.preferences, name="preferences"),
-    path("s/<str:token>/", views.share_view, name="share_view"),
-    path("s/<str:token>/audio/", views.share_audio, name="share_audio"),
+    path("dashboard/", calendars.dashboard, name="dashboard"),
+    path("calendar/", calendars.calendar_month, name="calendar"),
+    path("calendar/week/", calendars.calendar_week, name="calendar_week"),
+    path("calendar/list/", calendars.calendar_list, name="calendar_list"),
+    path("calendar/feed/<str:token>.ics", calendars.calendar_feed, name="feed"),
+    path("schedule/", scheduling.schedule_create, name="schedule"),
+    path("meetings/<int:pk>/schedule/", scheduling.schedule_edit, name="schedule_edit"),
+    path("meetings/<int:pk>/meeting.ics", calendars.meeting_ics, name="meeting_ics"),
+    path("meetings/<int:pk>/speakers/", scheduling.speakers_confirm, name="speakers"),
+    path("meetings/<int:pk>/sharing/", sharing.sharing, name="sharing"),
+    path("meetings/<int:pk>/sharing/links/<int:link_id>/revoke/", sharing.share_link_revoke, name="share_revoke"),
+    path("meetings/<int:pk>/recap/", sharing.recap_send, name="recap"),
+    path("action-items/", items.action_items, name="action_items"),
+    path("action-items/<int:item_id>/status/", items.action_item_status, name="action_item_status"),
+    path("decisions/", items.decision_log, name="decisions"),
+    path("decisions/<int:decision_id>/supersede/", items.decision_supersede, name="decision_supersede"),
+    path("series/", scheduling.series_list, name="series_list"),
+    path("series/<int:series_id>/", scheduling.series_detail, name="series_detail"),
+    path("preferences/", calendars.preferences, name="preferences"),
+    path("s/<str:token>/", sharing.share_view, name="share_view"),
+    path("s/<str:token>/audio/", sharing.share_audio, name="share_audio"),
+]
+
+api_urlpatterns = [
+    path("meetings/schedule/", scheduling_api.ScheduleCreateView.as_view(), name="conference-schedule-create"),
+    path("meetings/<int:pk>/schedule/", scheduling_api.ScheduleView.as_view(), name="conference-schedule"),
+    path("meetings/<int:pk>/speakers/", scheduling_api.SpeakerMatchView.as_view(), name="conference-speakers"),
+    path("meetings/<int:pk>/sharing/", sharing_api.SharingView.as_view(), name="conference-sharing"),
+    path("meetings/<int:pk>/share-links/", sharing_api.ShareLinkListView.as_view(), name="conference-share-links"),
+    path(
+        "meetings/<int:pk>/share-links/<int:link_id>/revoke/",
+        sharing_api.ShareLinkRevokeView.as_view(),
+        name="conference-share-link-revoke",
+    ),
+    path("meetings/<int:pk>/recap/", sharing_api.RecapView.as_view(), name="conference-recap"),
+    path("series/", scheduling_api.SeriesListView.as_view(), name="conference-series"),
+    path("calendar/", calendars_api.CalendarView.as_view(), name="conference-calendar"),
+    path("calendar/feed/", calendars_api.FeedView.as_view(), name="conference-feed"),
+    path("action-items/", items_api.ActionItemListView.as_view(), name="conference-action-items"),
+    path("action-items/<int:item_id>/", items_api.ActionItemDetailView.as_view(), name="conference-action-item"),
+    path("decisions/", items_api.DecisionListView.as_view(), name="conference-decisions"),
+    path(
+        "decisions/<int:decision_id>/supersede/",
+        items_api.DecisionSupersedeView.as_view(),
+        name="conference-supersede",
+    ),
+    path("dashboard/", calendars_api.DashboardView.as_view(), name="conference-dashboard"),
+    path("me/preferences/", calendars_api.PreferenceView.as_view(), name="conference-preferences"),
 ]

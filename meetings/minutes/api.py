@@ -1,6 +1,6 @@
 """/api/v1/meetings/<pk>/minutes/: read the minutes (any version), regenerate, follow the job, edit the
 Markdown, mark reviewed, export. Included by the project's API urls; access through meetings.access (a
-meeting outside your organizations is a 404), rules in minutes_services."""
+meeting outside your organizations is a 404), rules in meetings.minutes.services."""
 
 from django.http import HttpResponse
 from django.urls import path
@@ -17,20 +17,10 @@ from meetings.minutes import services
 from meetings.models import ActionItem, Decision, ItemStatus, JobState
 from meetings.serializers import JobSerializer
 from meetings.transcript.api import AnyAcceptNegotiation
+from nexochat.errors import ErrorSerializer, ServiceError, error_response
 
 ERROR_STATUS = {"running": status.HTTP_409_CONFLICT, "no_transcript": status.HTTP_409_CONFLICT}
 VERSION = OpenApiParameter("version", int, OpenApiParameter.QUERY, required=False, description="Default: the latest.")
-
-
-class MinutesErrorSerializer(serializers.Serializer):
-    error = serializers.CharField(help_text="A message for the user.")
-    code = serializers.CharField(
-        help_text="Stable, for programs: no_transcript, running, unknown_template, unknown_provider, "
-        "provider_not_configured, empty, too_long, invalid_markdown."
-    )
-    line = serializers.IntegerField(
-        required=False, allow_null=True, help_text="invalid_markdown: the line (from 1) that could not be read."
-    )
 
 
 @extend_schema_field({"type": "string", "description": "One of: " + ", ".join(ItemStatus.values) + "."})
@@ -148,13 +138,6 @@ class MinutesJobSerializer(serializers.Serializer):
     )
 
 
-def _error(exc):
-    body = {"error": str(exc), "code": exc.code}
-    if exc.line is not None:
-        body["line"] = exc.line
-    return Response(body, status=ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST))
-
-
 def minutes_data(minutes, latest):
     meeting = minutes.meeting
     return {
@@ -200,8 +183,8 @@ class MinutesMixin:
 
 
 ERRORS = {
-    400: MinutesErrorSerializer,
-    409: OpenApiResponse(MinutesErrorSerializer, description="No transcript, or running."),
+    400: ErrorSerializer,
+    409: OpenApiResponse(ErrorSerializer, description="No transcript, or running."),
 }
 
 
@@ -219,7 +202,7 @@ class MinutesView(MinutesMixin, APIView):
         "structure and saved as a new version (the edited one is kept); the answer is the new version",
         parameters=[VERSION],
         request=MarkdownSerializer,
-        responses={200: MinutesSerializer, 400: MinutesErrorSerializer},
+        responses={200: MinutesSerializer, 400: ErrorSerializer},
     )
     def patch(self, request, pk):
         minutes = self.version(self.meeting(pk))
@@ -227,8 +210,8 @@ class MinutesView(MinutesMixin, APIView):
         body.is_valid(raise_exception=True)
         try:
             edited = services.edit_minutes(minutes, body.validated_data["markdown"], request.user)
-        except services.MinutesError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
         return self.respond(edited)
 
 
@@ -251,8 +234,8 @@ class MinutesGenerateView(MinutesMixin, APIView):
         body.is_valid(raise_exception=True)
         try:
             job = services.queue_minutes(meeting, request.user, **body.validated_data)
-        except services.MinutesError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -297,7 +280,7 @@ class MinutesExportView(MinutesMixin, APIView):
         minutes = self.version(self.meeting(pk))
         try:
             export = services.export_minutes(minutes, fmt)
-        except services.MinutesError:
+        except ServiceError:
             raise NotFound("No such export format.") from None
         response = HttpResponse(export.content, content_type=export.content_type)
         response["Content-Disposition"] = export.content_disposition()
@@ -394,7 +377,7 @@ class AISettingsView(OrganizationAdminMixin, APIView):
     @extend_schema(
         summary="Change the organization's minutes provider settings (owners and admins)",
         request=AISettingsSerializer,
-        responses={200: AISettingsSerializer, 400: MinutesErrorSerializer},
+        responses={200: AISettingsSerializer, 400: ErrorSerializer},
     )
     def put(self, request, org_id):
         organization = self.organization(org_id, admin=True)
@@ -402,8 +385,8 @@ class AISettingsView(OrganizationAdminMixin, APIView):
         body.is_valid(raise_exception=True)
         try:
             services.update_ai_settings(organization, request.user, **body.validated_data)
-        except services.MinutesError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
         return Response(_settings_data(organization))
 
 
@@ -416,7 +399,7 @@ class TemplateListView(OrganizationAdminMixin, APIView):
     @extend_schema(
         summary="Add a minutes template (owners and admins)",
         request=TemplateSerializer,
-        responses={201: TemplateSerializer, 400: MinutesErrorSerializer},
+        responses={201: TemplateSerializer, 400: ErrorSerializer},
     )
     def post(self, request, org_id):
         organization = self.organization(org_id, admin=True)
@@ -424,8 +407,8 @@ class TemplateListView(OrganizationAdminMixin, APIView):
         body.is_valid(raise_exception=True)
         try:
             template = services.save_template(organization, **body.validated_data)
-        except services.MinutesError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
@@ -439,7 +422,7 @@ class TemplateDetailView(OrganizationAdminMixin, APIView):
     @extend_schema(
         summary="Change a minutes template (owners and admins)",
         request=TemplateSerializer,
-        responses={200: TemplateSerializer, 400: MinutesErrorSerializer},
+        responses={200: TemplateSerializer, 400: ErrorSerializer},
     )
     def put(self, request, org_id, template_id):
         organization = self.organization(org_id, admin=True)
@@ -448,8 +431,8 @@ class TemplateDetailView(OrganizationAdminMixin, APIView):
         body.is_valid(raise_exception=True)
         try:
             services.save_template(organization, template=template, **body.validated_data)
-        except services.MinutesError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
         return Response(TemplateSerializer(template).data)
 
     @extend_schema(summary="Delete a minutes template (owners and admins)", responses={204: None})

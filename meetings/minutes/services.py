@@ -30,6 +30,7 @@ from meetings.models import (
     Speaker,
 )
 from meetings.transcript.exports import Export, filename_for
+from nexochat.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +42,6 @@ PROVIDER_NAMES = ("hyperclova", "clova-openai", "openai", "local", "offline")
 MAX_MARKDOWN = 200_000
 MAX_PROMPT = 8000
 DRAFT_INTERVAL = 1.0
-
-
-class MinutesError(Exception):
-    """A refused request; the message is for the user, `code` is stable for API clients, `line` is the
-    line of an edited text at fault (1-based) when there is one."""
-
-    def __init__(self, message, code, line=None):
-        super().__init__(message)
-        self.code = code
-        self.line = line
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -211,7 +202,7 @@ def resolve_template(organization, key):
     if not template:
         if key == (getattr(ai_settings(organization), "default_template", "") or ""):
             return BUILTIN_TEMPLATES["default"]  # the organization's default template was deleted
-        raise MinutesError(_("No such minutes template."), "unknown_template")
+        raise ServiceError(_("No such minutes template."), "unknown_template")
     return Template(template.key, template.name, template.prompt)
 
 
@@ -272,7 +263,7 @@ def provider_for(organization, name=None):
     configured = _canonical(config.provider) if config and config.provider else None
     name = _canonical(name) if name else (configured or None)
     if name and name not in PROVIDER_NAMES:
-        raise MinutesError(_("Unknown provider."), "unknown_provider")
+        raise ServiceError(_("Unknown provider."), "unknown_provider")
     overrides = {}
     if config and configured and name == configured:
         overrides = {
@@ -319,15 +310,15 @@ def _organization_url_guard(url):
 
 def queue_minutes(meeting, user=None, *, template="", provider=""):
     """A job that (re)generates the minutes. Refused without a transcript or while one is running."""
-    from meetings.services import queue_processing
+    from meetings.processing.services import queue_processing
 
     if not has_transcript(meeting):
-        raise MinutesError(_("There is no transcript to write minutes from yet."), "no_transcript")
+        raise ServiceError(_("There is no transcript to write minutes from yet."), "no_transcript")
     if active_minutes_job(meeting) is not None:
-        raise MinutesError(_("Minutes are already being generated."), "running")
+        raise ServiceError(_("Minutes are already being generated."), "running")
     resolve_template(meeting.organization, template)
     if provider and provider not in PROVIDER_NAMES:
-        raise MinutesError(_("Unknown provider."), "unknown_provider")
+        raise ServiceError(_("Unknown provider."), "unknown_provider")
     problem = provider_problem(meeting.organization, provider)
     if problem:
         message = _(
@@ -335,7 +326,7 @@ def queue_minutes(meeting, user=None, *, template="", provider=""):
             "the organization to set it up in the minutes settings."
         )
         name = provider_label(provider or configured_provider_name(meeting.organization))
-        raise MinutesError(message % {"provider": name, "problem": problem}, "provider_not_configured")
+        raise ServiceError(message % {"provider": name, "problem": problem}, "provider_not_configured")
     options = {"template": template or "", "provider": provider or ""}
     if user is not None:
         options["user"] = user.pk
@@ -432,7 +423,7 @@ def readable_partial(text):
 def generate_for_meeting(
     meeting, *, template_key="", provider_name="", job=None, user=None, on_progress=None, fallback_to_extractive=False
 ):
-    """Generate and save a new minutes version for the meeting. Raises MinutesError or LLMError."""
+    """Generate and save a new minutes version for the meeting. Raises ServiceError or LLMError."""
     from ai_pipeline.llm import LLMError
     from ai_pipeline.llm.offline import OfflineProvider
     from ai_pipeline.minutes import generate_minutes
@@ -440,7 +431,7 @@ def generate_for_meeting(
 
     turns = turns_from_meeting(meeting)
     if not turns:
-        raise MinutesError(_("There is no transcript to write minutes from yet."), "no_transcript")
+        raise ServiceError(_("There is no transcript to write minutes from yet."), "no_transcript")
     template = resolve_template(meeting.organization, template_key)
     draft = DraftWriter(job)
     language = meeting.language if meeting.language in ("ko", "en") else None
@@ -631,19 +622,19 @@ def sync_items(meeting, minutes, turns, *, edited=False, done=None):
 
 def edit_minutes(minutes, markdown, user):
     """Read an edited Markdown text back into the structure and save it as a new version (the edited one
-    is kept), then bring the decision and action-item rows up to date. Raises MinutesError, with the line
+    is kept), then bring the decision and action-item rows up to date. Raises ServiceError, with the line
     at fault when the text cannot be read."""
     from ai_pipeline.minutes import MarkdownError, parse_markdown
     from ai_pipeline.minutes.turns import turns_from_meeting
 
     markdown = (markdown or "").replace("\r\n", "\n")
     if len(markdown) > MAX_MARKDOWN:
-        raise MinutesError(_("The minutes are too long."), "too_long")
+        raise ServiceError(_("The minutes are too long."), "too_long")
     try:
         edited = parse_markdown(markdown, language=minutes.language)
     except MarkdownError as exc:
         code = "empty" if not markdown.strip() else "invalid_markdown"
-        raise MinutesError(str(exc), code, line=exc.line) from None
+        raise ServiceError(str(exc), code, line=exc.line) from None
     meeting = minutes.meeting
     turns = turns_from_meeting(meeting)
     names = speaker_names(meeting)
@@ -756,7 +747,7 @@ def export_minutes(minutes, fmt):
     from ai_pipeline.minutes import markdown_to_docx
 
     if fmt not in EXPORT_FORMATS:
-        raise MinutesError(_("No such export format."), "unknown_format")
+        raise ServiceError(_("No such export format."), "unknown_format")
     markdown = markdown_of(minutes)
     content = markdown.encode() if fmt == "md" else markdown_to_docx(markdown)
     stem = filename_for(minutes.meeting, fmt).rpartition(".")[0]
@@ -778,7 +769,7 @@ def clean_base_url(value):
         return ""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 300:
-        raise MinutesError(_("Enter an http:// or https:// address."), "invalid_url")
+        raise ServiceError(_("Enter an http:// or https:// address."), "invalid_url")
     try:
         outbound.check_url(value)
     except outbound.HostUnresolvable as exc:
@@ -786,13 +777,13 @@ def clean_base_url(value):
             "%(host)s cannot be resolved. A host on the server's own network can be used once the server "
             "operator lists it in LLM_ALLOWED_HOSTS."
         )
-        raise MinutesError(message % {"host": exc.host}, "url_not_allowed") from None
+        raise ServiceError(message % {"host": exc.host}, "url_not_allowed") from None
     except outbound.URLRefused as exc:
         message = _(
             "%(host)s is an internal address (%(address)s). The server operator must list it in "
             "LLM_ALLOWED_HOSTS before an organization can use it."
         )
-        raise MinutesError(message % {"host": exc.host, "address": exc.address}, "url_not_allowed") from None
+        raise ServiceError(message % {"host": exc.host, "address": exc.address}, "url_not_allowed") from None
     return value
 
 
@@ -815,7 +806,7 @@ def update_ai_settings(
     """Save the organization's provider choice. A blank key keeps the stored one; clear_api_key removes it.
     The speech settings (stt_engine, stt_model, glossary) are left as they are when None."""
     if provider and provider not in PROVIDER_NAMES:
-        raise MinutesError(_("Unknown provider."), "unknown_provider")
+        raise ServiceError(_("Unknown provider."), "unknown_provider")
     resolve_template(organization, default_template)
     base_url = clean_base_url(base_url)  # before get_or_create: a refused change must not leave a row
     config, _created = OrganizationAISettings.objects.get_or_create(organization=organization)
@@ -901,14 +892,14 @@ def reencrypt_api_keys(*, dry_run=False):
 def save_template(organization, *, name, prompt, template=None):
     name, prompt = (name or "").strip()[:100], (prompt or "").strip()
     if not name or not prompt:
-        raise MinutesError(_("A template needs a name and instructions."), "invalid")
+        raise ServiceError(_("A template needs a name and instructions."), "invalid")
     if len(prompt) > MAX_PROMPT:
-        raise MinutesError(_("The instructions are too long."), "too_long")
+        raise ServiceError(_("The instructions are too long."), "too_long")
     clash = MinutesTemplate.objects.filter(organization=organization, name=name)
     if template is not None:
         clash = clash.exclude(pk=template.pk)
     if clash.exists():
-        raise MinutesError(_("A template with this name already exists."), "duplicate")
+        raise ServiceError(_("A template with this name already exists."), "duplicate")
     if template is None:
         return MinutesTemplate.objects.create(organization=organization, name=name, prompt=prompt)
     template.name, template.prompt = name, prompt

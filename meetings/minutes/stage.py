@@ -10,6 +10,7 @@ import logging
 from django.utils.translation import gettext_noop
 
 from ai_pipeline.pipeline import PipelineError, Stage
+from nexochat.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class MinutesStage(Stage):
                 on_progress=progress,
                 fallback_to_extractive=self.automatic,
             )
-        except services.MinutesError as exc:
+        except ServiceError as exc:
             raise PipelineError(str(exc), code=exc.code) from exc
         except LLMError as exc:
             # The reason names settings and servers: it is for operators (the job's log and reason in the

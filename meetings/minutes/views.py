@@ -1,7 +1,7 @@
 """Minutes pages: the panel on the meeting page (HTMX), generating and regenerating, the live progress
 while a job streams, Markdown editing, review, exports, and the organization admin's provider and
 template settings. Meetings are found through get_meeting_for (outsiders get 404); the rules live in
-minutes_services."""
+meetings.minutes.services."""
 
 from django import forms
 from django.contrib import messages
@@ -20,6 +20,7 @@ from meetings.access import get_meeting_for
 from meetings.minutes import services
 from meetings.models import JobState, MinutesTemplate, OrganizationAISettings
 from meetings.params import int_or_none
+from nexochat.errors import ServiceError
 
 PANEL = "meetings/minutes/panel.html"
 SETTINGS = "meetings/minutes/settings.html"
@@ -128,7 +129,7 @@ def minutes_generate(request: HttpRequest, pk: int) -> HttpResponse:
         job = services.queue_minutes(
             meeting, request.user, template=request.POST.get("template", ""), provider=request.POST.get("provider", "")
         )
-    except services.MinutesError as exc:
+    except ServiceError as exc:
         return _panel_response(request, meeting, error=str(exc))
     job.refresh_from_db(fields=["state"])  # a worker in sync mode has already run it
     if job.state == JobState.DONE:
@@ -151,9 +152,9 @@ def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
     text = request.POST.get("markdown", "")
     try:
         saved = services.edit_minutes(minutes, text, request.user)
-    except services.MinutesError as exc:
+    except ServiceError as exc:
         # The text comes back as typed, with the line at fault: nothing is lost.
-        form = {"draft": text, "error": str(exc), "error_line": exc.line}
+        form = {"draft": text, "error": str(exc), "error_line": exc.details.get("line")}
         if request.htmx:  # htmx swaps only 2xx answers; the form replaces itself, the panel stays
             response = render(request, f"{PANEL}#edit", {"meeting": meeting, "minutes": minutes, **form})
             return reswap(retarget(response, "#minutes-edit"), "outerHTML")
@@ -185,7 +186,7 @@ def minutes_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404("No minutes yet.")
     try:
         export = services.export_minutes(minutes, fmt)
-    except services.MinutesError:
+    except ServiceError:
         raise Http404("No such export format.") from None
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = export.content_disposition()
@@ -299,7 +300,7 @@ def minutes_settings(request: HttpRequest) -> HttpResponse:
         return _settings_page(request, organization, form=form, status=400)
     try:
         services.update_ai_settings(organization, request.user, **form.cleaned_data)
-    except services.MinutesError as exc:
+    except ServiceError as exc:
         form.add_error(None, str(exc))
         return _settings_page(request, organization, form=form, status=400)
     messages.success(request, _("The minutes settings were saved."))
@@ -314,7 +315,7 @@ def template_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.save_template(organization, **form.cleaned_data)
-        except services.MinutesError as exc:
+        except ServiceError as exc:
             form.add_error(None, str(exc))
     if form.errors:
         return _settings_page(request, organization, template_form=form, status=400)
@@ -338,7 +339,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.save_template(organization, template=template, **form.cleaned_data)
-        except services.MinutesError as exc:
+        except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("The template was saved."))

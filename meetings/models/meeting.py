@@ -54,7 +54,7 @@ class Meeting(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="meetings_created"
     )
-    # --- conference management (issue #6) ---
+    # --- scheduling: duration, place, series, who may see it ---
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=60)
     location = models.CharField(_("place"), max_length=200, blank=True)
     video_link = models.URLField(_("video link"), max_length=500, blank=True)

@@ -107,7 +107,7 @@ class Decision(MinutesItem):
         related_name="decisions_made",
         verbose_name=_("decided by (member)"),
     )
-    # conference management (issue #6): a later decision that replaces this one
+    # a later decision that replaces this one
     superseded_by = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

@@ -1,4 +1,4 @@
-"""Organization retention policy (issue #7): meetings held longer ago than the organization's
+"""Organization retention policy: meetings held longer ago than the organization's
 `retention_days` are deleted, with their recordings, transcripts, minutes and search passages,
 through the same `delete_meeting` path a person uses. Runs daily as a django-q2 schedule
 (`manage.py setup_schedules`) or by hand (`manage.py apply_retention`)."""

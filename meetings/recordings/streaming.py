@@ -4,6 +4,7 @@ Django's FileResponse always sends the whole file; browsers seeking in a long re
 `Range: bytes=N-` and expect 206 Partial Content. One range per request is enough for media players;
 a multi-range request gets the whole file (RFC 9110 allows ignoring Range)."""
 
+import mimetypes
 import re
 
 from django.conf import settings
@@ -105,3 +106,14 @@ def recording_response(request, recording, *, content_type, etag=None):
     return ranged_file_response(
         request, fileobj, size=size, content_type=content_type, filename=recording.original_name, etag=etag
     )
+
+
+def content_type_for(recording):
+    """Only audio/video types are served; the browser-declared type is otherwise not trusted."""
+    declared = (recording.content_type or "").split(";")[0].strip().lower()
+    if declared.startswith(("audio/", "video/")):
+        return declared
+    guessed, _encoding = mimetypes.guess_type(recording.file.name)
+    if guessed and guessed.startswith(("audio/", "video/")):
+        return guessed
+    return "application/octet-stream"

@@ -1,4 +1,4 @@
-"""/search/: the archive search page (issue #5). Ranked passages of the meetings the user may see in
+"""/search/: the archive search page. Ranked passages of the meetings the user may see in
 the current organization, each opening the meeting at that moment. Retrieval is ai_pipeline.search
 (scoped to the user before ranking)."""
 

@@ -1,6 +1,6 @@
 """/api/v1/meetings/<pk>/transcript/: read, export and correct a meeting's transcript, and re-run
 diarization or transcription. Included by the project's API urls; the rules live in
-transcript_services, access in meetings.access (a meeting outside your organizations is a 404)."""
+meetings.transcript.services, access in meetings.access (a meeting outside your organizations is a 404)."""
 
 from django.http import HttpResponse
 from django.urls import path
@@ -16,9 +16,10 @@ from rest_framework.views import APIView
 from accounts.models import User
 from ai_pipeline.coverage import REASONS
 from meetings.access import get_meeting_for
-from meetings.serializers import ErrorSerializer, JobSerializer
+from meetings.serializers import JobSerializer
 from meetings.transcript import services
 from meetings.transcript.exports import FORMATS, UnknownFormat, transcript_data
+from nexochat.errors import ErrorSerializer, ServiceError, error_response
 
 ERROR_STATUS = {
     "running": status.HTTP_409_CONFLICT,
@@ -131,12 +132,6 @@ class RetranscribeSerializer(serializers.Serializer):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _error(exc):
-    return Response(
-        {"error": str(exc), "code": exc.code}, status=ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
-    )
-
-
 def _speaker(meeting, speaker_id):
     speaker = services.get_speaker(meeting, speaker_id)
     if speaker is None:
@@ -218,12 +213,12 @@ class SpeakerView(TranscriptMixin, APIView):
             if "member" in data:
                 user = User.objects.filter(pk=data["member"]).first() if data["member"] else None
                 if data["member"] and user is None:
-                    raise services.TranscriptError(_("That person is not a member of this organization."), "not_member")
+                    raise ServiceError(_("That person is not a member of this organization."), "not_member")
                 services.map_speaker_to_member(speaker, user)
             if "name" in data:
                 services.rename_speaker(speaker, data["name"])
-        except services.TranscriptError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
         speaker = _speaker(meeting, speaker_id)
         return Response(_speaker_data(speaker))
 
@@ -242,8 +237,8 @@ class SpeakerMergeView(TranscriptMixin, APIView):
         target = _speaker(meeting, body.validated_data["into"])
         try:
             services.merge_speakers(source, target)
-        except services.TranscriptError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
         return Response(_whole(meeting))
 
 
@@ -262,8 +257,8 @@ class SegmentView(TranscriptMixin, APIView):
         body.is_valid(raise_exception=True)
         try:
             services.edit_segment(segment, body.validated_data["text"])
-        except services.TranscriptError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
         return Response(transcript_data(meeting, [], [segment])["segments"][0])
 
 
@@ -279,8 +274,8 @@ class RediarizeView(TranscriptMixin, APIView):
         body.is_valid(raise_exception=True)
         try:
             job = services.queue_rediarization(meeting, body.validated_data.get("num_speakers"))
-        except services.TranscriptError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -297,8 +292,8 @@ class RetranscribeView(TranscriptMixin, APIView):
         data = body.validated_data
         try:
             job = services.queue_retranscription(meeting, data["stt"], data.get("model", ""))
-        except services.TranscriptError as exc:
-            return _error(exc)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

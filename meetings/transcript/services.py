@@ -7,20 +7,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
 from meetings.models import Job, JobState, Meeting, Segment, Speaker, TranscriptGap
-from meetings.services import queue_processing
+from meetings.processing.services import queue_processing
 from meetings.transcript.exports import export_transcript, transcript_data
+from nexochat.errors import ServiceError
 
 MAX_SPEAKERS = 20
 MAX_MODEL_LENGTH = 200
 TRANSCRIPT_KINDS = ("process", "transcribe", "diarize")
-
-
-class TranscriptError(Exception):
-    """A refused change. The message is for the user; `code` is stable for API clients."""
-
-    def __init__(self, message, code):
-        super().__init__(message)
-        self.code = code
 
 
 def speakers_of(meeting):
@@ -93,7 +86,7 @@ def map_speaker_to_member(speaker, user):
     if user is not None:
         organization_id = Meeting.objects.filter(pk=speaker.meeting_id).values_list("organization_id", flat=True)[0]
         if not Membership.objects.filter(user=user, organization_id=organization_id).exists():
-            raise TranscriptError(_("That person is not a member of this organization."), "not_member")
+            raise ServiceError(_("That person is not a member of this organization."), "not_member")
     speaker.member = user
     speaker.save(update_fields=["member"])
     _reindex_after_commit(speaker.meeting_id)
@@ -105,9 +98,9 @@ def merge_speakers(source, target):
     """Move every segment of `source` to `target` and remove `source`. Segment positions stay as
     they are; neighbouring segments of the now-same speaker are left separate."""
     if source.meeting_id != target.meeting_id:
-        raise TranscriptError(_("Both speakers must be in the same meeting."), "other_meeting")
+        raise ServiceError(_("Both speakers must be in the same meeting."), "other_meeting")
     if source.pk == target.pk:
-        raise TranscriptError(_("Choose a different speaker to merge into."), "same_speaker")
+        raise ServiceError(_("Choose a different speaker to merge into."), "same_speaker")
     Segment.objects.filter(speaker=source).update(speaker=target)
     TranscriptGap.objects.filter(speaker=source).update(speaker=target)
     changed = []
@@ -129,7 +122,7 @@ def edit_segment(segment, text):
     however many times people edit it afterwards."""
     text = (text or "").strip()
     if not text:
-        raise TranscriptError(_("The text cannot be empty."), "empty")
+        raise ServiceError(_("The text cannot be empty."), "empty")
     fields = ["text"]
     if not segment.original_text:
         segment.original_text = segment.text
@@ -165,9 +158,9 @@ def _check_can_queue(meeting):
     # Locking the meeting row makes two clicks in a row queue one job, not two.
     Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
     if meeting.recording is None:
-        raise TranscriptError(_("This meeting has no recording."), "no_recording")
+        raise ServiceError(_("This meeting has no recording."), "no_recording")
     if active_job(meeting) is not None:
-        raise TranscriptError(
+        raise ServiceError(
             _("A processing job is already running for this meeting. Wait until it finishes."), "running"
         )
 
@@ -181,7 +174,7 @@ def parse_num_speakers(value):
     except (TypeError, ValueError):
         number = 0
     if not 1 <= number <= MAX_SPEAKERS:
-        raise TranscriptError(
+        raise ServiceError(
             _("The number of speakers must be between 1 and %(max)d.") % {"max": MAX_SPEAKERS}, "invalid"
         )
     return number
@@ -193,7 +186,7 @@ def queue_rediarization(meeting, num_speakers=None):
     num_speakers = parse_num_speakers(num_speakers)
     _check_can_queue(meeting)
     if not Segment.objects.filter(meeting=meeting).exists():
-        raise TranscriptError(_("There is no transcript yet to separate into speakers."), "no_transcript")
+        raise ServiceError(_("There is no transcript yet to separate into speakers."), "no_transcript")
     options = {} if num_speakers is None else {"num_speakers": num_speakers}
     return queue_processing(meeting, kind="diarize", options=options)
 
@@ -203,9 +196,9 @@ def queue_retranscription(meeting, stt, model=""):
     stt = (stt or "").strip()
     model = (model or "").strip()
     if stt not in stt_engines():
-        raise TranscriptError(_("Unknown speech-to-text engine."), "invalid")
+        raise ServiceError(_("Unknown speech-to-text engine."), "invalid")
     if len(model) > MAX_MODEL_LENGTH or any(ch.isspace() for ch in model):
-        raise TranscriptError(_("Enter a model name or folder without spaces."), "invalid")
+        raise ServiceError(_("Enter a model name or folder without spaces."), "invalid")
     _check_can_queue(meeting)
     # The pipeline's option names (ai_pipeline.stages, the transcribe command): stt_engine, stt_model.
     options = {"stt_engine": stt}

@@ -1,6 +1,6 @@
 """The transcript panel and its HTMX actions: speakers (rename, merge, map to a member), segment
 edits, exports and re-runs. Each view finds the meeting through get_meeting_for (outsiders get 404)
-and leaves the rules to transcript_services."""
+and leaves the rules to meetings.transcript.services."""
 
 import re
 
@@ -17,6 +17,7 @@ from meetings.models import SPEAKER_COLORS
 from meetings.params import int_or_none
 from meetings.transcript import services
 from meetings.transcript.exports import FORMATS, UnknownFormat
+from nexochat.errors import ServiceError
 
 PANEL = "meetings/transcript/panel.html"
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -167,7 +168,7 @@ def speaker_merge(request: HttpRequest, pk: int, speaker_id: int) -> HttpRespons
         return _panel_response(request, meeting, error=_("Choose a speaker to merge into."), status=200)
     try:
         services.merge_speakers(source, target)
-    except services.TranscriptError as exc:
+    except ServiceError as exc:
         return _panel_response(request, meeting, error=str(exc))
     return _panel_response(request, meeting, notice=_("The speakers were merged."))
 
@@ -205,7 +206,7 @@ def segment_edit(request: HttpRequest, pk: int, segment_id: int) -> HttpResponse
     text = request.POST.get("text", "")
     try:
         services.edit_segment(segment, text)
-    except services.TranscriptError as exc:
+    except ServiceError as exc:
         if not request.htmx:
             messages.error(request, str(exc))
             return redirect(reverse("meetings:detail", args=[meeting.pk]) + "#transcript")
@@ -247,7 +248,7 @@ def rediarize(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
     try:
         job = services.queue_rediarization(meeting, request.POST.get("num_speakers"))
-    except services.TranscriptError as exc:
+    except ServiceError as exc:
         return _rerun_response(request, meeting, error=str(exc))
     return _rerun_response(request, meeting, job=job)
 
@@ -258,6 +259,6 @@ def retranscribe(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
     try:
         job = services.queue_retranscription(meeting, request.POST.get("stt"), request.POST.get("model", ""))
-    except services.TranscriptError as exc:
+    except ServiceError as exc:
         return _rerun_response(request, meeting, error=str(exc))
     return _rerun_response(request, meeting, job=job)

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import AuditLog, Invitation, Membership, Role, User
-from meetings.conference import services as conference
+from meetings.conference.sharing import create_share_link
 from meetings.models import Meeting
 
 
@@ -83,7 +83,7 @@ def test_sharing_is_logged(owner_client, owner, member, org):
     assert last("share_link.revoke").target_id == str(link.pk)
     api = APIClient()
     api.force_authenticate(owner)
-    link2 = conference.create_share_link(meeting, owner)
+    link2 = create_share_link(meeting, owner)
     api.post(f"/api/v1/meetings/{meeting.pk}/share-links/{link2.pk}/revoke/")
     assert AuditLog.objects.filter(action="share_link.revoke", actor=owner).count() == 2
 

@@ -11,7 +11,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from meetings.conference import services as conference
+from meetings.conference.attendees import Guest, set_attendees
+from meetings.conference.calendars import local_today
+from meetings.conference.items import carried_action_items
+from meetings.conference.preferences import set_timezone
+from meetings.conference.scheduling import create_series, schedule_meeting, set_agenda, update_schedule
+from meetings.conference.sharing import set_visibility
+from meetings.conference.speakers import suggest_speakers
 from meetings.models import (
     ActionItem,
     AgendaItem,
@@ -66,7 +72,7 @@ def restricted(org, owner, member):
     meeting = Meeting.objects.create(
         organization=org, title="인사 비밀 회의", held_at=at(2026, 11, 26, 15, 0), created_by=owner
     )
-    conference.set_visibility(meeting, "selected", [member.pk])
+    set_visibility(meeting, "selected", [member.pk])
     Speaker.objects.create(meeting=meeting, label="S1", name="김대표")
     Segment.objects.create(meeting=meeting, position=0, start=0, end=2, text="비밀 안건", original_text="비밀 안건")
     Decision.objects.create(meeting=meeting, text="연봉 동결 결정", position=0)
@@ -86,7 +92,7 @@ def test_withheld_meetings_follow_the_same_rule_as_meetings_for(
     created_by_member = Meeting.objects.create(
         organization=org, title="팀원 비공개", held_at=at(2026, 11, 27, 9, 0), created_by=member
     )
-    conference.set_visibility(created_by_member, "selected", [])
+    set_visibility(created_by_member, "selected", [])
     for user in (owner, admin_user, member, other_member, outsider):
         organizations = list(user.memberships.values_list("organization_id", flat=True))  # as search asks
         expected = sorted(
@@ -276,8 +282,8 @@ def test_series_of_another_organization_is_refused(org, other_org, owner, outsid
 
 
 def test_open_action_items_carry_into_the_next_meeting_of_the_series(org, owner, member):
-    series = conference.create_series(org, owner, name="주간 회의", recurrence="weekly")
-    first, second = conference.schedule_meeting(
+    series = create_series(org, owner, name="주간 회의", recurrence="weekly")
+    first, second = schedule_meeting(
         org,
         owner,
         title="주간 회의",
@@ -289,9 +295,9 @@ def test_open_action_items_carry_into_the_next_meeting_of_the_series(org, owner,
     ActionItem.objects.create(meeting=first, text="견적서 보내기", assignee=member, position=0)
     ActionItem.objects.create(meeting=first, text="이미 끝난 일", status="done", position=1)
     ActionItem.objects.create(meeting=first, text="진행 중인 일", status="in_progress", position=2)
-    carried = [i.text for i in conference.carried_action_items(second, member)]
+    carried = [i.text for i in carried_action_items(second, member)]
     assert carried == ["견적서 보내기", "진행 중인 일"]
-    assert list(conference.carried_action_items(first, member)) == []
+    assert list(carried_action_items(first, member)) == []
 
     page = client_for(member).get(f"/meetings/{second.pk}/").content.decode()
     assert "Open action items from earlier meetings" in page and "견적서 보내기" in page
@@ -300,18 +306,18 @@ def test_open_action_items_carry_into_the_next_meeting_of_the_series(org, owner,
     assert [i["text"] for i in api["carried_action_items"]] == ["견적서 보내기", "진행 중인 일"]
 
     ActionItem.objects.filter(text="견적서 보내기").update(status="done")
-    assert [i.text for i in conference.carried_action_items(second, member)] == ["진행 중인 일"]
+    assert [i.text for i in carried_action_items(second, member)] == ["진행 중인 일"]
 
 
 def test_carried_items_skip_meetings_the_viewer_cannot_see(org, owner, member):
-    series = conference.create_series(org, owner, name="임원 회의")
-    first, second = conference.schedule_meeting(
+    series = create_series(org, owner, name="임원 회의")
+    first, second = schedule_meeting(
         org, owner, title="임원 회의", held_at=at(2026, 11, 2, 10, 0), series=series, occurrences=2
     )
-    conference.set_visibility(first, "selected", [])
+    set_visibility(first, "selected", [])
     ActionItem.objects.create(meeting=first, text="비공개 항목", position=0)
-    assert list(conference.carried_action_items(second, member)) == []
-    assert [i.text for i in conference.carried_action_items(second, owner)] == ["비공개 항목"]
+    assert list(carried_action_items(second, member)) == []
+    assert [i.text for i in carried_action_items(second, owner)] == ["비공개 항목"]
 
 
 # --- speakers ↔ attendees --------------------------------------------------------------------
@@ -320,7 +326,7 @@ def test_carried_items_skip_meetings_the_viewer_cannot_see(org, owner, member):
 @pytest.fixture
 def processed(org, owner, member):
     meeting = factories.meeting(org, "리뷰", creator=owner, held_at=at(2026, 11, 20, 10))
-    conference.set_attendees(meeting, [owner.pk, member.pk], [conference.Guest("jane@partner.com", "Jane Kim")])
+    set_attendees(meeting, [owner.pk, member.pk], [Guest("jane@partner.com", "Jane Kim")])
     lines = [
         ("S1", "안녕하세요, 저는 김대표입니다. 시작하겠습니다."),
         ("S1", "팀원 씨, 진행 상황 말씀해 주세요."),
@@ -336,7 +342,7 @@ def processed(org, owner, member):
 def test_speaker_suggestions_from_introductions_and_mentions(processed, owner, member):
     attendees = {a.address: a.pk for a in processed.attendees.all()}
     speakers = {s.label: s.pk for s in processed.speakers.all()}
-    suggestion = conference.suggest_speakers(processed)
+    suggestion = suggest_speakers(processed)
     assert suggestion[speakers["S1"]] == attendees["owner@example.com"]  # "저는 김대표입니다"
     assert suggestion[speakers["S2"]] == attendees["member@example.com"]  # answered "팀원 씨"
     assert suggestion[speakers["S3"]] == attendees["jane@partner.com"]  # "this is Jane"
@@ -384,7 +390,7 @@ def items(org, owner, member, meeting):
     series = Series.objects.create(organization=org, name="주간")
     meeting.series = series
     meeting.save()
-    today = conference.local_today(member)
+    today = local_today(member)
     return {
         "overdue": ActionItem.objects.create(
             meeting=meeting, text="지난 마감", assignee=member, due_date=today - datetime.timedelta(days=2), position=0
@@ -510,13 +516,13 @@ def test_anonymous_home_goes_to_login(client):
 def test_times_show_in_each_users_time_zone(org, owner, member):
     Meeting.objects.create(organization=org, title="시간대", held_at=at(2026, 11, 25, 10, 0), created_by=owner)
     assert "2026-11-25 10:00" in client_for(member).get("/calendar/list/?past=1").content.decode()
-    conference.set_timezone(member, "America/New_York")
+    set_timezone(member, "America/New_York")
     assert "2026-11-24 20:00" in client_for(member).get("/calendar/list/?past=1").content.decode()
     assert "2026-11-25 10:00" in client_for(owner).get("/calendar/list/?past=1").content.decode()
 
 
 def test_schedule_form_reads_times_in_the_users_time_zone(org, member):
-    conference.set_timezone(member, "Europe/London")
+    set_timezone(member, "Europe/London")
     client_for(member).post(
         "/schedule/", {"title": "런던", "held_at": "2026-07-01T09:00", "duration_minutes": 30, "language": "ko"}
     )
@@ -551,13 +557,13 @@ def test_calendar_month_and_week_views(org, owner, member):
 
 
 def test_agenda_model_is_ordered(meeting):
-    conference.set_agenda(meeting, ["b", {"title": "a", "notes": "n"}])
+    set_agenda(meeting, ["b", {"title": "a", "notes": "n"}])
     assert list(AgendaItem.objects.filter(meeting=meeting).values_list("title", flat=True)) == ["b", "a"]
 
 
 def test_every_conference_page_renders(org, owner, owner_client, meeting):
-    series = conference.create_series(org, owner, name="주간")
-    conference.update_schedule(meeting, series=series, agenda=["안건"], member_ids=[owner.pk])
+    series = create_series(org, owner, name="주간")
+    update_schedule(meeting, series=series, agenda=["안건"], member_ids=[owner.pk])
     for path in (
         "/",
         "/dashboard/",
@@ -582,5 +588,5 @@ def test_every_conference_page_renders(org, owner, owner_client, meeting):
 
 
 def test_series_pages_are_organization_scoped(org, owner, outsider_client):
-    series = conference.create_series(org, owner, name="주간")
+    series = create_series(org, owner, name="주간")
     assert outsider_client.get(f"/series/{series.pk}/").status_code == 404

@@ -10,7 +10,10 @@ from django.test import Client
 from icalendar import Calendar
 from rest_framework.test import APIClient
 
-from meetings.conference import services as conference
+from meetings.conference.attendees import Guest
+from meetings.conference.preferences import preference_for, reset_feed_token, set_timezone
+from meetings.conference.scheduling import schedule_meeting
+from meetings.conference.sharing import set_visibility
 from meetings.models import Meeting
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
@@ -18,7 +21,7 @@ SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
 @pytest.fixture
 def scheduled(org, owner, member):
-    (meeting,) = conference.schedule_meeting(
+    (meeting,) = schedule_meeting(
         org,
         owner,
         title="분기 계획 회의",
@@ -28,7 +31,7 @@ def scheduled(org, owner, member):
         video_link="https://meet.example.com/abc",
         agenda=["지난 분기 리뷰", "다음 분기 목표"],
         member_ids=[owner.pk, member.pk],
-        guests=[conference.Guest("jane@partner.com", "Jane Doe")],
+        guests=[Guest("jane@partner.com", "Jane Doe")],
     )
     return meeting
 
@@ -66,7 +69,7 @@ def test_meeting_ics_in_seoul_time(scheduled, member_client):
 
 
 def test_meeting_ics_uses_the_readers_time_zone(scheduled, member):
-    conference.set_timezone(member, "America/Los_Angeles")
+    set_timezone(member, "America/Los_Angeles")
     client = Client()
     client.force_login(member)
     cal, (event,) = events(client.get(f"/meetings/{scheduled.pk}/meeting.ics").content)
@@ -82,7 +85,7 @@ def test_private_feed_lists_only_my_meetings(org, owner, member, scheduled, clie
         organization=org, title="내가 없는 회의", held_at=datetime.datetime(2026, 12, 2, 9, 0, tzinfo=SEOUL)
     )
     assert other.pk
-    token = conference.reset_feed_token(member).feed_token
+    token = reset_feed_token(member).feed_token
     response = client.get(f"/calendar/feed/{token}.ics")  # no session: the token is the key
     assert response.status_code == 200 and response["X-Robots-Tag"] == "noindex"
     _cal, found = events(response.content)
@@ -90,21 +93,21 @@ def test_private_feed_lists_only_my_meetings(org, owner, member, scheduled, clie
 
 
 def test_feed_hides_meetings_made_private_later(org, owner, member, scheduled, client):
-    token = conference.reset_feed_token(member).feed_token
-    conference.set_visibility(scheduled, "selected", [])
+    token = reset_feed_token(member).feed_token
+    set_visibility(scheduled, "selected", [])
     _cal, found = events(client.get(f"/calendar/feed/{token}.ics").content)
     assert found == []
 
 
 def test_feed_reset_revoke_and_guessed_tokens(member, member_client, client, scheduled):
     member_client.post("/preferences/", {"action": "feed_reset"})
-    first = conference.preference_for(member).feed_token
+    first = preference_for(member).feed_token
     assert first and client.get(f"/calendar/feed/{first}.ics").status_code == 200
     page = member_client.get("/preferences/").content.decode()
     assert f"/calendar/feed/{first}.ics" in page
 
     member_client.post("/preferences/", {"action": "feed_reset"})
-    second = conference.preference_for(member).feed_token
+    second = preference_for(member).feed_token
     assert second != first
     assert client.get(f"/calendar/feed/{first}.ics").status_code == 404
     assert client.get(f"/calendar/feed/{second}.ics").status_code == 200

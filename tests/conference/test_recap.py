@@ -9,7 +9,8 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from meetings.conference import services as conference
+from meetings.conference.attendees import Guest, set_attendees
+from meetings.conference.preferences import preference_for, set_timezone
 from meetings.models import Job, JobState
 from meetings.processing import tasks
 from tests.support import factories
@@ -27,7 +28,7 @@ def english(settings):
 def meeting(org, owner, member):
     held_at = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=SEOUL)
     meeting = factories.meeting(org, "출시 회의", creator=owner, held_at=held_at, location="3층")
-    conference.set_attendees(meeting, [owner.pk, member.pk], [conference.Guest("jane@partner.com", "Jane")])
+    set_attendees(meeting, [owner.pk, member.pk], [Guest("jane@partner.com", "Jane")])
     return meeting
 
 
@@ -72,7 +73,7 @@ def test_recap_button_sends_html_and_text_with_own_items(with_minutes, meeting, 
 
 def test_opt_out_is_honoured(with_minutes, meeting, member, member_client, owner):
     member_client.post("/preferences/", {"action": "settings", "timezone": "Asia/Seoul"})  # box unticked
-    assert conference.preference_for(member).recap_emails is False
+    assert preference_for(member).recap_emails is False
     api = APIClient()
     api.force_authenticate(owner)
     response = api.post(f"/api/v1/meetings/{meeting.pk}/recap/")
@@ -81,7 +82,7 @@ def test_opt_out_is_honoured(with_minutes, meeting, member, member_client, owner
 
 
 def test_times_in_each_members_time_zone(with_minutes, meeting, member, owner_client):
-    conference.set_timezone(member, "Europe/Paris")
+    set_timezone(member, "Europe/Paris")
     owner_client.post(f"/meetings/{meeting.pk}/recap/")
     assert "2026-11-25 02:00 (Europe/Paris)" in by_recipient()["member@example.com"].body
     assert "2026-11-25 10:00 (Asia/Seoul)" in by_recipient()["owner@example.com"].body

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from meetings.conference import services as conference
+from meetings.conference.sharing import create_share_link, revoke_share_link
 from meetings.models import ShareLink
 from tests.support import factories
 
@@ -42,7 +42,7 @@ def meeting(org, owner):
 
 
 def test_valid_link_shows_read_only_guest_view(meeting, owner, client):
-    link = conference.create_share_link(meeting, owner, days=7)
+    link = create_share_link(meeting, owner, days=7)
     response = client.get(f"/s/{link.token}/")
     assert response.status_code == 200
     assert response["X-Robots-Tag"] == "noindex, nofollow" and response["Referrer-Policy"] == "no-referrer"
@@ -58,23 +58,23 @@ def test_valid_link_shows_read_only_guest_view(meeting, owner, client):
 
 
 def test_guest_can_play_the_recording_with_ranges(meeting, owner, client):
-    link = conference.create_share_link(meeting, owner)
+    link = create_share_link(meeting, owner)
     response = client.get(f"/s/{link.token}/audio/", HTTP_RANGE="bytes=0-99")
     assert response.status_code == 206 and len(b"".join(response.streaming_content)) == 100
     assert response["Content-Type"] == "audio/wav"
 
 
 def test_expired_revoked_and_guessed_links_are_404(meeting, owner, client):
-    expired = conference.create_share_link(meeting, owner)
+    expired = create_share_link(meeting, owner)
     ShareLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    revoked = conference.revoke_share_link(conference.create_share_link(meeting, owner))
+    revoked = revoke_share_link(create_share_link(meeting, owner))
     for token in (expired.token, revoked.token, "guessed-token", revoked.token[:-1] + "x", "a" * 200):
         assert client.get(f"/s/{token}/").status_code == 404, token
         assert client.get(f"/s/{token}/audio/").status_code == 404, token
 
 
 def test_links_outlive_no_session_and_do_not_open_the_meeting_page(meeting, owner, client):
-    link = conference.create_share_link(meeting, owner)
+    link = create_share_link(meeting, owner)
     assert client.get(f"/s/{link.token}/").status_code == 200
     assert client.get(f"/meetings/{meeting.pk}/").status_code == 302  # to login: a link is not a session
     assert client.get(f"/meetings/{meeting.pk}/transcript/").status_code == 302

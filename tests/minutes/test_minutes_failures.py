@@ -13,7 +13,7 @@ from accounts.models import User
 from meetings.minutes import services
 from meetings.models import Job, JobState, MeetingStatus, Minutes, OrganizationAISettings
 from meetings.processing import tasks
-from meetings.services import queue_processing
+from meetings.processing.services import queue_processing
 from tests.support.fakes.clova import FakeClova
 from tests.support.minutes import generate, make_launch_meeting, url
 

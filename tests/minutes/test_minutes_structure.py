@@ -14,8 +14,10 @@ from django.utils import timezone
 from docx import Document
 from rest_framework.test import APIClient
 
-from meetings.conference import services as conference
+from meetings.conference.attendees import Guest, set_attendees
+from meetings.conference.items import set_item_status
 from meetings.conference.recap import send_recap
+from meetings.conference.sharing import create_share_link
 from meetings.minutes import services
 from meetings.models import ActionItem, Decision, ItemStatus, Minutes
 from meetings.transcript import services as transcript_services
@@ -50,7 +52,7 @@ def test_an_edit_reaches_every_reader_and_the_tracker_keeps_its_work(
     generated = Minutes.objects.get(meeting=meeting)
     task = ActionItem.objects.get(meeting=meeting, text__contains="마케팅")
     decision = Decision.objects.get(meeting=meeting)
-    conference.set_item_status(task, ItemStatus.IN_PROGRESS)
+    set_item_status(task, ItemStatus.IN_PROGRESS)
     ActionItem.objects.filter(pk=task.pk).update(assignee=owner)  # reassigned on the tracker
 
     markdown = services.markdown_of(generated)
@@ -88,7 +90,7 @@ def test_an_edit_reaches_every_reader_and_the_tracker_keeps_its_work(
     docx = _docx_text(member_client.get(url(meeting, "export/docx/")).content)
     assert "출시는 12월 3일로 확정 — 김대표 (00:20)" in docx and old_task not in docx
 
-    link = conference.create_share_link(meeting, owner, days=7)
+    link = create_share_link(meeting, owner, days=7)
     guest = client.get(f"/s/{link.token}/").content.decode().split('id="transcript"')[0]  # the minutes part
     assert "마케팅 계획안과 예산안을" in guest and "출시는 12월 3일로 확정" in guest
     assert old_task not in guest and "출시는 다음 달 3일로" not in guest
@@ -99,7 +101,7 @@ def test_an_edit_reaches_every_reader_and_the_tracker_keeps_its_work(
     tracker = owner_client.get("/action-items/").content.decode()
     assert "마케팅 계획안과 예산안을" in tracker and old_task not in tracker
 
-    conference.set_attendees(meeting, [owner.pk, member.pk], [conference.Guest("jane@partner.com", "Jane")])
+    set_attendees(meeting, [owner.pk, member.pk], [Guest("jane@partner.com", "Jane")])
     mail.outbox.clear()
     send_recap(meeting)
     bodies = [message.body for message in mail.outbox]
@@ -148,7 +150,7 @@ def test_a_renamed_speaker_is_renamed_in_the_minutes_everywhere(org, owner, memb
     assert "- 박팀원: 개발은 거의 끝났고" in export and "결정했습니다. — 김대표 (00:20)" in export
     assert "담당: 박팀원" in export and "S1" not in export and "S2" not in export
     assert "— 김대표" in _docx_text(member_client.get(url(meeting, "export/docx/")).content)
-    guest = client.get(f"/s/{conference.create_share_link(meeting, owner, days=1).token}/").content.decode()
+    guest = client.get(f"/s/{create_share_link(meeting, owner, days=1).token}/").content.decode()
     assert "박팀원: 개발은" in guest and "— 김대표" in guest
     data = _api(member).get(f"/api/v1/meetings/{meeting.pk}/minutes/").json()["data"]
     assert data["decisions"][0]["speaker"] == "김대표" and data["action_items"][0]["owner"] == "박팀원"
@@ -186,7 +188,7 @@ def test_a_regeneration_updates_the_tracker_rows_in_place(meeting, member_client
     decision = Decision.objects.get(meeting=meeting)
     later = Decision.objects.create(meeting=meeting, text="나중 결정", position=9)
     Decision.objects.filter(pk=decision.pk).update(superseded_by=later)
-    conference.set_item_status(task, ItemStatus.DONE)
+    set_item_status(task, ItemStatus.DONE)
     inline(generate, member_client, meeting, provider="offline", template="report")
     task.refresh_from_db()
     decision.refresh_from_db()
@@ -243,7 +245,7 @@ def test_only_an_edit_of_the_current_version_changes_done_marks(meeting, member,
     inline(generate, member_client, meeting, provider="offline")
     first = services.current_minutes(meeting)
     task = ActionItem.objects.get(meeting=meeting, text__contains="마케팅")
-    conference.set_item_status(task, ItemStatus.DONE)
+    set_item_status(task, ItemStatus.DONE)
     assert "- [x] 제가 다음 주 금요일까지" in services.markdown_of(first)
     second = services.edit_minutes(first, services.markdown_of(first), member)
     assert "- [ ] 제가 다음 주 금요일까지" in services.markdown_of(first)  # an earlier version shows no status

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import JobState, Recording, Segment
+from meetings.recordings import services as recording_services
 from tests.support.audio import espeak_wav, write_tone_wav
 from tests.support.ports import free_port, wait_for_port
 from tests.support.tools import REQUIRED, missing_tool
@@ -143,7 +144,7 @@ def test_worker_killed_mid_transcription_is_redelivered_and_finishes_once(
     settings.MINUTES_AUTO = False
     env = {"JOB_TIMEOUT": str(timeout), "Q_RETRY": str(timeout + 5), "MINUTES_AUTO": "false", "LLM_PROVIDER": "offline"}
     clip = espeak_wav(tmp_path / "speech.wav", SPEECH, voice="en", speed=150)
-    _recording, job = services.attach_recording(meeting, uploaded(clip), owner)
+    _recording, job = recording_services.attach_recording(meeting, uploaded(clip), owner)
 
     first = start_worker(media_root, **env)
     try:
@@ -248,13 +249,14 @@ SETUP = """
 from django.utils import timezone
 from accounts.models import Role
 from meetings import services
+from meetings.recordings import services as recording_services
 from tests.support import factories
 from tests.support.uploads import uploaded
 import pathlib, sys
 org = factories.organization("fault")
 user = factories.user("db@example.com", org, Role.OWNER)
 meeting = services.create_meeting(org, user, title="db restart", held_at=timezone.now(), language="en")
-_recording, job = services.attach_recording(meeting, uploaded(pathlib.Path(sys.argv[-1])), user)
+_recording, job = recording_services.attach_recording(meeting, uploaded(pathlib.Path(sys.argv[-1])), user)
 print("JOB", job.pk)
 """
 

@@ -17,9 +17,10 @@ from cryptography.x509.oid import NameOID
 from rest_framework.test import APIClient
 
 from ai_pipeline.llm import ConfigurationError, ProviderUnavailableError
-from meetings.minutes.services import MinutesError, provider_for, update_ai_settings
+from meetings.minutes.services import provider_for, update_ai_settings
 from meetings.models import OrganizationAISettings
 from nexochat import outbound
+from nexochat.errors import ServiceError
 from nexochat.outbound_transport import CheckedAddressTransport
 from tests.support.fakes.openai_compat import FakeOpenAI
 
@@ -59,7 +60,7 @@ def save_base_url(org, user, base_url, api_key="sk-test-key"):
     ],
 )
 def test_internal_addresses_are_refused_at_save(org, owner, nothing_allowed, base_url):
-    with pytest.raises(MinutesError, match="LLM_ALLOWED_HOSTS") as refused:
+    with pytest.raises(ServiceError, match="LLM_ALLOWED_HOSTS") as refused:
         save_base_url(org, owner, base_url)
     assert refused.value.code == "url_not_allowed"
     assert not OrganizationAISettings.objects.filter(organization=org).exists()
@@ -113,7 +114,7 @@ def test_listing_one_address_does_not_open_its_neighbours(settings):
 
 
 def test_a_host_that_does_not_resolve_is_refused(org, owner, nothing_allowed):
-    with pytest.raises(MinutesError, match="cannot be resolved") as refused:
+    with pytest.raises(ServiceError, match="cannot be resolved") as refused:
         save_base_url(org, owner, "http://no-such-host.invalid/v1")
     assert refused.value.code == "url_not_allowed"
 

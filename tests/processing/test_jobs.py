@@ -7,7 +7,10 @@ import pytest
 from ai_pipeline.pipeline import PipelineContext, PipelineError, ProgressReporter, Stage, run_stages
 from meetings import services
 from meetings.models import Job, JobState, Meeting, MeetingStatus
+from meetings.processing import services as processing_services
 from meetings.processing import tasks
+from meetings.recordings import services as recording_services
+from nexochat.errors import ServiceError
 from tests.support.audio import write_tone_wav
 from tests.support.uploads import uploaded
 
@@ -21,7 +24,9 @@ def meeting(org, owner):
 
 @pytest.mark.django_db(transaction=True)
 def test_upload_queues_a_job_that_probes_the_recording(meeting, owner, tmp_path):
-    recording, job = services.attach_recording(meeting, uploaded(write_tone_wav(tmp_path / "a.wav", 3.0)), owner)
+    recording, job = recording_services.attach_recording(
+        meeting, uploaded(write_tone_wav(tmp_path / "a.wav", 3.0)), owner
+    )
     job.refresh_from_db()
     recording.refresh_from_db()
     meeting.refresh_from_db()
@@ -90,7 +95,9 @@ def test_cleanup_runs_for_every_started_stage_even_on_failure(meeting):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_job_left_running_by_a_dead_worker_restarts_cleanly(meeting, owner, tmp_path):
-    recording, job = services.attach_recording(meeting, uploaded(write_tone_wav(tmp_path / "a.wav", 1.0)), owner)
+    recording, job = recording_services.attach_recording(
+        meeting, uploaded(write_tone_wav(tmp_path / "a.wav", 1.0)), owner
+    )
     # Simulate the broker redelivering after the worker died mid-job.
     Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, stage="probe", percent=40)
     assert tasks.run_job(job.pk) == JobState.DONE
@@ -105,27 +112,30 @@ def test_a_job_left_running_by_a_dead_worker_restarts_cleanly(meeting, owner, tm
 
 @pytest.mark.django_db(transaction=True)
 def test_a_recording_damaged_after_upload_fails_with_a_reason_and_can_be_retried(meeting, owner, tmp_path):
-    recording, job = services.attach_recording(meeting, uploaded(write_tone_wav(tmp_path / "a.wav", 1.0)), owner)
+    recording, job = recording_services.attach_recording(
+        meeting, uploaded(write_tone_wav(tmp_path / "a.wav", 1.0)), owner
+    )
     stored = recording.file.path
     good_bytes = Path(stored).read_bytes()
     with open(stored, "wb") as handle:
         handle.write(b"not audio any more")
-    retried = services.retry_job(job)
+    retried = processing_services.retry_job(job)
     retried.refresh_from_db()
     assert retried.state == JobState.FAILED
     assert "not audio or video" in retried.reason
     assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.FAILED
     with open(stored, "wb") as handle:
         handle.write(good_bytes)
-    again = services.retry_job(retried)
+    again = processing_services.retry_job(retried)
     again.refresh_from_db()
     assert again.state == JobState.DONE
 
 
 def test_running_job_cannot_be_retried(meeting):
     job = Job.objects.create(meeting=meeting, state=JobState.RUNNING)
-    with pytest.raises(ValueError):
-        services.retry_job(job)
+    with pytest.raises(ServiceError) as refused:
+        processing_services.retry_job(job)
+    assert refused.value.code == "running"
 
 
 def test_job_for_a_deleted_meeting_is_ignored(meeting):
@@ -137,7 +147,7 @@ def test_job_for_a_deleted_meeting_is_ignored(meeting):
 
 def test_retrying_a_queued_job_closes_it_so_only_one_job_is_live(meeting):
     stuck = Job.objects.create(meeting=meeting, state=JobState.QUEUED)
-    fresh = services.retry_job(stuck)
+    fresh = processing_services.retry_job(stuck)
     stuck.refresh_from_db()
     assert stuck.state == JobState.FAILED and stuck.reason == "Replaced by a retry."
     assert tasks.run_job(stuck.pk) == JobState.FAILED  # a late delivery does nothing

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Job, JobState
+from meetings.processing import services as processing_services
+from meetings.recordings import services as recording_services
 from tests.support.audio import write_tone_wav
 from tests.support.uploads import uploaded
 from tests.support.worker import start_worker, stop_worker, wait_for_job
@@ -35,8 +37,8 @@ def test_speech_jobs_go_to_the_gpu_queue_and_minutes_stay_on_the_default(
     settings.GPU_CLUSTER_NAME = "gpu"
     meeting = services.create_meeting(org, owner, title="queues", held_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        services.queue_processing(meeting, kind="process")
-        services.queue_processing(meeting, kind="minutes")
+        processing_services.queue_processing(meeting, kind="process")
+        processing_services.queue_processing(meeting, kind="minutes")
     assert queued_keys() == sorted(["gpu", broker.CLUSTER_NAME])
 
 
@@ -47,8 +49,8 @@ def test_without_a_gpu_cluster_everything_uses_the_default_queue(
     settings.GPU_CLUSTER_NAME = ""
     meeting = services.create_meeting(org, owner, title="queues", held_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        services.queue_processing(meeting, kind="process")
-        services.queue_processing(meeting, kind="minutes")
+        processing_services.queue_processing(meeting, kind="process")
+        processing_services.queue_processing(meeting, kind="minutes")
     assert queued_keys() == [broker.CLUSTER_NAME, broker.CLUSTER_NAME]
 
 
@@ -56,8 +58,10 @@ def test_without_a_gpu_cluster_everything_uses_the_default_queue(
 def test_only_a_worker_of_the_gpu_cluster_takes_a_speech_job(org, owner, settings, broker, tmp_path, media_root):
     settings.GPU_CLUSTER_NAME = "gpu"
     meeting = services.create_meeting(org, owner, title="gpu", held_at=timezone.now())
-    _recording, _job = services.attach_recording(meeting, uploaded(write_tone_wav(tmp_path / "t.wav", 1.0)), owner)
-    job = services.queue_processing(meeting, kind="probe")  # the cheapest speech-queue job
+    _recording, _job = recording_services.attach_recording(
+        meeting, uploaded(write_tone_wav(tmp_path / "t.wav", 1.0)), owner
+    )
+    job = processing_services.queue_processing(meeting, kind="probe")  # the cheapest speech-queue job
     Job.objects.filter(pk=_job.pk).update(state=JobState.FAILED)  # keep the test to the probe job
 
     cpu = start_worker(media_root, Q_CLUSTER_NAME="default")

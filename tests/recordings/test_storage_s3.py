@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Recording
+from meetings.recordings import services as recording_services
 from tests.support.audio import write_tone_wav
 from tests.support.ports import free_port
 from tests.support.s3 import keys, object_storage_setting, s3_client, s3_env
@@ -167,7 +168,7 @@ def test_worker_copies_the_object_to_its_own_scratch_dir(meeting, owner, moto_en
     from tests.support.uploads import uploaded
 
     source = write_tone_wav(tmp_path / "t.wav", 1.0)
-    recording, job = services.attach_recording(meeting, uploaded(source), owner)
+    recording, job = recording_services.attach_recording(meeting, uploaded(source), owner)
     workdir = tmp_path / "scratch"
     workdir.mkdir()
     context = PipelineContext(job=job, meeting=meeting, recording=recording, workdir=workdir)

@@ -281,10 +281,10 @@ def test_job_summary_is_in_the_jobs_api(meeting, owner_client):
 
 @pytest.mark.django_db
 def test_the_guest_share_page_shows_gaps_and_unsure_text_in_time_order(meeting, owner, client):
-    from meetings.conference import services as conference
+    from meetings.conference.sharing import create_share_link
 
     saved_transcript(meeting)
-    link = conference.create_share_link(meeting, owner, days=7)
+    link = create_share_link(meeting, owner, days=7)
     page = client.get(f"/s/{link.token}/").content.decode()
     first, gap, unsure = page.index("예산안을"), page.index('class="segment gap"'), page.index("출시는")
     assert first < gap < unsure

@@ -7,6 +7,7 @@ import pytest
 
 from meetings.models import Job, Meeting, Segment, Speaker
 from meetings.transcript import services
+from nexochat.errors import ServiceError
 from tests.support.factories import build_transcript
 
 
@@ -194,7 +195,7 @@ def test_merge_moves_segments_keeps_positions_and_removes_the_speaker(member_cli
 
 def test_merge_into_itself_is_refused(meeting):
     s1 = meeting.speakers.get(label="S1")
-    with pytest.raises(services.TranscriptError) as info:
+    with pytest.raises(ServiceError) as info:
         services.merge_speakers(s1, s1)
     assert info.value.code == "same_speaker"
 
@@ -209,7 +210,7 @@ def test_map_to_member_and_refuse_someone_from_another_org(member_client, meetin
     assert "not a member of this organization" in response.content.decode()
     s1.refresh_from_db()
     assert s1.member == member
-    with pytest.raises(services.TranscriptError):
+    with pytest.raises(ServiceError):
         services.map_speaker_to_member(s1, outsider)
     member_client.post(url, {"member": ""}, headers={"HX-Request": "true"})
     s1.refresh_from_db()
@@ -339,7 +340,7 @@ def test_retranscribe_without_a_model_uses_the_engine_default(meeting):
 
 
 def test_retranscribe_refuses_unknown_engine(meeting):
-    with pytest.raises(services.TranscriptError):
+    with pytest.raises(ServiceError):
         services.queue_retranscription(meeting, "not-an-engine")
     assert not Job.objects.exists()
 
@@ -356,7 +357,7 @@ def test_reruns_need_a_recording(member_client, org, owner):
 def test_rediarize_needs_a_transcript(org, owner):
     meeting = build_transcript(org, owner)
     meeting.segments.all().delete()
-    with pytest.raises(services.TranscriptError) as info:
+    with pytest.raises(ServiceError) as info:
         services.queue_rediarization(meeting, 2)
     assert info.value.code == "no_transcript"
 

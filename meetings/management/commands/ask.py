@@ -9,6 +9,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organization
+from nexochat.errors import ServiceError
 
 
 class Command(BaseCommand):
@@ -28,14 +29,14 @@ class Command(BaseCommand):
         from ai_pipeline.llm import LLMError
         from ai_pipeline.models import MeetingSource
         from ai_pipeline.search import external_ids
-        from meetings.minutes.services import MinutesError, provider_for
+        from meetings.minutes.services import provider_for
 
         organization = Organization.objects.filter(slug=options["org"]).first()
         if organization is None:
             raise CommandError(f"No organization with slug {options['org']!r}.")
         try:
             provider = provider_for(organization, options["provider"])
-        except (LLMError, MinutesError) as exc:
+        except (LLMError, ServiceError) as exc:
             raise CommandError(str(exc)) from exc
         filters = {}
         if options["meeting"]:

@@ -1,0 +1,280 @@
+"""API bodies and query parameters of conference management. Their class names are the OpenAPI
+component names, so renaming one changes the published schema."""
+
+import datetime
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers import UserSummarySerializer
+from meetings.conference.calendars import ends_at, local_today
+from meetings.conference.items import carried_action_items, is_overdue, moment_url
+from meetings.conference.scheduling import MAX_OCCURRENCES
+from meetings.conference.sharing import SHARE_MAX_DAYS, share_url
+from meetings.minutes.api import ItemStatusField
+from meetings.models import ActionItem, Series, ShareLink, Visibility
+from meetings.serializers import BoundedDateTimeField, JobSerializer
+
+ID = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+class MeetingRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    held_at = serializers.DateTimeField()
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+
+class SeriesSerializer(serializers.ModelSerializer):
+    organization = serializers.IntegerField(
+        source="organization_id",
+        required=False,
+        help_text="Required when you belong to several organizations.",
+        **ID,
+    )
+
+    class Meta:
+        model = Series
+        fields = ["id", "organization", "name", "description", "recurrence", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class AgendaItemSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1440)
+
+
+class AttendeeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    user = serializers.IntegerField(
+        source="user_id", required=False, allow_null=True, help_text="A member's user id.", **ID
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, help_text="A guest's email.")
+    name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    display_name = serializers.CharField(read_only=True)
+    is_guest = serializers.BooleanField(read_only=True)
+    speaker = serializers.IntegerField(source="speaker_id", read_only=True, allow_null=True)
+    speaker_confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def validate(self, attrs):
+        if not attrs.get("user_id") and not attrs.get("email"):
+            raise serializers.ValidationError("Give a member's user id or a guest's email.")
+        return attrs
+
+
+class ConferenceActionItemSerializer(serializers.ModelSerializer):
+    status = ItemStatusField(read_only=True)
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    meeting = MeetingRefSerializer(read_only=True)
+    series = serializers.IntegerField(source="meeting.series_id", read_only=True, allow_null=True)
+    overdue = serializers.SerializerMethodField()
+    moment_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ActionItem
+        fields = [
+            "id",
+            "text",
+            "status",
+            "assignee",
+            "owner_name",
+            "due_date",
+            "due_text",
+            "meeting",
+            "series",
+            "start",
+            "overdue",
+            "moment_url",
+        ]
+        read_only_fields = fields
+
+    def get_overdue(self, item) -> bool:
+        return is_overdue(item, self.context["today"])
+
+    def get_moment_url(self, item) -> str:
+        return moment_url(item)
+
+
+class ScheduleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    organization = serializers.IntegerField(
+        source="organization_id", required=False, help_text="On create: required when you belong to several.", **ID
+    )
+    title = serializers.CharField(max_length=200, required=False)
+    held_at = BoundedDateTimeField(required=False)
+    duration_minutes = serializers.IntegerField(required=False, min_value=1, max_value=1440)
+    location = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    video_link = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    series = serializers.IntegerField(source="series_id", required=False, allow_null=True, **ID)
+    visibility = serializers.CharField(read_only=True)
+    agenda = AgendaItemSerializer(many=True, required=False, source="agenda_items.all")
+    attendees = AttendeeSerializer(many=True, required=False, source="attendee_rows")
+    carried_action_items = serializers.SerializerMethodField()
+    ics_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(ConferenceActionItemSerializer(many=True))
+    def get_carried_action_items(self, meeting):
+        user = self.context["request"].user
+        context = {**self.context, "today": local_today(user)}
+        return ConferenceActionItemSerializer(carried_action_items(meeting, user), many=True, context=context).data
+
+    def get_ics_url(self, meeting) -> str:
+        return reverse("conference:meeting_ics", args=[meeting.pk])
+
+
+class ScheduleCreateSerializer(ScheduleSerializer):
+    title = serializers.CharField(max_length=200)
+    held_at = BoundedDateTimeField()
+    occurrences = serializers.IntegerField(
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=MAX_OCCURRENCES,
+        write_only=True,
+        help_text="With a repeating series: how many meetings to create at its interval.",
+    )
+
+
+class SpeakerMatchSerializer(serializers.Serializer):
+    speaker = serializers.IntegerField(**ID)
+    attendee = serializers.IntegerField(allow_null=True, **ID)
+
+
+class SpeakerMatchesSerializer(serializers.Serializer):
+    attendees = AttendeeSerializer(many=True, read_only=True)
+    suggestions = SpeakerMatchSerializer(many=True, read_only=True, help_text="Guessed from the transcript.")
+    confirmed = SpeakerMatchSerializer(many=True, read_only=True)
+
+
+class SpeakerConfirmSerializer(serializers.Serializer):
+    matches = SpeakerMatchSerializer(many=True)
+
+
+# --- calendar, feed, preferences and dashboard -----------------------------------------------
+
+
+class CalendarEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    start = serializers.DateTimeField(source="held_at")
+    end = serializers.SerializerMethodField()
+    location = serializers.CharField()
+    video_link = serializers.CharField()
+    series = serializers.IntegerField(source="series_id", allow_null=True)
+    status = serializers.CharField()
+
+    def get_end(self, meeting) -> datetime.datetime:
+        return serializers.DateTimeField().to_representation(ends_at(meeting))
+
+
+class CalendarQuerySerializer(serializers.Serializer):
+    start = BoundedDateTimeField(help_text="From (inclusive).")
+    end = BoundedDateTimeField(help_text="Until (exclusive); at most 100 days after start.")
+    organization = serializers.IntegerField(required=False, **ID)
+
+
+class FeedSerializer(serializers.Serializer):
+    url = serializers.CharField(allow_null=True, help_text="The secret address; null when turned off.")
+    created_at = serializers.DateTimeField(allow_null=True)
+
+
+class PreferenceSerializer(serializers.Serializer):
+    recap_emails = serializers.BooleanField(required=False)
+    timezone = serializers.CharField(required=False, max_length=64, help_text="An IANA name, e.g. Asia/Seoul.")
+
+
+class DashboardSerializer(serializers.Serializer):
+    upcoming = CalendarEventSerializer(many=True)
+    my_action_items = ConferenceActionItemSerializer(many=True)
+    recently_processed = CalendarEventSerializer(many=True)
+    processing_queue = JobSerializer(many=True)
+
+
+# --- action items and decisions --------------------------------------------------------------
+
+
+class ActionFilterSerializer(serializers.Serializer):
+    assignee = serializers.CharField(required=False, help_text='"me", "none" or a user id.')
+    status = serializers.CharField(required=False, help_text='open, in_progress, done, cancelled or "active".')
+    due = serializers.ChoiceField(required=False, choices=["overdue", "week", "none"])
+    meeting = serializers.IntegerField(required=False, **ID)
+    series = serializers.IntegerField(required=False, **ID)
+    q = serializers.CharField(required=False, max_length=200)
+    organization = serializers.IntegerField(required=False, **ID)
+
+
+class ActionStatusSerializer(serializers.Serializer):
+    status = ItemStatusField()
+
+
+class ConferenceDecisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField(help_text="The decision as quoted in the minutes.")
+    speaker_name = serializers.CharField()
+    member = UserSummarySerializer(allow_null=True)
+    meeting = MeetingRefSerializer()
+    start = serializers.FloatField(allow_null=True, help_text="Seconds into the recording.")
+    moment_url = serializers.SerializerMethodField()
+    superseded_by = serializers.IntegerField(source="superseded_by_id", allow_null=True)
+
+    def get_moment_url(self, decision) -> str:
+        return moment_url(decision)
+
+
+class DecisionFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, max_length=200, help_text="Words in the decision, speaker or meeting.")
+    meeting = serializers.IntegerField(required=False, **ID)
+    series = serializers.IntegerField(required=False, **ID)
+    current = serializers.BooleanField(required=False, default=False, help_text="Leave out superseded decisions.")
+    organization = serializers.IntegerField(required=False, **ID)
+
+
+class SupersedeSerializer(serializers.Serializer):
+    superseded_by = serializers.IntegerField(
+        allow_null=True, help_text="The later decision; null: current again.", **ID
+    )
+
+
+# --- sharing and recap -----------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "string", "description": "organization or selected."})
+class VisibilityField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Visibility.choices, **kwargs)
+
+
+class SharingSerializer(serializers.Serializer):
+    visibility = VisibilityField()
+    allowed_members = serializers.ListField(
+        child=serializers.IntegerField(**ID),
+        required=False,
+        max_length=500,
+        help_text="With visibility=selected: the members who may see it (admins and the creator always can).",
+    )
+
+
+class ShareLinkSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ShareLink
+        fields = ["id", "url", "created_at", "expires_at", "revoked_at", "last_used_at", "is_active"]
+        read_only_fields = fields
+
+    def get_url(self, link) -> str:
+        return share_url(self.context["request"], link)
+
+
+class ShareLinkCreateSerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=SHARE_MAX_DAYS, default=7)
+
+
+class RecapResultSerializer(serializers.Serializer):
+    sent = serializers.IntegerField(help_text="How many emails went out.")
+    sent_at = serializers.DateTimeField()

@@ -1,6 +1,11 @@
-from django.urls import path
+"""Organization routes: the pages under /orgs/ (`urlpatterns`, namespace "accounts") and the API's sign-in
+tokens, current user and organizations (`api_urlpatterns`, included by nexochat/api_urls.py)."""
 
-from . import views
+from django.urls import include, path
+
+from nexochat.routers import api_router
+
+from . import api, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,4 +19,15 @@ urlpatterns = [
     path("<int:org_id>/invitations/", views.invitation_create, name="invitation_create"),
     path("<int:org_id>/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invite/<str:token>/", views.invitation, name="invitation"),
+]
+
+router = api_router()
+router.register("organizations", api.OrganizationViewSet, basename="organization")
+api_urlpatterns = [
+    path("auth/token/", api.TokenObtainPairView.as_view(), name="token_obtain_pair"),
+    path("auth/token/refresh/", api.TokenRefreshView.as_view(), name="token_refresh"),
+    path("auth/token/verify/", api.TokenVerifyView.as_view(), name="token_verify"),
+    path("auth/token/blacklist/", api.TokenBlacklistView.as_view(), name="token_blacklist"),
+    path("me/", api.MeView.as_view(), name="me"),
+    path("", include(router.urls)),
 ]

@@ -1,11 +1,14 @@
-"""Meeting pages, under /meetings/ (namespace "meetings"): the meeting itself, its recording and its
-processing card. Each feature's other pages have their own urls module, included by nexochat/urls.py."""
+"""Meeting routes: the pages under /meetings/ (`urlpatterns`, namespace "meetings": the meeting itself,
+its recording and its processing card) and the API's meetings and jobs resources (`api_urlpatterns`,
+included by nexochat/api_urls.py). Each feature's other routes are in its own urls module."""
 
-from django.urls import path
+from django.urls import include, path
 
-from meetings import views
+from meetings import api, views
+from meetings.processing import api as processing_api
 from meetings.processing import views as processing_views
 from meetings.recordings import views as recording_views
+from nexochat.routers import api_router
 
 app_name = "meetings"
 urlpatterns = [
@@ -19,3 +22,8 @@ urlpatterns = [
     path("<int:pk>/status/", processing_views.job_status, name="status"),
     path("<int:pk>/retry/", processing_views.job_retry, name="retry"),
 ]
+
+router = api_router()
+router.register("meetings", api.MeetingViewSet, basename="meeting")
+router.register("jobs", processing_api.JobViewSet, basename="job")
+api_urlpatterns = [path("", include(router.urls))]

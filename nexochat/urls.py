@@ -1,24 +1,26 @@
+"""The site's routes: each feature's urls module, included once. Pages first, then /api/v1/."""
+
 from django.contrib import admin
 from django.urls import include, path
 
-from meetings.conference.views import calendars as conference_calendars
-from meetings.minutes import api as minutes_api
+from meetings.conference import urls as conference_urls
 from meetings.minutes import urls as minutes_urls
+from meetings.transcript import urls as transcript_urls
 
 urlpatterns = [
-    path("", conference_calendars.dashboard, name="home"),
+    path("", include(conference_urls.home_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("orgs/", include("accounts.urls")),
     path("meetings/minutes-settings/", include((minutes_urls.settings_urlpatterns, "minutes_settings"))),
     path("meetings/", include("meetings.urls")),
-    path("", include("meetings.conference.urls")),  # dashboard, calendar, action items, decisions, sharing
-    path("", include("meetings.chat.urls")),  # search page and chatbot
+    path("", include("meetings.conference.urls")),
+    path("", include("meetings.chat.urls")),
     path("meetings/<int:pk>/transcript/", include("meetings.transcript.urls")),
     path("meetings/<int:pk>/minutes/", include("meetings.minutes.urls")),
-    path("api/v1/meetings/<int:pk>/transcript/", include("meetings.transcript.api")),
-    path("api/v1/meetings/<int:pk>/minutes/", include("meetings.minutes.api")),
-    path("api/v1/organizations/<int:org_id>/minutes-settings/", include(minutes_api.settings_urlpatterns)),
+    path("api/v1/meetings/<int:pk>/transcript/", include(transcript_urls.api_urlpatterns)),
+    path("api/v1/meetings/<int:pk>/minutes/", include(minutes_urls.api_urlpatterns)),
+    path("api/v1/organizations/<int:org_id>/minutes-settings/", include(minutes_urls.api_settings_urlpatterns)),
     path("api/v1/", include("nexochat.api_urls")),
 ]

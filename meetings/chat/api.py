@@ -4,7 +4,7 @@ data, or another user's conversation, is a 404); rules in meetings.chat.services
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -473,18 +473,3 @@ class AnswerView(APIView):
     )
     def post(self, request, pk, message_pk):
         return self._answer(request, pk, message_pk)
-
-
-urlpatterns = [
-    path("search/", SearchView.as_view(), name="search"),
-    path("chat/conversations/", ConversationListView.as_view(), name="conversation-list"),
-    path("chat/conversations/<int:pk>/", ConversationDetailView.as_view(), name="conversation-detail"),
-    path("chat/conversations/<int:pk>/messages/", AskView.as_view(), name="conversation-ask"),
-    path(
-        "chat/conversations/<int:pk>/messages/<int:message_pk>/answer/",
-        AnswerView.as_view(),
-        name="conversation-answer",
-    ),
-    path("chat/conversations/<int:pk>/voice/", VoiceView.as_view(), name="conversation-voice"),
-    path("chat/voice/<int:pk>/", VoiceStatusView.as_view(), name="voice-status"),
-]

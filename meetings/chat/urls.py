@@ -1,7 +1,10 @@
-"""/chat/ and /search/, mounted by nexochat/urls.py."""
+"""Chat and search routes. `urlpatterns`: the pages /chat/ and /search/ (namespace "chat"; the search page
+has been "chat:search" since both came together, so it stays in this namespace), included at the site
+root. `api_urlpatterns`: /api/v1/search/ and /api/v1/chat/, included by nexochat/api_urls.py."""
 
 from django.urls import path
 
+from meetings.chat import api
 from meetings.chat import views as chat_views
 from meetings.search import views as search_views
 
@@ -16,4 +19,18 @@ urlpatterns = [
     path("chat/<int:pk>/delete/", chat_views.conversation_delete, name="delete"),
     path("chat/<int:pk>/messages/<int:message_pk>/stream/", chat_views.stream, name="stream"),
     path("chat/meeting/<int:meeting_pk>/", chat_views.meeting_box, name="meeting_box"),
+]
+
+api_urlpatterns = [
+    path("search/", api.SearchView.as_view(), name="search"),
+    path("chat/conversations/", api.ConversationListView.as_view(), name="conversation-list"),
+    path("chat/conversations/<int:pk>/", api.ConversationDetailView.as_view(), name="conversation-detail"),
+    path("chat/conversations/<int:pk>/messages/", api.AskView.as_view(), name="conversation-ask"),
+    path(
+        "chat/conversations/<int:pk>/messages/<int:message_pk>/answer/",
+        api.AnswerView.as_view(),
+        name="conversation-answer",
+    ),
+    path("chat/conversations/<int:pk>/voice/", api.VoiceView.as_view(), name="conversation-voice"),
+    path("chat/voice/<int:pk>/", api.VoiceStatusView.as_view(), name="voice-status"),
 ]

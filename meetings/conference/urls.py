@@ -1,5 +1,6 @@
 """Conference management routes. `urlpatterns`: the pages, included at the site root (namespace
-"conference"). `api_urlpatterns`: the API, included by nexochat/api_urls.py under /api/v1/ (namespace "api")."""
+"conference"); `home_urlpatterns`: the dashboard as the site's home page (the name "home", no namespace);
+`api_urlpatterns`: the API, included by nexochat/api_urls.py under /api/v1/ (namespace "api")."""
 
 from django.urls import path
 
@@ -10,6 +11,7 @@ from meetings.conference.api import sharing as sharing_api
 from meetings.conference.views import calendars, items, scheduling, sharing
 
 app_name = "conference"
+home_urlpatterns = [path("", calendars.dashboard, name="home")]
 urlpatterns = [
     path("dashboard/", calendars.dashboard, name="dashboard"),
     path("calendar/", calendars.calendar_month, name="calendar"),

@@ -3,7 +3,6 @@ Markdown, mark reviewed, export. Included by the project's API urls; access thro
 meeting outside your organizations is a 404), rules in meetings.minutes.services."""
 
 from django.http import HttpResponse
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -303,17 +302,6 @@ class ActionItemView(MinutesMixin, APIView):
         return Response(ActionItemSerializer(item).data)
 
 
-urlpatterns = [
-    path("", MinutesView.as_view(), name="minutes"),
-    path("versions/", MinutesVersionsView.as_view(), name="minutes-versions"),
-    path("generate/", MinutesGenerateView.as_view(), name="minutes-generate"),
-    path("job/", MinutesJobView.as_view(), name="minutes-job"),
-    path("review/", MinutesReviewView.as_view(), name="minutes-review"),
-    path("export/<str:fmt>/", MinutesExportView.as_view(), name="minutes-export"),
-    path("action-items/<int:item_id>/", ActionItemView.as_view(), name="minutes-action-item"),
-]
-
-
 # --- organization settings: /api/v1/organizations/<org_id>/minutes-settings/ ---------------------
 
 
@@ -440,11 +428,3 @@ class TemplateDetailView(OrganizationAdminMixin, APIView):
         organization = self.organization(org_id, admin=True)
         services.delete_template(self.template(organization, template_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# Included by the lead under /api/v1/organizations/<int:org_id>/minutes-settings/.
-settings_urlpatterns = [
-    path("", AISettingsView.as_view(), name="minutes-settings"),
-    path("templates/", TemplateListView.as_view(), name="minutes-templates"),
-    path("templates/<int:template_id>/", TemplateDetailView.as_view(), name="minutes-template"),
-]

@@ -1,13 +1,12 @@
-"""Minutes pages. `urlpatterns` is included under /meetings/<int:pk>/minutes/ (namespace "minutes");
-`settings_urlpatterns` under /meetings/minutes-settings/ (namespace "minutes_settings"):
-
-    path("meetings/minutes-settings/", include((minutes_urls.settings_urlpatterns, "minutes_settings"))),
-    path("meetings/<int:pk>/minutes/", include("meetings.minutes.urls")),
-"""
+"""Minutes routes, included by nexochat/urls.py: the pages of a meeting's minutes (`urlpatterns`, under
+/meetings/<int:pk>/minutes/, namespace "minutes"), the organization's minutes settings
+(`settings_urlpatterns`, under /meetings/minutes-settings/, namespace "minutes_settings"), and the API of
+both (`api_urlpatterns` under /api/v1/meetings/<int:pk>/minutes/, `api_settings_urlpatterns` under
+/api/v1/organizations/<int:org_id>/minutes-settings/)."""
 
 from django.urls import path
 
-from meetings.minutes import views
+from meetings.minutes import api, views
 
 app_name = "minutes"
 urlpatterns = [
@@ -24,4 +23,20 @@ settings_urlpatterns = [
     path("templates/", views.template_create, name="template_create"),
     path("templates/<int:template_id>/", views.template_edit, name="template_edit"),
     path("templates/<int:template_id>/delete/", views.template_delete, name="template_delete"),
+]
+
+api_urlpatterns = [
+    path("", api.MinutesView.as_view(), name="minutes"),
+    path("versions/", api.MinutesVersionsView.as_view(), name="minutes-versions"),
+    path("generate/", api.MinutesGenerateView.as_view(), name="minutes-generate"),
+    path("job/", api.MinutesJobView.as_view(), name="minutes-job"),
+    path("review/", api.MinutesReviewView.as_view(), name="minutes-review"),
+    path("export/<str:fmt>/", api.MinutesExportView.as_view(), name="minutes-export"),
+    path("action-items/<int:item_id>/", api.ActionItemView.as_view(), name="minutes-action-item"),
+]
+
+api_settings_urlpatterns = [
+    path("", api.AISettingsView.as_view(), name="minutes-settings"),
+    path("templates/", api.TemplateListView.as_view(), name="minutes-templates"),
+    path("templates/<int:template_id>/", api.TemplateDetailView.as_view(), name="minutes-template"),
 ]

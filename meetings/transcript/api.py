@@ -3,7 +3,6 @@ diarization or transcription. Included by the project's API urls; the rules live
 meetings.transcript.services, access in meetings.access (a meeting outside your organizations is a 404)."""
 
 from django.http import HttpResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -295,14 +294,3 @@ class RetranscribeView(TranscriptMixin, APIView):
         except ServiceError as exc:
             return error_response(exc, ERROR_STATUS)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-
-
-urlpatterns = [
-    path("", TranscriptView.as_view(), name="transcript"),
-    path("export/<str:fmt>/", TranscriptExportView.as_view(), name="transcript-export"),
-    path("speakers/<int:speaker_id>/", SpeakerView.as_view(), name="transcript-speaker"),
-    path("speakers/<int:speaker_id>/merge/", SpeakerMergeView.as_view(), name="transcript-speaker-merge"),
-    path("segments/<int:segment_id>/", SegmentView.as_view(), name="transcript-segment"),
-    path("rediarize/", RediarizeView.as_view(), name="transcript-rediarize"),
-    path("retranscribe/", RetranscribeView.as_view(), name="transcript-retranscribe"),
-]

@@ -1,8 +1,10 @@
-"""Transcript pages, included by the project under /meetings/<int:pk>/transcript/ (namespace "transcript")."""
+"""Transcript routes, included by nexochat/urls.py: `urlpatterns` (the pages, under
+/meetings/<int:pk>/transcript/, namespace "transcript") and `api_urlpatterns` (under
+/api/v1/meetings/<int:pk>/transcript/)."""
 
 from django.urls import path
 
-from meetings.transcript import views
+from meetings.transcript import api, views
 
 app_name = "transcript"
 urlpatterns = [
@@ -15,4 +17,14 @@ urlpatterns = [
     path("segments/<int:segment_id>/edit/", views.segment_edit, name="segment_edit"),
     path("rediarize/", views.rediarize, name="rediarize"),
     path("retranscribe/", views.retranscribe, name="retranscribe"),
+]
+
+api_urlpatterns = [
+    path("", api.TranscriptView.as_view(), name="transcript"),
+    path("export/<str:fmt>/", api.TranscriptExportView.as_view(), name="transcript-export"),
+    path("speakers/<int:speaker_id>/", api.SpeakerView.as_view(), name="transcript-speaker"),
+    path("speakers/<int:speaker_id>/merge/", api.SpeakerMergeView.as_view(), name="transcript-speaker-merge"),
+    path("segments/<int:segment_id>/", api.SegmentView.as_view(), name="transcript-segment"),
+    path("rediarize/", api.RediarizeView.as_view(), name="transcript-rediarize"),
+    path("retranscribe/", api.RetranscribeView.as_view(), name="transcript-retranscribe"),
 ]

@@ -1,18 +1,15 @@
-"""Shared fixtures: two organizations, and an owner, an admin, a member and an outsider; audio made
-inside the tests; headless Chromium for the browser tests."""
+"""Fixtures shared by the whole suite: two organizations, and an owner, an admin, a member and an outsider
+(made with tests/support/factories.py) with signed-in clients; a media root and an empty cache for each
+test; jobs run inline; audio files; an S3 server; headless Chromium for the browser tests. A feature's own
+fixtures are in its folder's conftest.py; helpers to import are in tests/support/."""
 
-import hashlib
-import shutil
-import subprocess
-import wave
-from pathlib import Path
-
-import numpy as np
 import pytest
 
-from accounts.models import Membership, Organization, Role, User
-from tests.browser import failing_on_page_errors, launch_chromium, open_page
-from tests.tools import missing_tool
+from accounts.models import Role
+from tests.support import factories
+from tests.support.audio import ffmpeg_convert, write_tone_wav
+from tests.support.browser import failing_on_page_errors, launch_chromium, open_page
+from tests.support.s3 import moto_server
 
 
 @pytest.fixture(autouse=True)
@@ -40,44 +37,38 @@ def fresh_cache():
 
 @pytest.fixture
 def org(db):
-    return Organization.objects.create(name="넥소 팀")
+    return factories.organization("넥소 팀")
 
 
 @pytest.fixture
 def other_org(db):
-    return Organization.objects.create(name="Other Corp")
-
-
-def _user(email, org=None, role=Role.MEMBER, name=""):
-    user = User.objects.create_user(email=email, password="pw-Secret-123", name=name)
-    if org is not None:
-        Membership.objects.create(user=user, organization=org, role=role)
-    return user
+    return factories.organization("Other Corp")
 
 
 @pytest.fixture
 def owner(org):
-    return _user("owner@example.com", org, Role.OWNER, "김대표")
+    return factories.user("owner@example.com", org, Role.OWNER, "김대표")
 
 
 @pytest.fixture
 def admin_user(org):
-    return _user("admin@example.com", org, Role.ADMIN, "이관리")
+    return factories.user("admin@example.com", org, Role.ADMIN, "이관리")
 
 
 @pytest.fixture
 def member(org):
-    return _user("member@example.com", org, Role.MEMBER, "박팀원")
+    return factories.user("member@example.com", org, Role.MEMBER, "박팀원")
 
 
 @pytest.fixture
 def outsider(other_org):
-    return _user("outsider@other.com", other_org, Role.OWNER, "Outsider")
+    return factories.user("outsider@other.com", other_org, Role.OWNER, "Outsider")
 
 
 @pytest.fixture
 def make_user():
-    return _user
+    """factories.user, for tests that take their fixtures as arguments."""
+    return factories.user
 
 
 def _logged_in(client_class, user):
@@ -107,56 +98,19 @@ def outsider_client(outsider):
     return _logged_in(Client, outsider)
 
 
-# --- audio made inside the tests --------------------------------------------------------------
+@pytest.fixture
+def inline(django_capture_on_commit_callbacks):
+    """Runs a call and then the on-commit callbacks it queued, so the jobs it queues run inline (the test
+    settings use django-q's sync mode)."""
+
+    def run(callable_, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return callable_(*args, **kwargs)
+
+    return run
 
 
-def write_tone_wav(path, seconds=2.0, rate=16000, freq=440.0):
-    """A short real WAV file (a tone with a little noise)."""
-    t = np.arange(int(seconds * rate)) / rate
-    rng = np.random.default_rng(0)
-    samples = 0.3 * np.sin(2 * np.pi * freq * t) + 0.01 * rng.standard_normal(t.size)
-    pcm = (samples * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(pcm.tobytes())
-    return Path(path)
-
-
-def ffmpeg_convert(source, target, *args):
-    if not shutil.which("ffmpeg"):
-        missing_tool("ffmpeg is not installed (.ci/run installs it)")
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(source), *args, str(target)], check=True)
-    return Path(target)
-
-
-def espeak_wav(path, text, voice="en", speed=150):
-    """Real synthetic speech (espeak-ng), for tests that need words."""
-    if not shutil.which("espeak-ng"):
-        missing_tool("espeak-ng is not installed (.ci/run installs it)")
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), text], check=True)
-    return Path(path)
-
-
-def add_tone_recording(meeting, folder, seconds):
-    """Gives `meeting` a real WAV recording, long enough for its page's player to seek in."""
-    from django.core.files import File
-
-    from meetings.models import Recording
-
-    wav = write_tone_wav(Path(folder) / "meeting.wav", seconds=seconds)
-    recording = Recording(
-        meeting=meeting,
-        original_name="meeting.wav",
-        size=wav.stat().st_size,
-        sha256=hashlib.sha256(wav.read_bytes()).hexdigest(),
-        duration=float(seconds),
-    )
-    with open(wav, "rb") as handle:
-        recording.file.save("meeting.wav", File(handle), save=False)
-    recording.save()
-    return recording
+# --- audio made inside the tests (tests/support/audio.py) -------------------------------------
 
 
 @pytest.fixture
@@ -169,7 +123,17 @@ def tone_mp3(tmp_path, tone_wav):
     return ffmpeg_convert(tone_wav, tmp_path / "tone.mp3", "-b:a", "64k")
 
 
-# --- headless Chromium (tests/browser.py) ------------------------------------------------------
+# --- services on 127.0.0.1 ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """An S3 server for the whole session (tests/support/s3.py); each test makes its own bucket."""
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+# --- headless Chromium (tests/support/browser.py) ---------------------------------------------
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from nexochat.settings import Q_CLUSTER, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-# Tasks run inline in the test process. A real worker that a test starts (tests/test_worker.py) gets
+# Tasks run inline in the test process. A real worker that a test starts (tests/processing/test_worker.py) gets
 # Q_SYNC=false: in sync mode django-q2 keeps database connections open across its forks, and forked
 # processes sharing one MySQL connection read each other's replies ("Server has gone away", wrong
 # row counts, a sentinel that dies before the cluster starts).
@@ -30,5 +30,5 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 # set LLM_ALLOWED_HOSTS as they need).
 LLM_ALLOWED_HOSTS = ["127.0.0.1", "gpu"]
 
-# Tests assert on the English msgids; tests/test_i18n.py checks that Korean is the real default.
+# Tests assert on the English msgids; tests/platform/test_i18n.py checks that Korean is the real default.
 LANGUAGE_CODE = "en"

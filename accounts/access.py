@@ -5,7 +5,7 @@ organizations is reported as missing (404), never as forbidden, so its existence
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Membership, Organization
+from .models import Membership, Organization, User
 
 
 def memberships_for(user):
@@ -18,6 +18,11 @@ def organizations_for(user):
     if not user.is_authenticated:
         return Organization.objects.none()
     return Organization.objects.filter(memberships__user=user)
+
+
+def members_of(organization):
+    """The organization's members, by name: the choices wherever a member is picked."""
+    return User.objects.filter(memberships__organization=organization).order_by("name", "email")
 
 
 def membership_in(user, organization_id):

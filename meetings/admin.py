@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from meetings.minutes import services as minutes_services
+from meetings.minutes import configuration as minutes_configuration
 from meetings.processing import services as processing_services
 from nexochat.errors import ServiceError
 
@@ -110,7 +110,7 @@ class OrganizationAISettingsForm(forms.ModelForm):
     def clean_base_url(self):
         """The settings page's rule: no internal address unless LLM_ALLOWED_HOSTS lists it."""
         try:
-            return minutes_services.clean_base_url(self.cleaned_data["base_url"])
+            return minutes_configuration.clean_base_url(self.cleaned_data["base_url"])
         except ServiceError as exc:
             raise forms.ValidationError(str(exc), code=exc.code) from None
 

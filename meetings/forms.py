@@ -6,14 +6,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import members_of
+
 from .models import Language, MeetingStatus, Tag
 from .services import parse_tag_names
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-def members_of(organization):
-    return get_user_model().objects.filter(memberships__organization=organization).order_by("name", "email")
 
 
 class MeetingForm(forms.Form):

@@ -18,6 +18,7 @@ from accounts.access import get_membership
 from meetings.processing.views import status_context
 from meetings.recordings import services as recording_services
 from nexochat.errors import ServiceError
+from nexochat.htmx import wants_fragment
 from nexochat.security import PERMISSIONS_POLICY
 
 from . import services
@@ -25,10 +26,6 @@ from .access import get_meeting_for, meetings_for
 from .forms import MeetingCreateForm, MeetingFilterForm, MeetingForm
 
 PAGE_SIZE = 25
-
-
-def _partial_request(request):
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @login_required
@@ -40,7 +37,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     # to_attr gives each row a plain list: a per-row `tags.all()` would build a queryset 25 times.
     meetings = meetings.select_related("_recording").prefetch_related(Prefetch("tags", to_attr="tag_list"))
     page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "meetings/list.html#results" if _partial_request(request) else "meetings/list.html"
+    template = "meetings/list.html#results" if wants_fragment(request) else "meetings/list.html"
     response = render(request, template, {"filters": filters, "page": page})
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -51,7 +51,7 @@ class CheckedAddressTransport(httpx.HTTPTransport):
         ssl_context = httpx.create_ssl_context(verify=verify)
         super().__init__(verify=ssl_context, limits=limits)
         # HTTPTransport takes no network backend but sends every request through self._pool: the same
-        # pool, with the backend (httpx is pinned in requirements.txt; tests/test_outbound_urls.py
+        # pool, with the backend (httpx is pinned in requirements.txt; tests/platform/test_outbound_urls.py
         # fails if this stops taking effect).
         self._pool = httpcore.ConnectionPool(
             ssl_context=ssl_context,

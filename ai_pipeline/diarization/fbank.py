@@ -7,7 +7,7 @@ kaldifeat through it); this module is that function, on any device, so the diari
 the native library. The options are the ones senko sets for kaldifeat (and torchaudio's
 `compliance.kaldi.fbank` defaults): 25 ms povey windows every 10 ms, pre-emphasis 0.97, DC offset
 removed, 512-point power spectrum, 80 mel bins from 20 Hz to Nyquist, natural log, no dither,
-snip_edges. tests/test_pyannote.py checks the numbers against torchaudio's implementation."""
+snip_edges. tests/engines/test_pyannote.py checks the numbers against torchaudio's implementation."""
 
 import math
 

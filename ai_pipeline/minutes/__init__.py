@@ -1,7 +1,7 @@
 """Structured meeting minutes: schema and validation, prompts and templates, map-reduce over long
 transcripts, due-date parsing, the extractive (no-LLM) builder, Markdown/DOCX rendering and Markdown read
 back after an edit, and speakers shown by their current names. Turns, names and dates come in as plain
-data; the app reads them from the database and saves what comes back (meetings/minutes/services.py)."""
+data; the app reads them from the database and saves what comes back (meetings/minutes/generation.py)."""
 
 from .duedates import parse_due
 from .generate import MinutesResult, finish, generate_minutes

@@ -1,7 +1,7 @@
 """The transcript as the minutes builder sees it: numbered turns with speaker and (when known) times.
 
 Three sources: the `transcribe --json` output, the evaluation format `{"title", "date", "turns"}`, and a
-meeting's stored segments (the app reads them: meetings/minutes/services.py turns_from_meeting). Line
+meeting's stored segments (the app reads them: meetings/minutes/generation.py turns_from_meeting). Line
 numbers are the turns' positions, so anything a model cites by line maps back to a speaker and a moment
 without trusting the model for either."""
 

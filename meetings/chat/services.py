@@ -101,7 +101,7 @@ def retrieval_filters(conversation):
 
 
 def provider_for(conversation, name=None):
-    from meetings.minutes.services import provider_for as organization_provider
+    from meetings.minutes.configuration import provider_for as organization_provider
 
     return organization_provider(conversation.organization, name)
 

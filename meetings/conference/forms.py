@@ -4,9 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from accounts.access import members_of
 from accounts.models import User
 from meetings.conference.attendees import attendees_of, format_guests, parse_guests
-from meetings.conference.permissions import members_of
 from meetings.conference.scheduling import MAX_OCCURRENCES
 from meetings.models import Language, Recurrence, Series
 from nexochat.errors import ServiceError

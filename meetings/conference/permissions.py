@@ -7,8 +7,7 @@ The require_* helpers raise Django's PermissionDenied, which pages show as a 403
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from accounts.access import membership_in
-from accounts.models import User
+from accounts.access import members_of, membership_in
 from meetings.access import get_meeting_for
 from meetings.services import can_delete_meeting
 from nexochat.errors import ServiceError
@@ -39,10 +38,6 @@ def meeting_to_manage(user, pk):
 def require_item_change(user, item):
     if not can_change_item(user, item):
         raise PermissionDenied(_("Only the assignee, the meeting's creator or an admin can change this."))
-
-
-def members_of(organization):
-    return User.objects.filter(memberships__organization=organization).order_by("name", "email")
 
 
 def members_by_id(organization, ids):

@@ -1,6 +1,6 @@
 """/api/v1/meetings/<pk>/minutes/: read the minutes (any version), regenerate, follow the job, edit the
 Markdown, mark reviewed, export. Included by the project's API urls; access through meetings.access (a
-meeting outside your organizations is a 404), rules in meetings.minutes.services."""
+meeting outside your organizations is a 404), rules in meetings.minutes.services and .configuration."""
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.access import get_membership
 from meetings.access import get_meeting_for
-from meetings.minutes import services
+from meetings.minutes import configuration, services
 from meetings.models import ActionItem, Decision, ItemStatus, JobState
 from meetings.serializers import JobSerializer
 from meetings.transcript.api import AnyAcceptNegotiation
@@ -113,7 +113,7 @@ class MinutesVersionSerializer(serializers.Serializer):
 class GenerateSerializer(serializers.Serializer):
     template = serializers.CharField(required=False, allow_blank=True, help_text="default, report, or org:<id>.")
     provider = serializers.ChoiceField(
-        choices=[("", "")] + [(p, p) for p in services.PROVIDER_NAMES], required=False, allow_blank=True
+        choices=[("", "")] + [(p, p) for p in configuration.PROVIDER_NAMES], required=False, allow_blank=True
     )
 
 
@@ -307,7 +307,7 @@ class ActionItemView(MinutesMixin, APIView):
 
 class AISettingsSerializer(serializers.Serializer):
     provider = serializers.ChoiceField(
-        choices=[("", "")] + [(p, p) for p in services.PROVIDER_NAMES],
+        choices=[("", "")] + [(p, p) for p in configuration.PROVIDER_NAMES],
         required=False,
         allow_blank=True,
         help_text="Empty: the server's LLM_PROVIDER.",
@@ -328,7 +328,7 @@ class TemplateSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     key = serializers.CharField(read_only=True, help_text="Pass as `template` when generating.")
     name = serializers.CharField(max_length=100)
-    prompt = serializers.CharField(max_length=services.MAX_PROMPT)
+    prompt = serializers.CharField(max_length=configuration.MAX_PROMPT)
 
 
 class OrganizationAdminMixin:
@@ -342,7 +342,7 @@ class OrganizationAdminMixin:
 
 
 def _settings_data(organization):
-    config = services.ai_settings(organization)
+    config = configuration.ai_settings(organization)
     if config is None:
         return {
             "provider": "",
@@ -372,7 +372,7 @@ class AISettingsView(OrganizationAdminMixin, APIView):
         body = AISettingsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            services.update_ai_settings(organization, request.user, **body.validated_data)
+            configuration.update_ai_settings(organization, request.user, **body.validated_data)
         except ServiceError as exc:
             return error_response(exc, ERROR_STATUS)
         return Response(_settings_data(organization))
@@ -394,7 +394,7 @@ class TemplateListView(OrganizationAdminMixin, APIView):
         body = TemplateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            template = services.save_template(organization, **body.validated_data)
+            template = configuration.save_template(organization, **body.validated_data)
         except ServiceError as exc:
             return error_response(exc, ERROR_STATUS)
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
@@ -418,7 +418,7 @@ class TemplateDetailView(OrganizationAdminMixin, APIView):
         body = TemplateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            services.save_template(organization, template=template, **body.validated_data)
+            configuration.save_template(organization, template=template, **body.validated_data)
         except ServiceError as exc:
             return error_response(exc, ERROR_STATUS)
         return Response(TemplateSerializer(template).data)
@@ -426,5 +426,5 @@ class TemplateDetailView(OrganizationAdminMixin, APIView):
     @extend_schema(summary="Delete a minutes template (owners and admins)", responses={204: None})
     def delete(self, request, org_id, template_id):
         organization = self.organization(org_id, admin=True)
-        services.delete_template(self.template(organization, template_id))
+        configuration.delete_template(self.template(organization, template_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -17,7 +17,7 @@ from django_htmx.http import reswap, retarget
 from accounts.access import get_membership, require_admin
 from accounts.decorators import organization_required
 from meetings.access import get_meeting_for
-from meetings.minutes import services
+from meetings.minutes import configuration, services
 from meetings.models import JobState, MinutesTemplate, OrganizationAISettings
 from meetings.params import int_or_none
 from nexochat.errors import ServiceError
@@ -76,12 +76,14 @@ def panel_context(meeting, minutes=None, *, user, **extra):
         "stage_label": _stage_label(active),
         "partial_text": services.draft_text(active),
         "has_transcript": has_transcript,
-        "templates": services.templates_for(meeting.organization),
+        "templates": configuration.templates_for(meeting.organization),
         # What the generate form offers; it is shown only with a transcript and no job running.
-        "providers": services.provider_options(meeting.organization, admin=admin)
+        "providers": configuration.provider_options(meeting.organization, admin=admin)
         if has_transcript and not active
         else [],
-        "configured_provider": services.provider_label(services.configured_provider_name(meeting.organization)),
+        "configured_provider": configuration.provider_label(
+            configuration.configured_provider_name(meeting.organization)
+        ),
         "formats": list(services.EXPORT_FORMATS.items()),
     }
     context.update(extra)
@@ -242,14 +244,14 @@ class AISettingsForm(forms.Form):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provider"].choices = OrganizationAISettings.PROVIDERS
-        self.fields["default_template"].choices = services.templates_for(organization)
+        self.fields["default_template"].choices = configuration.templates_for(organization)
 
 
 class TemplateForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     prompt = forms.CharField(
         label=gettext_lazy("Instructions"),
-        max_length=services.MAX_PROMPT,
+        max_length=configuration.MAX_PROMPT,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=gettext_lazy(
             "How the minutes should be written (style, emphasis, wording). The sections stay the same."
@@ -264,7 +266,7 @@ def _admin_organization(request):
 
 
 def _settings_page(request, organization, form=None, template_form=None, status=200):
-    config = services.ai_settings(organization)
+    config = configuration.ai_settings(organization)
     if form is None:
         initial = {"default_template": "default"}
         if config:
@@ -299,7 +301,7 @@ def minutes_settings(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _settings_page(request, organization, form=form, status=400)
     try:
-        services.update_ai_settings(organization, request.user, **form.cleaned_data)
+        configuration.update_ai_settings(organization, request.user, **form.cleaned_data)
     except ServiceError as exc:
         form.add_error(None, str(exc))
         return _settings_page(request, organization, form=form, status=400)
@@ -314,7 +316,7 @@ def template_create(request: HttpRequest) -> HttpResponse:
     form = TemplateForm(request.POST)
     if form.is_valid():
         try:
-            services.save_template(organization, **form.cleaned_data)
+            configuration.save_template(organization, **form.cleaned_data)
         except ServiceError as exc:
             form.add_error(None, str(exc))
     if form.errors:
@@ -338,7 +340,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     form = TemplateForm(request.POST or None, initial={"name": template.name, "prompt": template.prompt})
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_template(organization, template=template, **form.cleaned_data)
+            configuration.save_template(organization, template=template, **form.cleaned_data)
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
@@ -352,6 +354,6 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
 @require_POST
 def template_delete(request: HttpRequest, template_id: int) -> HttpResponse:
     organization = _admin_organization(request)
-    services.delete_template(_org_template(organization, template_id))
+    configuration.delete_template(_org_template(organization, template_id))
     messages.success(request, _("The template was deleted."))
     return redirect("minutes_settings:settings")

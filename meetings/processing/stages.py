@@ -191,7 +191,7 @@ class MinutesStage(Stage):
         from accounts.models import User
         from ai_pipeline.llm import LLMError
         from meetings.conference.recap import send_recap_after_minutes
-        from meetings.minutes import services
+        from meetings.minutes import generation, services
 
         meeting = context.meeting
         if meeting is None:
@@ -201,7 +201,7 @@ class MinutesStage(Stage):
         options = context.options or {}
         user = User.objects.filter(pk=options["user"]).first() if options.get("user") else None
         try:
-            minutes = services.generate_for_meeting(
+            minutes = generation.generate_for_meeting(
                 meeting,
                 template_key=options.get("template", "") if not self.automatic else "",
                 provider_name=options.get("provider", "") if not self.automatic else "",
@@ -217,7 +217,7 @@ class MinutesStage(Stage):
             # admin, and the worker's log); the minutes panel explains the failure code instead.
             logger.warning("minutes for meeting %s failed: %s", meeting.pk, exc)
             context.log(f"minutes: {exc}")
-            code = services.failure_code(exc)
+            code = generation.failure_code(exc)
             raise PipelineError(f"Minutes could not be written: {exc}", retryable=exc.retryable, code=code) from exc
         context.data["minutes_id"] = minutes.pk
         send_recap_after_minutes(meeting)

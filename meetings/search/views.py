@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import members_of
 from accounts.decorators import organization_required
 from meetings.access import meetings_for
-from meetings.forms import members_of
 from meetings.models import Tag
 from nexochat.security import rate_limit
 

@@ -1,4 +1,4 @@
-"""Audit log (issue #7): membership, invitation, sharing, meeting deletion and organization
+"""Audit log: membership, invitation, sharing, meeting deletion and organization
 settings changes each leave one entry with who, what, which organization and from where; the
 admin shows the log read-only; secrets never land in it."""
 

@@ -1,4 +1,4 @@
-"""Conference management (issue #6): meeting visibility through every page and the API, scheduling with
+"""Conference management: meeting visibility through every page and the API, scheduling with
 agenda, attendees and series (pages and API), carry-over of open action items, speaker↔attendee
 suggestions, the action-item tracker, the decision log, the dashboard and time zones."""
 

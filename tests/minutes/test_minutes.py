@@ -436,7 +436,7 @@ def test_a_clova_authentication_error_is_not_retried():
 
 
 def test_partial_text_shows_finished_strings_of_a_half_streamed_answer():
-    from meetings.minutes.services import readable_partial
+    from meetings.minutes.generation import readable_partial
 
     partial = (
         '{"title": "출시 회의", "overview": "출시일과 마케팅 계획을 정했다.", '

@@ -10,7 +10,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from meetings.minutes import services
+from meetings.minutes import configuration, services
 from meetings.models import Job, JobState, MeetingStatus, Minutes, OrganizationAISettings
 from meetings.processing import tasks
 from meetings.processing.services import queue_processing
@@ -76,7 +76,7 @@ def test_a_failed_regeneration_keeps_the_minutes_and_the_meetings_done_state(pro
 def test_a_refused_api_key_is_explained_on_the_minutes_panel(processed, org, owner_client, inline):
     with FakeClova() as fake:
         OrganizationAISettings.objects.create(organization=org, provider="hyperclova", base_url=fake.url)
-        config = services.ai_settings(org)
+        config = configuration.ai_settings(org)
         config.api_key = "nv-wrong"
         config.save()
         inline(generate, owner_client, processed)

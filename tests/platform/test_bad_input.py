@@ -1,4 +1,4 @@
-"""Bad-input corpus (issue #7): uploads, API payloads, search and chat queries and LLM faults.
+"""Bad-input corpus: uploads, API payloads, search and chat queries and LLM faults.
 Each case gets a clear 4xx answer (or, for the LLM, a failed job with a reason) and leaves no
 partial state: the rows and stored files of the organization are counted before and after."""
 

@@ -1,4 +1,4 @@
-"""Faults exercised for real (issue #7 part 3): a full disk during upload, a worker killed with
+"""Faults exercised for real: a full disk during upload, a worker killed with
 SIGKILL mid-transcription, and the database restarted under a running job.
 
 The database restart needs its own MariaDB server (started here on a private port and data

@@ -1,4 +1,4 @@
-"""Isolation matrix (issue #7): every URL pattern from the resolver and every operation in the
+"""Isolation matrix: every URL pattern from the resolver and every operation in the
 OpenAPI schema, tried as an outsider (owner of another organization), as a signed-out visitor and
 as a plain member (on a meeting only its creator may see, and on owner/admin-only actions).
 
@@ -114,7 +114,7 @@ CASES = {
     "minutes-settings": "object",
     "minutes-templates": "object",
     "minutes-template": "object",
-    # search and chat (issue #5): conversations belong to one user
+    # search and chat: conversations belong to one user
     "chat:search": "collection",
     "chat:home": "collection",
     "chat:ask": "collection",

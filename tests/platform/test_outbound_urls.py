@@ -17,7 +17,7 @@ from cryptography.x509.oid import NameOID
 from rest_framework.test import APIClient
 
 from ai_pipeline.llm import ConfigurationError, ProviderUnavailableError
-from meetings.minutes.services import provider_for, update_ai_settings
+from meetings.minutes.configuration import provider_for, update_ai_settings
 from meetings.models import OrganizationAISettings
 from nexochat import outbound
 from nexochat.errors import ServiceError

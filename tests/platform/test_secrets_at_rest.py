@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
 from ai_pipeline.llm import ConfigurationError
-from meetings.minutes.services import provider_for, update_ai_settings
+from meetings.minutes.configuration import provider_for, update_ai_settings
 from meetings.models import OrganizationAISettings
 from nexochat import secrets_at_rest
 from tests.support.fakes.clova import FakeClova

@@ -1,4 +1,4 @@
-"""Security (issue #7): headers (CSP without inline scripts, frame-ancestors, Permissions-Policy,
+"""Security: headers (CSP without inline scripts, frame-ancestors, Permissions-Policy,
 HSTS behind HTTPS), rate limits (login, upload), media only through permission-checked views,
 script payloads in transcripts and model output rendered inert, and deleting a meeting removing
 everything derived from it. `check --deploy` is covered by tests/platform/test_settings.py."""

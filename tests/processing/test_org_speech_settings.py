@@ -154,7 +154,7 @@ SETTINGS_URL = "/meetings/minutes-settings/"
 
 
 def test_owner_sets_speech_settings_on_the_settings_page_and_the_api_keeps_them(owner_client, member_client, org):
-    from meetings.minutes.services import update_ai_settings
+    from meetings.minutes.configuration import update_ai_settings
     from meetings.models import OrganizationAISettings
 
     assert member_client.get(SETTINGS_URL).status_code in (403, 404)

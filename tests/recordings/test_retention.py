@@ -1,4 +1,4 @@
-"""Retention policy (issue #7): an organization's meetings older than `retention_days` are deleted
+"""Retention policy: an organization's meetings older than `retention_days` are deleted
 (with their recordings and everything else) by a daily django-q2 schedule; others stay."""
 
 import datetime

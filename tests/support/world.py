@@ -1,4 +1,4 @@
-"""One of everything in an organization, for the isolation, security and deletion tests (issue #7).
+"""One of everything in an organization, for the isolation, security and deletion tests.
 
 Every piece of text carries a marker (ZETA... for the org-wide meeting, PRIV... for the meeting
 only its creator may see), so a test can assert that none of it appears in a response body."""

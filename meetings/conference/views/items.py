@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import members_of
 from accounts.decorators import organization_required
 from meetings.conference.calendars import local_today
 from meetings.conference.forms import ActionFilterForm
@@ -24,16 +25,13 @@ from meetings.conference.items import (
     set_item_status,
     supersede,
 )
-from meetings.conference.permissions import can_change_item, members_of, require_item_change, require_manage
+from meetings.conference.permissions import can_change_item, require_item_change, require_manage
 from meetings.conference.scheduling import series_for
 from meetings.conference.views import PAGE_SIZE
 from meetings.models import ItemStatus
 from meetings.params import int_or_none
 from nexochat.errors import ServiceError
-
-
-def _partial(request):
-    return bool(request.htmx) and not request.htmx.history_restore_request
+from nexochat.htmx import wants_fragment
 
 
 def item_rows(request, items):
@@ -68,7 +66,7 @@ def action_items(request: HttpRequest) -> HttpResponse:
         "statuses": ItemStatus.choices,
     }
     template = "meetings/conference/action_items.html"
-    return render(request, f"{template}#results" if _partial(request) else template, context)
+    return render(request, f"{template}#results" if wants_fragment(request) else template, context)
 
 
 def _safe_next(request):
@@ -113,7 +111,7 @@ def decision_log(request: HttpRequest) -> HttpResponse:
         "selected_series": int_or_none(request.GET.get("series")),
     }
     template = "meetings/conference/decisions.html"
-    return render(request, f"{template}#results" if _partial(request) else template, context)
+    return render(request, f"{template}#results" if wants_fragment(request) else template, context)
 
 
 @login_required

@@ -7,7 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from meetings.conference.permissions import meeting_to_manage, members_of
+from accounts.access import members_of
+from meetings.conference.permissions import meeting_to_manage
 from meetings.conference.recap import send_recap
 from meetings.conference.sharing import (
     create_share_link,

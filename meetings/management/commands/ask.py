@@ -28,7 +28,7 @@ class Command(BaseCommand):
         from ai_pipeline.llm import LLMError
         from ai_pipeline.models import MeetingSource
         from meetings.chat.ask import answer
-        from meetings.minutes.services import provider_for
+        from meetings.minutes.configuration import provider_for
         from meetings.search.importer import external_ids
 
         organization = Organization.objects.filter(slug=options["org"]).first()

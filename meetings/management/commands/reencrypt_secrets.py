@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from meetings.minutes.services import reencrypt_api_keys
+from meetings.minutes.configuration import reencrypt_api_keys
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
@@ -26,14 +26,6 @@ def _stage_label(stage):
     return _(STAGE_LABELS[stage]) if stage in STAGE_LABELS else stage
 
 
-def _transcript_url(meeting):
-    # The transcript pages live in their own URLconf; the link appears once they are installed.
-    try:
-        return reverse("transcript:panel", args=[meeting.pk])
-    except NoReverseMatch:
-        return None
-
-
 def _recording_job(meeting):
     """The meeting's latest processing of its recording. A minutes job (regenerating the minutes) shows and
     fails on the minutes panel only: it never changes the meeting's state."""
@@ -43,7 +35,9 @@ def _recording_job(meeting):
 def status_context(meeting):
     job = _recording_job(meeting)
     return {
-        "transcript_url": _transcript_url(meeting) if job is not None and job.state == JobState.DONE else None,
+        "transcript_url": reverse("transcript:panel", args=[meeting.pk])
+        if job is not None and job.state == JobState.DONE
+        else None,
         "recording": meeting.recording,
         "job": job,
         "job_polling": job is not None and job.state in STATUS_POLL_STATES,

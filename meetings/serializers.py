@@ -99,6 +99,12 @@ class JobSerializer(serializers.ModelSerializer):
         "coverage (transcribed / detected speech), low_confidence_segments, level_gain_db.",
     )
 
+    failure_code = serializers.CharField(
+        read_only=True,
+        help_text="Why a minutes job failed, for clients to explain in their own words: not_configured, auth, "
+        "rate_limited, unavailable, invalid_output, too_long; empty otherwise. `reason` is the operator's text.",
+    )
+
     class Meta:
         model = Job
         fields = [
@@ -109,6 +115,7 @@ class JobSerializer(serializers.ModelSerializer):
             "stage",
             "percent",
             "reason",
+            "failure_code",
             "attempts",
             "timings",
             "summary",

@@ -175,9 +175,6 @@ def display(minutes):
     return {"data": data, "decisions": decisions, "action_items": actions, "topics": topics}
 
 
-# --- templates and providers -----------------------------------------------------------------
-
-
 # --- queueing --------------------------------------------------------------------------------
 
 
@@ -236,9 +233,6 @@ def failure_message(job, *, has_minutes, admin):
     if has_minutes:
         parts.append(_("The previous minutes are unchanged."))
     return " ".join(parts)
-
-
-# --- generating (worker side) ----------------------------------------------------------------
 
 
 # --- editing, review, export -----------------------------------------------------------------
@@ -377,6 +371,3 @@ def export_minutes(minutes, fmt):
     content = markdown.encode() if fmt == "md" else markdown_to_docx(markdown)
     stem = filename_for(minutes.meeting, fmt).rpartition(".")[0]
     return Export(content, EXPORT_FORMATS[fmt][0], f"{stem}-minutes-v{minutes.version}.{fmt}")
-
-
-# --- organization settings -------------------------------------------------------------------

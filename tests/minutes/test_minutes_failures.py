@@ -44,7 +44,9 @@ def _panel(client, meeting):
     return client.get(url(meeting), HTTP_HX_REQUEST="true").content.decode()
 
 
-def test_a_failed_regeneration_keeps_the_minutes_and_the_meetings_done_state(processed, owner_client, member_client):
+def test_a_failed_regeneration_keeps_the_minutes_and_the_meetings_done_state(
+    processed, member, owner_client, member_client
+):
     # A job queued for HyperCLOVA X, which has no API key on this server by the time it runs.
     job = queue_processing(processed, kind="minutes", options={"provider": "hyperclova", "template": ""})
     tasks.run_job(job.pk)
@@ -67,6 +69,11 @@ def test_a_failed_regeneration_keeps_the_minutes_and_the_meetings_done_state(pro
     assert not any(name in page for name in SETTING_NAMES) and "Minutes could not be written" not in page
     assert "minutes-settings" not in page  # members are told to ask an owner or admin instead
     assert "minutes-settings" in _panel(owner_client, processed)
+
+    api = APIClient()
+    api.force_authenticate(member)
+    body = api.get(f"/api/v1/jobs/{job.pk}/").json()
+    assert body["state"] == "failed" and body["failure_code"] == "not_configured"  # clients explain it themselves
 
     staff = Client()
     staff.force_login(User.objects.create_superuser(email="root@example.com", password="x"))

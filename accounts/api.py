@@ -10,7 +10,7 @@ from rest_framework_simplejwt import views as jwt_views
 
 from .access import get_membership, memberships_for
 from .models import Membership
-from .serializers import MemberSerializer, MeSerializer, OrganizationSerializer
+from .serializers import MemberSerializer, MeSerializer, OrganizationSerializer, PasswordTokenSerializer
 
 
 class _AuthThrottled:
@@ -21,7 +21,10 @@ class _AuthThrottled:
 
 
 class TokenObtainPairView(_AuthThrottled, jwt_views.TokenObtainPairView):
-    """Exchange email and password for an access token and a refresh token."""
+    """Exchange email and password for an access token and a refresh token. After 5 wrong passwords for
+    an account (here or on the sign-in page) it is locked for 5 minutes: 429."""
+
+    serializer_class = PasswordTokenSerializer
 
 
 class TokenRefreshView(_AuthThrottled, jwt_views.TokenRefreshView):

@@ -1,5 +1,11 @@
+from allauth.account.adapter import get_adapter
+from django import forms
+from django.contrib.auth.models import update_last_login
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from .access import memberships_for
 from .models import Membership, Organization, Role, User
@@ -67,3 +73,25 @@ class MemberSerializer(serializers.ModelSerializer):
         model = Membership
         fields = ["user", "role", "created_at"]
         read_only_fields = fields
+
+
+class PasswordTokenSerializer(TokenObtainPairSerializer):
+    """Email and password for a token pair, under the same failed-login limit as the sign-in page: the
+    password goes through allauth's adapter, which counts failures per account, so an account locked
+    after wrong passwords on the page is locked here too (and the other way round)."""
+
+    def validate(self, attrs):
+        request = self.context["request"]
+        try:
+            user = get_adapter(request).authenticate(request, email=attrs["email"], password=attrs["password"])
+        except forms.ValidationError:
+            raise exceptions.Throttled(
+                detail=_("Too many failed sign-ins for this account. Try again in a few minutes.")
+            ) from None
+        if not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise exceptions.AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        self.user = user
+        refresh = self.get_token(user)
+        if jwt_settings.UPDATE_LAST_LOGIN:
+            update_last_login(None, user)
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}

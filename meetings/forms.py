@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import members_of
+from nexochat.validators import single_line
 
 from .models import Language, MeetingStatus, Tag
 from .services import parse_tag_names
@@ -15,7 +16,7 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class MeetingForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200, validators=[single_line])
     held_at = forms.DateTimeField(
         label=_("Date and time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),

@@ -14,13 +14,13 @@ app_name = "meetings"
 urlpatterns = [
     path("", views.meeting_list, name="list"),
     path("new/", views.meeting_create, name="create"),
-    path("<int:pk>/", views.meeting_detail, name="detail"),
-    path("<int:pk>/edit/", views.meeting_edit, name="edit"),
-    path("<int:pk>/delete/", views.meeting_delete, name="delete"),
-    path("<int:pk>/upload/", recording_views.recording_upload, name="upload"),
-    path("<int:pk>/audio/", recording_views.recording_audio, name="audio"),
-    path("<int:pk>/status/", processing_views.job_status, name="status"),
-    path("<int:pk>/retry/", processing_views.job_retry, name="retry"),
+    path("<id:pk>/", views.meeting_detail, name="detail"),
+    path("<id:pk>/edit/", views.meeting_edit, name="edit"),
+    path("<id:pk>/delete/", views.meeting_delete, name="delete"),
+    path("<id:pk>/upload/", recording_views.recording_upload, name="upload"),
+    path("<id:pk>/audio/", recording_views.recording_audio, name="audio"),
+    path("<id:pk>/status/", processing_views.job_status, name="status"),
+    path("<id:pk>/retry/", processing_views.job_retry, name="retry"),
 ]
 
 router = api_router()

@@ -7,3 +7,6 @@ class NexoChatConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 (registers the system checks)
+        from .ids import register
+
+        register()

@@ -32,6 +32,11 @@ class ErrorSerializer(serializers.Serializer):
     existing_meeting = serializers.IntegerField(
         required=False, help_text="code duplicate (uploads): the meeting that already has this file."
     )
+    allowed = serializers.ListField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text='code model_not_allowed: the models this server offers ("" is the server default).',
+    )
     line = serializers.IntegerField(
         required=False, allow_null=True, help_text="code invalid_markdown: the line (from 1) that could not be read."
     )

@@ -255,6 +255,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "nexochat.parsers.BoundedJSONParser",
+        "nexochat.parsers.BoundedFormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -310,6 +315,9 @@ FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR") or None
 FILE_UPLOAD_HANDLERS = ["meetings.recordings.uploads.HashingLimitedUploadHandler"]
 MAX_UPLOAD_SIZE = env_bytes("MAX_UPLOAD_SIZE", 4 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+# API bodies other than file uploads (JSON, forms): the same limit, and a nesting depth no field needs.
+API_MAX_BODY_BYTES = env_bytes("API_MAX_BODY_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 
 # --- Background jobs (django-q2) ------------------------------------------------------------
 # ORM broker by default: it keeps delivery receipts, so a job whose worker died is redelivered.
@@ -462,6 +470,9 @@ LOGGING = {
 MODEL_CACHE_DIR = Path(env("MODEL_CACHE_DIR", str(DATA_DIR / "models")))
 STT_ENGINE = env("STT_ENGINE", "faster-whisper")
 STT_MODEL = env("STT_MODEL", "")  # empty: the bundled offline Whisper base
+# Other speech-to-text models (ids or worker folders) that organizations and re-transcriptions may choose;
+# nothing else is loaded on a worker (meetings/model_choices.py).
+STT_MODELS = env_list("STT_MODELS")
 STT_DEVICE = env("STT_DEVICE", "auto")
 # Segments whose mean word probability is below this are shown as low confidence (kept, never dropped).
 STT_LOW_CONFIDENCE = env_float("STT_LOW_CONFIDENCE", 0.5)
@@ -479,6 +490,8 @@ if LLM_PROVIDER not in ("hyperclova", "clova", "clova-openai", "openai", "local"
         f"LLM_PROVIDER must be hyperclova, clova-openai, openai, local or offline, got {LLM_PROVIDER!r}"
     )
 LLM_MODEL = env("LLM_MODEL", "")  # empty: the provider's default (HCX-005 for CLOVA); a path or id for local
+# Models an organization may choose for the local provider (loaded on the worker); LLM_MODEL is always one.
+LLM_LOCAL_MODELS = env_list("LLM_LOCAL_MODELS")
 LLM_BASE_URL = env("LLM_BASE_URL", "")  # empty: the provider's public endpoint
 LLM_API_KEY = env("LLM_API_KEY", "")
 LLM_APIGW_API_KEY = env("LLM_APIGW_API_KEY", "")  # only for legacy (pre-2025, not "nv-") CLOVA keys

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +22,8 @@ from meetings.chat import services
 from meetings.models import ChatMessage, ChatRole, Conversation, VoiceState
 from meetings.transcript.api import AnyAcceptNegotiation
 from nexochat.errors import ErrorSerializer, ServiceError, error_response
+from nexochat.ids import ID_RANGE
+from nexochat.parsers import BoundedFormParser, BoundedJSONParser
 from nexochat.security import rate_limit, rate_limited
 
 
@@ -112,18 +114,23 @@ class VoiceStatusSerializer(serializers.Serializer):
 # --- conversations ------------------------------------------------------------------------------
 
 
+class ConversationFilterSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField(required=False, help_text="Only those about this meeting.", **ID_RANGE)
+
+
 class ConversationListView(APIView):
     @extend_schema(
         summary="Your conversations",
-        parameters=[OpenApiParameter("meeting", int, required=False, description="Only those about this meeting.")],
-        responses={200: ConversationSerializer(many=True)},
+        parameters=[ConversationFilterSerializer],
+        responses={200: ConversationSerializer(many=True), 400: OpenApiResponse(OpenApiTypes.OBJECT)},
         tags=["chat"],
     )
     def get(self, request):
         queryset = services.conversations_for(request.user)
-        meeting = request.query_params.get("meeting", "")
-        if meeting.isdigit():
-            queryset = queryset.filter(meeting_id=int(meeting))
+        filters = ConversationFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        if filters.validated_data.get("meeting"):
+            queryset = queryset.filter(meeting_id=filters.validated_data["meeting"])
         return Response(ConversationSerializer(queryset[:200], many=True).data)
 
     @extend_schema(
@@ -241,7 +248,7 @@ STREAM_NOTE = (
 
 class AskView(APIView):
     content_negotiation_class = StreamNegotiation
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, BoundedFormParser, MultiPartParser]
 
     @extend_schema(
         summary="Ask a question in a conversation",
@@ -261,7 +268,7 @@ class AskView(APIView):
 
 class VoiceView(APIView):
     content_negotiation_class = StreamNegotiation
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, BoundedFormParser]
 
     @extend_schema(
         summary="Ask a question by voice",
@@ -325,7 +332,7 @@ ANSWER_RESPONSES = {
 
 class AnswerView(APIView):
     content_negotiation_class = StreamNegotiation
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, BoundedFormParser, MultiPartParser]
 
     def _answer(self, request, pk, message_pk):
         conversation = services.get_conversation_for(request.user, pk)

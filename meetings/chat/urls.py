@@ -14,22 +14,22 @@ urlpatterns = [
     path("chat/", chat_views.chat_home, name="home"),
     path("chat/ask/", chat_views.ask, name="ask"),
     path("chat/voice/", chat_views.voice, name="voice"),
-    path("chat/voice/<int:pk>/", chat_views.voice_status, name="voice_status"),
-    path("chat/<int:pk>/", chat_views.conversation_detail, name="conversation"),
-    path("chat/<int:pk>/delete/", chat_views.conversation_delete, name="delete"),
-    path("chat/<int:pk>/messages/<int:message_pk>/stream/", chat_views.stream, name="stream"),
-    path("chat/meeting/<int:meeting_pk>/", chat_views.meeting_box, name="meeting_box"),
+    path("chat/voice/<id:pk>/", chat_views.voice_status, name="voice_status"),
+    path("chat/<id:pk>/", chat_views.conversation_detail, name="conversation"),
+    path("chat/<id:pk>/delete/", chat_views.conversation_delete, name="delete"),
+    path("chat/<id:pk>/messages/<id:message_pk>/stream/", chat_views.stream, name="stream"),
+    path("chat/meeting/<id:meeting_pk>/", chat_views.meeting_box, name="meeting_box"),
 ]
 
 api_urlpatterns = [
     path("chat/conversations/", api.ConversationListView.as_view(), name="conversation-list"),
-    path("chat/conversations/<int:pk>/", api.ConversationDetailView.as_view(), name="conversation-detail"),
-    path("chat/conversations/<int:pk>/messages/", api.AskView.as_view(), name="conversation-ask"),
+    path("chat/conversations/<id:pk>/", api.ConversationDetailView.as_view(), name="conversation-detail"),
+    path("chat/conversations/<id:pk>/messages/", api.AskView.as_view(), name="conversation-ask"),
     path(
-        "chat/conversations/<int:pk>/messages/<int:message_pk>/answer/",
+        "chat/conversations/<id:pk>/messages/<id:message_pk>/answer/",
         api.AnswerView.as_view(),
         name="conversation-answer",
     ),
-    path("chat/conversations/<int:pk>/voice/", api.VoiceView.as_view(), name="conversation-voice"),
-    path("chat/voice/<int:pk>/", api.VoiceStatusView.as_view(), name="voice-status"),
+    path("chat/conversations/<id:pk>/voice/", api.VoiceView.as_view(), name="conversation-voice"),
+    path("chat/voice/<id:pk>/", api.VoiceStatusView.as_view(), name="voice-status"),
 ]

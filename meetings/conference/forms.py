@@ -10,6 +10,7 @@ from meetings.conference.attendees import attendees_of, format_guests, parse_gue
 from meetings.conference.scheduling import MAX_OCCURRENCES
 from meetings.models import Language, Recurrence, Series
 from nexochat.errors import ServiceError
+from nexochat.ids import ID_RANGE
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -100,6 +101,6 @@ class ActionFilterForm(forms.Form):
     assignee = forms.CharField(required=False)
     status = forms.CharField(required=False)
     due = forms.CharField(required=False)
-    meeting = forms.IntegerField(required=False, min_value=1)
-    series = forms.IntegerField(required=False, min_value=1)
+    meeting = forms.IntegerField(required=False, **ID_RANGE)
+    series = forms.IntegerField(required=False, **ID_RANGE)
     q = forms.CharField(required=False, max_length=200)

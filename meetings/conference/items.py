@@ -11,6 +11,7 @@ from meetings.access import meetings_for
 from meetings.conference.calendars import local_today
 from meetings.models import ActionItem, Decision, ItemStatus
 from nexochat.errors import ServiceError
+from nexochat.ids import MAX_ID
 
 OPEN_STATUSES = (ItemStatus.OPEN, ItemStatus.IN_PROGRESS)
 
@@ -52,7 +53,8 @@ def filter_action_items(queryset, user, *, assignee="", status="", due="", meeti
     elif assignee == "none":
         queryset = queryset.filter(assignee__isnull=True)
     elif str(assignee).isdigit():
-        queryset = queryset.filter(assignee_id=int(assignee))
+        number = int(assignee)
+        queryset = queryset.filter(assignee_id=number) if number <= MAX_ID else queryset.none()
     if status == "active":
         queryset = queryset.filter(status__in=OPEN_STATUSES)
     elif status in ItemStatus.values:

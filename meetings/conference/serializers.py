@@ -15,8 +15,10 @@ from meetings.conference.sharing import SHARE_MAX_DAYS, share_url
 from meetings.minutes.api import ItemStatusField
 from meetings.models import ActionItem, Series, ShareLink, Visibility
 from meetings.serializers import BoundedDateTimeField, JobSerializer
+from nexochat.ids import ID_RANGE
+from nexochat.validators import single_line
 
-ID = {"min_value": 1, "max_value": 2**63 - 1}
+ID = ID_RANGE
 
 
 class MeetingRefSerializer(serializers.Serializer):
@@ -43,7 +45,7 @@ class SeriesSerializer(serializers.ModelSerializer):
 
 
 class AgendaItemSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=300)
+    title = serializers.CharField(max_length=300, validators=[single_line])
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=1440)
 
@@ -104,7 +106,7 @@ class ScheduleSerializer(serializers.Serializer):
     organization = serializers.IntegerField(
         source="organization_id", required=False, help_text="On create: required when you belong to several.", **ID
     )
-    title = serializers.CharField(max_length=200, required=False)
+    title = serializers.CharField(max_length=200, required=False, validators=[single_line])
     held_at = BoundedDateTimeField(required=False)
     duration_minutes = serializers.IntegerField(required=False, min_value=1, max_value=1440)
     location = serializers.CharField(required=False, allow_blank=True, max_length=200)

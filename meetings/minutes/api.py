@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 
 from accounts.access import get_membership
 from meetings.access import get_meeting_for
+from meetings.conference.items import set_item_status
+from meetings.conference.permissions import require_item_change
 from meetings.minutes import configuration, services
 from meetings.models import ActionItem, Decision, ItemStatus, JobState
 from meetings.serializers import JobSerializer
@@ -288,17 +290,19 @@ class MinutesExportView(MinutesMixin, APIView):
 
 class ActionItemView(MinutesMixin, APIView):
     @extend_schema(
-        summary="Change an action item's status", request=ActionItemUpdateSerializer, responses=ActionItemSerializer
+        summary="Change an action item's status (its assignee, the meeting's creator or an admin)",
+        request=ActionItemUpdateSerializer,
+        responses=ActionItemSerializer,
     )
     def patch(self, request, pk, item_id):
         meeting = self.meeting(pk)
         item = services.action_items_of(meeting).filter(pk=item_id).first()
         if item is None:
             raise NotFound("No such action item.")
+        require_item_change(request.user, item)
         body = ActionItemUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        item.status = body.validated_data["status"]
-        item.save(update_fields=["status", "updated_at"])
+        set_item_status(item, body.validated_data["status"])
         return Response(ActionItemSerializer(item).data)
 
 

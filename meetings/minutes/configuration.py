@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from meetings.model_choices import check_local_llm_model, check_stt_model, local_llm_models
 from meetings.models import (
     MinutesTemplate,
     OrganizationAISettings,
@@ -103,7 +104,7 @@ def configured_provider_name(organization):
 def provider_for(organization, name=None):
     """The LLM provider to use: the organization's configuration when it names this provider (or none
     is asked for), otherwise the server's settings for that provider."""
-    from ai_pipeline.llm import _ACCEPTS, _canonical, get_provider  # the layer's own filter for provider arguments
+    from ai_pipeline.llm import _ACCEPTS, ConfigurationError, _canonical, get_provider  # the layer's own filter
 
     config = ai_settings(organization)
     configured = _canonical(config.provider) if config and config.provider else None
@@ -120,6 +121,11 @@ def provider_for(organization, name=None):
             "context_window": config.context_window,
         }
         overrides = {k: v for k, v in overrides.items() if k in _ACCEPTS[name] and v not in (None, "", 0)}
+        if name == "local" and overrides.get("model") not in (None, *local_llm_models()):
+            raise ConfigurationError(
+                f"The organization's local model {overrides['model']!r} is not in LLM_LOCAL_MODELS.",
+                missing="model_not_allowed",
+            )
         if "base_url" in overrides:  # the organization's URL, not the operator's
             from nexochat.outbound_transport import CheckedAddressTransport
 
@@ -202,6 +208,10 @@ def update_ai_settings(
     if provider and provider not in PROVIDER_NAMES:
         raise ServiceError(_("Unknown provider."), "unknown_provider")
     resolve_template(organization, default_template)
+    if (provider or settings.LLM_PROVIDER) == "local":
+        check_local_llm_model(model)
+    if stt_model is not None:
+        stt_model = check_stt_model(stt_model)
     base_url = clean_base_url(base_url)  # before get_or_create: a refused change must not leave a row
     config, _created = OrganizationAISettings.objects.get_or_create(organization=organization)
     config.provider = provider or ""
@@ -219,7 +229,7 @@ def update_ai_settings(
     if stt_engine is not None:
         config.stt_engine = stt_engine
     if stt_model is not None:
-        config.stt_model = stt_model.strip()[:300]
+        config.stt_model = stt_model
     if glossary is not None:
         config.glossary = "\n".join(term.strip() for term in glossary.splitlines() if term.strip())
     config.updated_by = user

@@ -1,8 +1,8 @@
 """Minutes routes, included by nexochat/urls.py: the pages of a meeting's minutes (`urlpatterns`, under
-/meetings/<int:pk>/minutes/, namespace "minutes"), the organization's minutes settings
+/meetings/<id:pk>/minutes/, namespace "minutes"), the organization's minutes settings
 (`settings_urlpatterns`, under /meetings/minutes-settings/, namespace "minutes_settings"), and the API of
-both (`api_urlpatterns` under /api/v1/meetings/<int:pk>/minutes/, `api_settings_urlpatterns` under
-/api/v1/organizations/<int:org_id>/minutes-settings/)."""
+both (`api_urlpatterns` under /api/v1/meetings/<id:pk>/minutes/, `api_settings_urlpatterns` under
+/api/v1/organizations/<id:org_id>/minutes-settings/)."""
 
 from django.urls import path
 
@@ -21,8 +21,8 @@ urlpatterns = [
 settings_urlpatterns = [
     path("", views.minutes_settings, name="settings"),
     path("templates/", views.template_create, name="template_create"),
-    path("templates/<int:template_id>/", views.template_edit, name="template_edit"),
-    path("templates/<int:template_id>/delete/", views.template_delete, name="template_delete"),
+    path("templates/<id:template_id>/", views.template_edit, name="template_edit"),
+    path("templates/<id:template_id>/delete/", views.template_delete, name="template_delete"),
 ]
 
 api_urlpatterns = [
@@ -32,11 +32,11 @@ api_urlpatterns = [
     path("job/", api.MinutesJobView.as_view(), name="minutes-job"),
     path("review/", api.MinutesReviewView.as_view(), name="minutes-review"),
     path("export/<str:fmt>/", api.MinutesExportView.as_view(), name="minutes-export"),
-    path("action-items/<int:item_id>/", api.ActionItemView.as_view(), name="minutes-action-item"),
+    path("action-items/<id:item_id>/", api.ActionItemView.as_view(), name="minutes-action-item"),
 ]
 
 api_settings_urlpatterns = [
     path("", api.AISettingsView.as_view(), name="minutes-settings"),
     path("templates/", api.TemplateListView.as_view(), name="minutes-templates"),
-    path("templates/<int:template_id>/", api.TemplateDetailView.as_view(), name="minutes-template"),
+    path("templates/<id:template_id>/", api.TemplateDetailView.as_view(), name="minutes-template"),
 ]

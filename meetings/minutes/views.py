@@ -18,6 +18,7 @@ from accounts.access import get_membership, require_admin
 from accounts.decorators import organization_required
 from meetings.access import get_meeting_for
 from meetings.minutes import configuration, services
+from meetings.model_choices import stt_models
 from meetings.models import JobState, MinutesTemplate, OrganizationAISettings
 from meetings.params import int_or_none
 from nexochat.errors import ServiceError
@@ -227,11 +228,10 @@ class AISettingsForm(forms.Form):
     stt_engine = forms.ChoiceField(
         label=gettext_lazy("Speech-to-text engine"), required=False, choices=OrganizationAISettings.STT_ENGINES
     )
-    stt_model = forms.CharField(
+    stt_model = forms.ChoiceField(
         label=gettext_lazy("Speech-to-text model"),
         required=False,
-        max_length=300,
-        help_text=gettext_lazy("A model id or a folder on the worker. Leave blank for the server default."),
+        help_text=gettext_lazy("The models this server offers (its operators choose them)."),
     )
     glossary = forms.CharField(
         label=gettext_lazy("Glossary"),
@@ -245,6 +245,7 @@ class AISettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["provider"].choices = OrganizationAISettings.PROVIDERS
         self.fields["default_template"].choices = configuration.templates_for(organization)
+        self.fields["stt_model"].choices = [("", _("Server default")), *((m, m) for m in stt_models())]
 
 
 class TemplateForm(forms.Form):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from nexochat.validators import single_line
 
 
 class Language(models.TextChoices):
@@ -39,7 +40,7 @@ class Tag(models.Model):
 
 class Meeting(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="meetings")
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[single_line])
     held_at = models.DateTimeField(_("date and time"), default=timezone.now)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.KOREAN)
     description = models.TextField(_("description"), blank=True)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 
 from ai_pipeline.pipeline import PipelineContext, PipelineError, Stage
 from ai_pipeline.stages import AlignStage, DecodeStage, DiarizeStage, VadStage, speech_stages
+from meetings.model_choices import stt_models
 from meetings.models import Job, OrganizationAISettings
 from meetings.recordings.media import MediaError, probe
 from nexochat.errors import ServiceError
@@ -79,6 +80,14 @@ def job_options(meeting, options):
         ):
             if not resolved.get(name) and value:
                 resolved[name] = value
+    model = resolved.get("stt_model")
+    if model and model not in stt_models():
+        # Chosen before the operator took it off the list: the worker loads only what the operator offers.
+        raise PipelineError(
+            f"The speech-to-text model {model!r} is not offered on this server (STT_MODEL, STT_MODELS); "
+            "choose another in the organization's settings or when re-transcribing.",
+            code="model_not_allowed",
+        )
     return resolved
 
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.access import organizations_for
 from meetings.access import meetings_for
+from nexochat.ids import ID_RANGE
 from nexochat.security import rate_limit
 
 
@@ -18,7 +19,7 @@ class SearchQuerySerializer(serializers.Serializer):
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
     speaker = serializers.CharField(required=False, max_length=100, help_text="A speaker's name or label.")
-    participant = serializers.IntegerField(required=False, help_text="A participant's user id.")
+    participant = serializers.IntegerField(required=False, help_text="A participant's user id.", **ID_RANGE)
     tag = serializers.CharField(required=False, max_length=50, help_text="A tag name.")
     meeting = serializers.IntegerField(required=False, help_text="Only this meeting.")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)

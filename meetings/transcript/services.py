@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
+from meetings.model_choices import check_stt_model
 from meetings.models import Job, JobState, Meeting, Segment, Speaker, TranscriptGap
 from meetings.processing.services import queue_processing
 from meetings.transcript.exports import export_transcript, transcript_data
@@ -197,8 +198,7 @@ def queue_retranscription(meeting, stt, model=""):
     model = (model or "").strip()
     if stt not in stt_engines():
         raise ServiceError(_("Unknown speech-to-text engine."), "invalid")
-    if len(model) > MAX_MODEL_LENGTH or any(ch.isspace() for ch in model):
-        raise ServiceError(_("Enter a model name or folder without spaces."), "invalid")
+    model = check_stt_model(model)
     _check_can_queue(meeting)
     # The pipeline's option names (ai_pipeline.stages, the transcribe command): stt_engine, stt_model.
     options = {"stt_engine": stt}

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings.access import get_meeting_for
+from meetings.model_choices import stt_models
 from meetings.models import SPEAKER_COLORS
 from meetings.params import int_or_none
 from meetings.transcript import services
@@ -89,6 +90,7 @@ def transcript_context(meeting):
         "members": list(services.organization_members(meeting)),
         "formats": [(key, label) for key, (_type, label) in FORMATS.items()],
         "engines": services.stt_engines(),
+        "stt_models": stt_models(),
         "active_job": services.active_job(meeting),
         "has_recording": recording is not None,
         "max_speakers": services.MAX_SPEAKERS,

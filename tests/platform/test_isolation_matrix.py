@@ -12,11 +12,12 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Membership, Organization, Role
 from meetings.models import Meeting
+from tests.support.routes import url_routes
 from tests.support.world import build_world, fingerprint
 
 # Skipped wholesale: Django's admin (staff only, its own permission system), allauth's pages,
@@ -197,7 +198,7 @@ def _kwarg_value(name, path, world, meeting_set, view_name):
     """The object of organization A that a URL kwarg names. Add a line here for a new kwarg."""
     ms = meeting_set
     if name in ("pk", "id"):
-        before = re.findall(r"([a-z][\w-]*)/(?:<int:pk>|\(\?P<pk>|\{id\}|\{pk\})", path)
+        before = re.findall(r"([a-z][\w-]*)/(?:<id:pk>|\(\?P<pk>|\{id\}|\{pk\})", path)
         noun = before[-1] if before else ""
         table = {
             "organizations": world.organization.pk,
@@ -245,26 +246,8 @@ def _kwarg_value(name, path, world, meeting_set, view_name):
     return table[name]
 
 
-def _walk(resolver, prefix="", namespace=None, kwargs=()):
-    for entry in resolver.url_patterns:
-        route = prefix + str(entry.pattern)
-        groups = tuple(entry.pattern.regex.groupindex)
-        if isinstance(entry, URLResolver):
-            ns = entry.namespace
-            full_ns = ":".join(filter(None, [namespace, ns])) if ns else namespace
-            yield from _walk(entry, route, full_ns, kwargs + groups)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
-            yield route, name, kwargs + groups
-
-
 def routes():
-    seen = {}
-    for route, name, kwargs in _walk(get_resolver()):
-        if route.startswith(SKIP_PREFIXES):
-            continue
-        seen.setdefault((name, tuple(sorted(set(kwargs)))), route)
-    return [(name, kwargs, route) for (name, kwargs), route in seen.items()]
+    return url_routes(skip=SKIP_PREFIXES)
 
 
 def _url(name, kwargs, route, world, meeting_set):

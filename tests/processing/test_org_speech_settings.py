@@ -5,6 +5,8 @@ them into the job's options; the speech stages read only the options)."""
 import numpy as np
 import pytest
 
+from nexochat.errors import ServiceError
+
 pytestmark = pytest.mark.django_db
 
 
@@ -64,10 +66,11 @@ def test_without_organization_settings_the_server_settings_apply(meeting, settin
     assert speech_settings(context_for(meeting)) == (None, None, None)
 
 
-def test_organization_engine_model_and_glossary_reach_the_engine(meeting, org, owner, recording_engine):
+def test_organization_engine_model_and_glossary_reach_the_engine(meeting, org, owner, recording_engine, settings):
     from ai_pipeline.stages import speech_settings, transcribe_with_fallback
     from meetings.models import OrganizationAISettings
 
+    settings.STT_MODELS = ["org-whisper"]
     OrganizationAISettings.objects.create(
         organization=org,
         stt_engine="recording-test",
@@ -82,10 +85,11 @@ def test_organization_engine_model_and_glossary_reach_the_engine(meeting, org, o
     assert recording_engine.calls == [{"model": "org-whisper", "prompt": "넥소챗, HyperCLOVA X, KPI", "language": "ko"}]
 
 
-def test_job_options_win_over_the_organization(meeting, org, recording_engine):
+def test_job_options_win_over_the_organization(meeting, org, recording_engine, settings):
     from ai_pipeline.stages import speech_settings, transcribe_with_fallback
     from meetings.models import OrganizationAISettings
 
+    settings.STT_MODELS = ["org-model", "job-model"]
     OrganizationAISettings.objects.create(
         organization=org, stt_engine="faster-whisper", stt_model="org-model", glossary="조직 용어"
     )
@@ -106,6 +110,20 @@ def test_empty_organization_fields_fall_back_field_by_field(meeting, org, settin
     assert speech_settings(context) == (None, None, "회의록")
     transcribe_with_fallback(context, np.zeros(16000, dtype=np.float32))
     assert recording_engine.calls == [{"model": "server-model", "prompt": "회의록", "language": "ko"}]
+
+
+def test_a_model_taken_off_the_servers_list_fails_the_job_before_anything_loads(
+    meeting, org, recording_engine, settings
+):
+    from ai_pipeline.pipeline import PipelineError
+    from meetings.models import OrganizationAISettings
+
+    settings.STT_MODELS = []  # the organization chose it while the operator still offered it
+    OrganizationAISettings.objects.create(organization=org, stt_engine="recording-test", stt_model="retired-model")
+    with pytest.raises(PipelineError) as failed:
+        context_for(meeting)
+    assert failed.value.code == "model_not_allowed" and "retired-model" in str(failed.value)
+    assert recording_engine.calls == []
 
 
 def test_another_organizations_settings_do_not_apply(meeting, other_org):
@@ -153,10 +171,13 @@ def test_admin_edits_the_speech_settings(client, org, owner, recording_engine):
 SETTINGS_URL = "/meetings/minutes-settings/"
 
 
-def test_owner_sets_speech_settings_on_the_settings_page_and_the_api_keeps_them(owner_client, member_client, org):
+def test_owner_sets_speech_settings_on_the_settings_page_and_the_api_keeps_them(
+    owner_client, member_client, org, settings
+):
     from meetings.minutes.configuration import update_ai_settings
     from meetings.models import OrganizationAISettings
 
+    settings.STT_MODELS = ["openai/whisper-large-v3-turbo"]
     assert member_client.get(SETTINGS_URL).status_code in (403, 404)
     page = owner_client.get(SETTINGS_URL).content.decode()
     assert 'name="glossary"' in page and 'name="stt_engine"' in page
@@ -166,7 +187,7 @@ def test_owner_sets_speech_settings_on_the_settings_page_and_the_api_keeps_them(
             "provider": "",
             "default_template": "default",
             "stt_engine": "transformers",
-            "stt_model": " openai/whisper-large-v3-turbo ",
+            "stt_model": "openai/whisper-large-v3-turbo",
             "glossary": "넥소챗\r\n\r\n 온보딩 \r\n",
         },
     )
@@ -179,6 +200,13 @@ def test_owner_sets_speech_settings_on_the_settings_page_and_the_api_keeps_them(
     )
     assert "온보딩" in owner_client.get(SETTINGS_URL).content.decode()
     assert owner_client.post(SETTINGS_URL, {"default_template": "default", "stt_engine": "nope"}).status_code == 400
+    refused = owner_client.post(SETTINGS_URL, {"default_template": "default", "stt_model": "someone/any-model"})
+    assert refused.status_code == 400
+    with pytest.raises(ServiceError) as not_offered:
+        update_ai_settings(org, None, stt_model="someone/any-model")
+    assert not_offered.value.details["allowed"] == ["", "openai/whisper-large-v3-turbo"]
+    config.refresh_from_db()
+    assert config.stt_model == "openai/whisper-large-v3-turbo"
 
     # Callers that know nothing of speech settings (the minutes-settings API) leave them alone.
     update_ai_settings(org, None, provider="offline")

@@ -297,7 +297,8 @@ def test_rediarize_with_blank_count_detects_automatically(meeting):
     assert (job.kind, job.options) == ("diarize", {})
 
 
-def test_second_rerun_while_a_job_is_queued_is_refused(member_client, meeting):
+def test_second_rerun_while_a_job_is_queued_is_refused(member_client, meeting, settings):
+    settings.STT_MODELS = ["large-v3-turbo"]
     services.queue_rediarization(meeting, 2)
     response = member_client.post(
         f"/meetings/{meeting.pk}/transcript/retranscribe/",
@@ -308,7 +309,10 @@ def test_second_rerun_while_a_job_is_queued_is_refused(member_client, meeting):
     assert Job.objects.filter(meeting=meeting).count() == 1
 
 
-def test_retranscribe_queues_a_job_with_engine_and_model(member_client, meeting):
+def test_retranscribe_queues_a_job_with_engine_and_model(member_client, meeting, settings):
+    settings.STT_MODELS = ["large-v3-turbo", "SungBeom/whisper-small-ko"]
+    page = member_client.get(f"/meetings/{meeting.pk}/transcript/").content.decode()
+    assert '<option value="SungBeom/whisper-small-ko">' in page  # the form offers what the server offers
     response = member_client.post(
         f"/meetings/{meeting.pk}/transcript/retranscribe/",
         {"stt": "transformers", "model": "SungBeom/whisper-small-ko"},
@@ -332,6 +336,22 @@ def test_rediarize_validates_the_count(member_client, meeting, data, message):
     )
     assert message in response.content.decode()
     assert not Job.objects.exists()
+
+
+def test_a_model_the_server_does_not_offer_is_refused_with_the_list(member_client, meeting, settings):
+    settings.STT_MODEL, settings.STT_MODELS = "/models/whisper-large-v3-ct2", ["SungBeom/whisper-small-ko"]
+    response = member_client.post(
+        f"/meetings/{meeting.pk}/transcript/retranscribe/",
+        {"stt": "faster-whisper", "model": "attacker/any-model"},
+        headers={"HX-Request": "true", "Accept-Language": "en"},
+    )
+    page = response.content.decode()
+    assert "is not offered on this server" in page and "SungBeom/whisper-small-ko" in page
+    assert "/models/whisper-large-v3-ct2" in page and not Job.objects.exists()
+    with pytest.raises(ServiceError) as refused:
+        services.queue_retranscription(meeting, "faster-whisper", "../../etc")
+    assert refused.value.code == "model_not_allowed"
+    assert refused.value.details["allowed"] == ["", "/models/whisper-large-v3-ct2", "SungBeom/whisper-small-ko"]
 
 
 def test_retranscribe_without_a_model_uses_the_engine_default(meeting):

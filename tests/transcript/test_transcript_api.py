@@ -150,7 +150,8 @@ def test_patch_segment_keeps_the_first_original(member, meeting):
     assert response.status_code == 400 and response.json()["code"] == "empty"
 
 
-def test_rediarize_and_retranscribe_queue_jobs(member, meeting):
+def test_rediarize_and_retranscribe_queue_jobs(member, meeting, settings):
+    settings.STT_MODELS = ["openai/whisper-small"]
     client = api(member)
     response = client.post(base(meeting) + "rediarize/", {"num_speakers": 3}, format="json")
     assert response.status_code == 202
@@ -176,6 +177,11 @@ def test_rerun_errors(member, org, owner, meeting):
     assert client.post(base(meeting) + "rediarize/", {"num_speakers": 0}, format="json").status_code == 400
     response = client.post(base(meeting) + "retranscribe/", {"stt": "nope"}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "invalid"
+    response = client.post(
+        base(meeting) + "retranscribe/", {"stt": "transformers", "model": "someone/else"}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "model_not_allowed"
+    assert response.json()["allowed"] == [""]  # only the server default on the embedded default
     bare = build_transcript(org, owner, title="녹음 없음", with_recording=False)
     response = client.post(base(bare) + "rediarize/", {}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "no_recording"

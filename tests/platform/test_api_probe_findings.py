@@ -1,0 +1,234 @@
+"""What an outside probe of the API found, one test per finding: an action item's status changed by any
+member through the minutes API, the password lockout skipped through the token endpoint, a meeting title
+that forged calendar lines, ids and integers beyond what a database column holds (500), JSON bodies nested
+or sized without limit, and model ids that users could name freely."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from meetings.models import ActionItem, ItemStatus
+from tests.support import factories
+from tests.support.routes import url_routes
+
+PASSWORD = factories.PASSWORD
+HUGE = (2**63, 2**64, 10**30)
+STAND_IN = 424242424242
+
+
+def api_client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def meeting_with_item(org, owner, member):
+    """A meeting the owner created, with an action item assigned to the owner; `member` is a plain member."""
+    meeting = factories.meeting(org, "분기 회의", creator=owner, status="ready")
+    factories.minutes(meeting, action_items=[{"text": "예산표 작성", "assignee": owner}])
+    return meeting, ActionItem.objects.get(meeting=meeting)
+
+
+# --- an action item's status: its assignee, the meeting's creator or an admin --------------------------------
+
+
+def test_a_plain_member_cannot_change_an_action_item_through_the_minutes_api(meeting_with_item, member):
+    meeting, item = meeting_with_item
+    url = f"/api/v1/meetings/{meeting.pk}/minutes/action-items/{item.pk}/"
+    response = api_client(member).patch(url, {"status": "done"}, format="json")
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.status == ItemStatus.OPEN
+
+
+def test_the_assignee_and_an_admin_can_change_it(meeting_with_item, org, owner, make_user):
+    meeting, item = meeting_with_item
+    url = f"/api/v1/meetings/{meeting.pk}/minutes/action-items/{item.pk}/"
+    assert api_client(owner).patch(url, {"status": "done"}, format="json").json()["status"] == "done"
+    admin = make_user("second-admin@example.com", org, Role.ADMIN)
+    assert api_client(admin).patch(url, {"status": "open"}, format="json").status_code == 200
+    item.refresh_from_db()
+    assert item.status == ItemStatus.OPEN
+
+
+# --- the lockout after wrong passwords holds for tokens too ----------------------------------------------
+
+
+def _token(client, email, password):
+    return client.post("/api/v1/auth/token/", {"email": email, "password": password}, format="json")
+
+
+def test_an_account_locked_on_the_sign_in_page_gets_no_token(client, owner):
+    for _ in range(5):
+        client.post("/accounts/login/", {"login": owner.email, "password": "wrong-password"})
+    response = _token(APIClient(), owner.email, PASSWORD)
+    assert response.status_code == 429 and "access" not in response.json()
+    assert "Too many failed sign-ins" in response.json()["detail"]
+
+
+def test_wrong_passwords_on_the_token_endpoint_lock_the_account_everywhere(owner):
+    api = APIClient()
+    assert [_token(api, owner.email, "wrong").status_code for _ in range(5)] == [401] * 5
+    assert _token(api, owner.email, PASSWORD).status_code == 429
+    page = Client().post("/accounts/login/", {"login": owner.email, "password": PASSWORD})
+    assert "Too many failed login attempts" in page.content.decode()
+
+
+def test_a_right_password_does_not_count_as_a_failure(owner):
+    api = APIClient()
+    for _ in range(8):
+        assert _token(api, owner.email, PASSWORD).status_code == 200
+
+
+# --- a meeting title cannot forge calendar lines -----------------------------------------------------------
+
+FORGED = "ics\r\nATTENDEE:mailto:evil@example.com\r\nX-INJ:1"
+
+
+@pytest.mark.parametrize("title", [FORGED, "ics\rATTENDEE:mailto:evil@example.com", "a\x0bb\x00c"])
+def test_an_ics_file_keeps_a_stored_title_on_one_line(org, owner, owner_client, title):
+    meeting = factories.meeting(org, title, creator=owner)
+    response = owner_client.get(f"/meetings/{meeting.pk}/meeting.ics")
+    assert response.status_code == 200
+    body = response.content.decode()
+    lines = body.split("\r\n")
+    assert not any(line.startswith(("ATTENDEE:mailto:evil", "X-INJ")) for line in lines)
+    assert "\r" not in body.replace("\r\n", "") and "\n" not in body.replace("\r\n", "")
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", body)
+    calname = next(line for line in lines if line.startswith("X-WR-CALNAME:"))
+    assert calname.startswith("X-WR-CALNAME:ics ") or calname.startswith("X-WR-CALNAME:a b c")
+
+
+@pytest.mark.parametrize("title", [FORGED, "one\rtwo", "tab\tinside"])
+def test_titles_with_line_breaks_or_control_characters_are_refused(org, owner, title):
+    api = api_client(owner)
+    response = api.post("/api/v1/meetings/", {"title": title, "organization": org.pk}, format="json")
+    assert response.status_code == 400 and "title" in response.json()
+    page = Client()
+    page.force_login(owner)
+    form = page.post("/meetings/new/", {"title": title, "held_at": "2026-12-01T10:00", "language": "ko"})
+    assert form.status_code == 200 and ("줄바꿈" in form.content.decode() or "line breaks" in form.content.decode())
+
+
+# --- ids and integers beyond a database column: 404 or 400, never 500 ---------------------------------------
+
+
+def _huge_value(kwarg, number):
+    return {"token": "x" * 20, "fmt": "md", "format": "json"}.get(kwarg, number)
+
+
+def test_every_route_answers_ids_out_of_range_without_a_server_error(owner):
+    """Each URL kwarg that takes an id, set to numbers past 64 bits, on every route, by its owner."""
+    client = Client()
+    client.force_login(owner)
+    tried = 0
+    failures = []
+    for name, kwargs, _route in url_routes(skip=("admin/", "i18n/", "api/v1/schema", "api/v1/docs")):
+        if not kwargs or name is None:
+            continue
+        for number in HUGE:
+            # Reversed with a stand-in, then replaced: some patterns refuse long numbers themselves (a 404).
+            url = reverse(name, kwargs={k: _huge_value(k, STAND_IN) for k in kwargs}).replace(
+                str(STAND_IN), str(number)
+            )
+            for method in ("GET", "POST", "PATCH", "DELETE"):
+                response = client.generic(method, url, "{}", content_type="application/json")
+                tried += 1
+                if response.status_code >= 500:
+                    failures.append(f"{method.upper()} {url}: {response.status_code}")
+    assert tried > 300
+    assert not failures, failures
+
+
+QUERY_PARAMETERS = [
+    "/api/v1/search/?q=예산&participant={n}",
+    "/api/v1/search/?q=예산&meeting={n}",
+    "/api/v1/action-items/?assignee={n}",
+    "/api/v1/action-items/?meeting={n}",
+    "/api/v1/action-items/?series={n}",
+    "/api/v1/decisions/?meeting={n}",
+    "/api/v1/decisions/?series={n}",
+    "/api/v1/chat/conversations/?meeting={n}",
+    "/api/v1/meetings/?participant={n}",
+    "/api/v1/meetings/?organization={n}",
+    "/api/v1/meetings/?page={n}",
+    "/action-items/?meeting={n}",
+    "/action-items/?assignee={n}",
+    "/action-items/?series={n}",
+    "/decisions/?meeting={n}",
+    "/search/?q=예산&participant={n}",
+    "/chat/?meeting={n}",
+    "/meetings/?participant={n}",
+    "/meetings/?page={n}",
+]
+
+
+@pytest.mark.parametrize("template", QUERY_PARAMETERS)
+def test_query_parameters_out_of_range_are_not_a_server_error(owner, template):
+    client = Client()
+    client.force_login(owner)
+    for number in (*HUGE, -(2**63) - 1, "1e400", "abc"):
+        response = client.get(template.format(n=number))
+        assert response.status_code < 500, (template.format(n=number), response.status_code)
+        if template.startswith("/api/") and response.status_code == 400:
+            assert response.json(), "a 400 says which parameter"
+
+
+# --- API bodies: bounded in size and nesting ------------------------------------------------------------------
+
+
+def test_json_nested_past_the_limit_is_a_400_that_says_so(owner, settings):
+    api = api_client(owner)
+    for depth in (5000, settings.API_MAX_JSON_DEPTH + 1):
+        body = "[" * depth + "]" * depth
+        response = api.generic("POST", "/api/v1/meetings/", body, content_type="application/json")
+        assert response.status_code == 400, depth
+        assert "nests deeper than" in response.json()["detail"]
+    fine = api.post("/api/v1/meetings/", {"title": "얕은 본문", "tags": ["a"]}, format="json")
+    assert fine.status_code == 201
+
+
+def test_a_json_body_over_the_limit_is_refused_with_413(owner, settings):
+    settings.API_MAX_BODY_BYTES = 64 * 1024
+    api = api_client(owner)
+    body = '{"title": "big", "description": "' + "x" * (100 * 1024) + '"}'
+    response = api.generic("POST", "/api/v1/meetings/", body, content_type="application/json")
+    assert response.status_code == 413 and "larger than the limit" in response.json()["detail"]
+    form = api.generic(
+        "POST", "/api/v1/meetings/", "title=big&description=" + "x" * (100 * 1024), "application/x-www-form-urlencoded"
+    )
+    assert form.status_code == 413
+
+
+# --- models: only those the operator offers ---------------------------------------------------------------
+
+
+def test_an_admin_cannot_point_the_local_provider_at_any_model(org, owner, settings):
+    settings.LLM_LOCAL_MODELS = ["/models/qwen2.5-7b-instruct"]
+    api = api_client(owner)
+    url = f"/api/v1/organizations/{org.pk}/minutes-settings/"
+    response = api.put(url, {"provider": "local", "model": "attacker/remote-code"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "model_not_allowed"
+    assert response.json()["allowed"] == ["", "/models/qwen2.5-7b-instruct"]
+    assert api.get(url).json()["model"] == ""
+    accepted = api.put(url, {"provider": "local", "model": "/models/qwen2.5-7b-instruct"}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["model"] == "/models/qwen2.5-7b-instruct"
+    # A remote provider loads nothing here: its model names are the provider's business.
+    assert api.put(url, {"provider": "openai", "model": "gpt-anything"}, format="json").status_code == 200
+
+
+def test_a_stored_local_model_the_operator_took_off_the_list_is_not_loaded(org, owner, settings):
+    from ai_pipeline.llm import ConfigurationError
+    from meetings.minutes.configuration import provider_for
+    from meetings.models import OrganizationAISettings
+
+    OrganizationAISettings.objects.create(organization=org, provider="local", model="/models/retired")
+    settings.LLM_LOCAL_MODELS = []
+    with pytest.raises(ConfigurationError) as refused:
+        provider_for(org)
+    assert refused.value.missing == "model_not_allowed"

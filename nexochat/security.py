@@ -164,11 +164,11 @@ def over_limit(request, scope):
 
 
 def too_many_requests(request, retry_after):
-    """The 429 every rate limit answers: {"error", "code": "rate_limited"} for the API and scripts, plain
-    text for pages."""
+    """The 429 every rate limit answers: the API's error body (code "rate_limited") for the API and scripts,
+    plain text for pages."""
     message = _("Too many requests. Try again in a little while.")
     if _wants_json(request):
-        response = JsonResponse({"error": message, "code": "rate_limited"}, status=429)
+        response = JsonResponse({"code": "rate_limited", "detail": message, "error": message}, status=429)
     else:
         response = HttpResponse(message, content_type="text/plain; charset=utf-8", status=429)
     response["Retry-After"] = str(retry_after)

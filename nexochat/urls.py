@@ -24,3 +24,6 @@ urlpatterns = [
     path("api/v1/organizations/<id:org_id>/minutes-settings/", include(minutes_urls.api_settings_urlpatterns)),
     path("api/v1/", include("nexochat.api_urls")),
 ]
+
+handler404 = "nexochat.errors.not_found"
+handler500 = "nexochat.errors.server_error"

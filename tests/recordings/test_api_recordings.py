@@ -184,6 +184,7 @@ def test_duplicate_upload_is_409_with_the_existing_meeting(
     response = upload(api, other_meeting, tone_wav)
     assert response.status_code == 409
     assert response.json() == {
+        "detail": response.json()["error"],
         "error": response.json()["error"],
         "code": "duplicate",
         "existing_meeting": meeting.pk,

@@ -1,0 +1,57 @@
+"""The schema's error answers, added to every operation in one place (a drf-spectacular postprocessing
+hook) so that each states what it really returns: 400 where it reads parameters or a body, 401 and 403
+where it needs a signed-in user, 404 where its path names an object (or a list can be paged past its
+end), 413 and 415 where it reads a body, 429 where a rate limit applies. Every error status, declared here
+or by the view, answers the one error body (nexochat/errors.py)."""
+
+import re
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+DESCRIPTIONS = {
+    "400": "Refused: `code` says why; a field's own errors are listed under its name.",
+    "401": "Not signed in, or the token is invalid or expired.",
+    "403": "Signed in, but not allowed to do this.",
+    "404": "No such object among those you may see (another organization's objects are reported missing).",
+    "409": "Refused because of the object's state: `code` says which.",
+    "413": "The request body is larger than the limit.",
+    "415": "The request body's content type is not one this operation reads.",
+    "429": "Too many requests: try again after Retry-After seconds.",
+}
+RATE_LIMITED = re.compile(r"^/api/v1/(auth/token/|chat/|search/|meetings/\{id\}/recording/)")
+METHODS = {"get", "put", "post", "patch", "delete"}
+
+
+def _codes(path, method, operation):
+    params = {p.get("in") for p in operation.get("parameters", [])}
+    has_body = "requestBody" in operation
+    public = {} in operation.get("security", [{}])
+    codes = {"401"}
+    if has_body or params:
+        codes.add("400")
+    if not public:
+        codes.add("403")
+    if "path" in params or "page" in {p.get("name") for p in operation.get("parameters", [])}:
+        codes.add("404")
+    if has_body:
+        codes |= {"413", "415"}
+    if RATE_LIMITED.match(path):
+        codes.add("429")
+    return codes
+
+
+def error_responses(result, generator, request, public):
+    result.setdefault("components", {}).setdefault("schemas", {})
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code in _codes(path, method, operation):
+                responses.setdefault(code, {"description": DESCRIPTIONS[code]})
+            for code, response in responses.items():
+                if code.startswith("4"):
+                    response["content"] = {"application/json": {"schema": ERROR}}
+                    response.setdefault("description", DESCRIPTIONS.get(code, "Refused."))
+                    if not response["description"]:
+                        response["description"] = DESCRIPTIONS.get(code, "Refused.")
+    return result

@@ -21,6 +21,8 @@ class UserSummarySerializer(serializers.ModelSerializer):
 
 
 class OrganizationSummarySerializer(serializers.ModelSerializer):
+    slug = serializers.CharField(read_only=True, help_text="Letters of any script, digits and hyphens.")
+
     class Meta:
         model = Organization
         fields = ["id", "name", "slug"]

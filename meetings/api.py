@@ -8,14 +8,12 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts.access import get_membership
 from accounts.models import User
 from meetings.processing.api import ID_REGEX, MeetingJobsAction
 from meetings.recordings.api import RecordingActions
-from nexochat.parsers import BoundedFormParser, BoundedJSONParser
 
 from . import services
 from .access import meetings_for
@@ -48,7 +46,6 @@ class MeetingViewSet(RecordingActions, MeetingJobsAction, viewsets.ModelViewSet)
     serializer_class = MeetingSerializer
     pagination_class = StandardPagination
     lookup_value_regex = ID_REGEX
-    parser_classes = [BoundedJSONParser, BoundedFormParser, MultiPartParser]
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -10,6 +10,7 @@ could not be read. A request refused by a serializer also lists each field's own
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -31,7 +32,7 @@ def error_response(exc, statuses=None):
 
 
 def _first_message(errors, prefix=""):
-    """"title: This field is required." from a serializer's nested errors."""
+    """ "title: This field is required." from a serializer's nested errors."""
     if isinstance(errors, dict):
         for name, value in errors.items():
             found = _first_message(value, f"{name}: " if name != "non_field_errors" else "")
@@ -62,6 +63,10 @@ def api_exception_handler(exc, context):
         response.data = {**data, "code": str(code), "detail": str(detail)}
     else:
         response.data = {"code": getattr(exc, "default_code", "error"), "detail": str(data)}
+    request = context.get("request")
+    if request is not None:
+        # An operation that answers audio or a file still refuses in JSON, as the schema says.
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
     return response
 
 

@@ -1,12 +1,11 @@
-"""Request body parsers for the API with the limits Django applies to its own forms: DRF reads JSON and
-form bodies straight from the stream, past DATA_UPLOAD_MAX_MEMORY_SIZE. A body over API_MAX_BODY_BYTES is
+"""The API's JSON body parser, with the limits Django applies to its own forms: DRF reads the body straight
+from the stream, past DATA_UPLOAD_MAX_MEMORY_SIZE. A body over API_MAX_BODY_BYTES is
 refused with 413 before it is read in full; JSON nested deeper than API_MAX_JSON_DEPTH with 400 (no
 field of the API nests more than a few levels, and deep nesting costs recursion in every consumer)."""
 
 import codecs
 
 from django.conf import settings
-from django.http import QueryDict
 from rest_framework import parsers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.utils import json
@@ -62,9 +61,3 @@ class BoundedJSONParser(parsers.JSONParser):
         if nesting_depth(data) > limit:
             raise too_deep
         return data
-
-
-class BoundedFormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
-        return QueryDict(read_bounded(stream, parser_context), encoding=encoding)

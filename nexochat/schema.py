@@ -1,8 +1,8 @@
 """The schema's error answers, added to every operation in one place (a drf-spectacular postprocessing
-hook) so that each states what it really returns: 400 where it reads parameters or a body, 401 and 403
-where it needs a signed-in user, 404 where its path names an object (or a list can be paged past its
-end), 413 and 415 where it reads a body, 429 where a rate limit applies. Every error status, declared here
-or by the view, answers the one error body (nexochat/errors.py)."""
+hook) so that each states what it really returns: 400 where it reads parameters or a body, 401, 403 and
+404 where it needs a signed-in user (404: an id in the path, the body or the query names nothing the
+caller may see), 413 and 415 where it reads a body, 429 where a rate limit applies. Every error status,
+declared here or by the view, answers the one error body (nexochat/errors.py)."""
 
 import re
 
@@ -30,8 +30,8 @@ def _codes(path, method, operation):
         codes.add("400")
     if not public:
         codes.add("403")
-    if "path" in params or "page" in {p.get("name") for p in operation.get("parameters", [])}:
-        codes.add("404")
+    if not public or "path" in params:
+        codes.add("404")  # an id in the path, the body or the query that names nothing the caller may see
     if has_body:
         codes |= {"413", "415"}
     if RATE_LIMITED.match(path):

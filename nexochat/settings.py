@@ -255,11 +255,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "nexochat.parsers.BoundedJSONParser",
-        "nexochat.parsers.BoundedFormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # Request bodies are JSON; the operations that take a file (a recording, a spoken question) read
+    # multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["nexochat.parsers.BoundedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "nexochat.errors.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,

@@ -2,6 +2,8 @@
 accounts.access / meetings.access (another organization's data, or another user's conversation, is a
 404); rules in meetings.chat.services."""
 
+import logging
+
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -19,12 +21,14 @@ from rest_framework.views import APIView
 from accounts.access import organizations_for
 from meetings.access import get_meeting_for
 from meetings.chat import services
-from meetings.models import ChatMessage, ChatRole, Conversation, VoiceState
+from meetings.minutes.configuration import PROVIDER_NAMES
+from meetings.models import ChatMessage, ChatRole, Conversation, Language, VoiceState
 from meetings.transcript.api import AnyAcceptNegotiation
 from nexochat.errors import ErrorSerializer, ServiceError, error_response
 from nexochat.ids import ID_RANGE
-from nexochat.parsers import BoundedFormParser, BoundedJSONParser
 from nexochat.security import rate_limit, rate_limited
+
+logger = logging.getLogger(__name__)
 
 
 class StreamNegotiation(AnyAcceptNegotiation):
@@ -75,14 +79,22 @@ class ConversationCreateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, max_length=200, allow_blank=True)
 
 
+def provider_field():
+    return serializers.ChoiceField(
+        choices=PROVIDER_NAMES, required=False, help_text="An LLM provider (default: the organization's)."
+    )
+
+
 class QuestionSerializer(serializers.Serializer):
     question = serializers.CharField(max_length=services.MAX_QUESTION_CHARS)
-    provider = serializers.CharField(required=False, help_text="An LLM provider name (default: the organization's).")
+    provider = provider_field()
 
 
 class VoiceQuestionSerializer(serializers.Serializer):
     audio = serializers.FileField(help_text="A short recording of the question (any audio format; up to 60 s).")
-    language = serializers.CharField(required=False, help_text="ko, en or auto (default: detect).")
+    language = serializers.ChoiceField(
+        choices=Language.choices, required=False, help_text="The question's language (default: auto, detect)."
+    )
 
 
 class AnswerSerializer(serializers.Serializer):
@@ -92,7 +104,7 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class ProviderSerializer(serializers.Serializer):
-    provider = serializers.CharField(required=False, help_text="An LLM provider name (default: the organization's).")
+    provider = provider_field()
 
 
 class VoiceQueuedSerializer(serializers.Serializer):
@@ -213,11 +225,18 @@ def _answer(request, conversation, text, source):
 
 
 def _provider(conversation, name):
-    """(provider, None), or (None, a 400 response) for an unknown provider name or one not configured."""
+    """(provider, None), or (None, a refusal): 400 for a provider name the server does not know, 409 for one
+    that is not set up here (the reason, which names settings, is for operators: the log)."""
+    from ai_pipeline.llm import LLMError
+
     try:
         return services.provider_for(conversation, name or None), None
-    except Exception as exc:
-        return None, error_response(ServiceError(str(exc), "unknown_provider"))
+    except ServiceError as exc:
+        return None, error_response(exc)
+    except LLMError:
+        logger.warning("chat provider %r is not usable", name, exc_info=True)
+        refusal = ServiceError(_("This language model is not set up on this server."), "provider_not_configured")
+        return None, error_response(refusal, {"provider_not_configured": status.HTTP_409_CONFLICT})
 
 
 def _reply(request, question, provider):
@@ -248,13 +267,12 @@ STREAM_NOTE = (
 
 class AskView(APIView):
     content_negotiation_class = StreamNegotiation
-    parser_classes = [BoundedJSONParser, BoundedFormParser, MultiPartParser]
 
     @extend_schema(
         summary="Ask a question in a conversation",
         description="Answers cite the passages they use; [n] in the text matches `citations[].n`." + STREAM_NOTE,
         request=QuestionSerializer,
-        responses={201: AnswerSerializer, 400: ErrorSerializer, 404: None, 429: ErrorSerializer},
+        responses={201: AnswerSerializer, 400: ErrorSerializer, 409: ErrorSerializer, 404: None, 429: ErrorSerializer},
         tags=["chat"],
     )
     @rate_limit("chat")
@@ -268,7 +286,7 @@ class AskView(APIView):
 
 class VoiceView(APIView):
     content_negotiation_class = StreamNegotiation
-    parser_classes = [MultiPartParser, BoundedFormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         summary="Ask a question by voice",
@@ -325,6 +343,7 @@ ANSWER_RESPONSES = {
     200: AnswerSerializer,
     201: AnswerSerializer,
     400: ErrorSerializer,
+    409: ErrorSerializer,
     404: None,
     429: ErrorSerializer,
 }
@@ -332,7 +351,6 @@ ANSWER_RESPONSES = {
 
 class AnswerView(APIView):
     content_negotiation_class = StreamNegotiation
-    parser_classes = [BoundedJSONParser, BoundedFormParser, MultiPartParser]
 
     def _answer(self, request, pk, message_pk):
         conversation = services.get_conversation_for(request.user, pk)
@@ -346,7 +364,9 @@ class AnswerView(APIView):
     @extend_schema(
         summary="The answer to a question in a conversation",
         description=ANSWER_DESCRIPTION,
-        parameters=[OpenApiParameter("provider", str, required=False, description="An LLM provider name.")],
+        parameters=[
+            OpenApiParameter("provider", str, required=False, enum=PROVIDER_NAMES, description="An LLM provider name.")
+        ],
         responses=ANSWER_RESPONSES,
         tags=["chat"],
     )

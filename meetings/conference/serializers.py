@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSummarySerializer
+from accounts.timezones import valid_zone_names
 from meetings.conference.calendars import ends_at, local_today
 from meetings.conference.items import carried_action_items, is_overdue, moment_url
 from meetings.conference.scheduling import MAX_OCCURRENCES
@@ -184,9 +185,14 @@ class FeedSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(allow_null=True)
 
 
+@extend_schema_field({"type": "string", "enum": sorted(valid_zone_names())})
+class TimeZoneNameField(serializers.CharField):
+    """A time zone's name; an unknown one is refused by the service (code invalid_timezone)."""
+
+
 class PreferenceSerializer(serializers.Serializer):
     recap_emails = serializers.BooleanField(required=False)
-    timezone = serializers.CharField(required=False, max_length=64, help_text="An IANA name, e.g. Asia/Seoul.")
+    timezone = TimeZoneNameField(required=False, help_text="An IANA name, e.g. Asia/Seoul.")
 
 
 class DashboardSerializer(serializers.Serializer):

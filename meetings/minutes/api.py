@@ -74,8 +74,8 @@ class MinutesDataSerializer(serializers.Serializer):
     )
     open_questions = serializers.ListField(child=serializers.CharField())
     topics = serializers.ListField(child=serializers.DictField(), help_text="{title, from_line, to_line, start, end}")
-    language = serializers.CharField()
-    extractive = serializers.BooleanField()
+    language = serializers.CharField(required=False, help_text="ko or en; absent in versions written before it.")
+    extractive = serializers.BooleanField(required=False, help_text="Written without an LLM (sentences picked).")
     speakers = serializers.DictField(
         child=serializers.CharField(), required=False, help_text="{speaker id: name} of the meeting's speakers"
     )
@@ -275,7 +275,9 @@ class MinutesExportView(MinutesMixin, APIView):
     @extend_schema(
         summary="Download the minutes as Markdown or DOCX",
         parameters=[VERSION, OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(services.EXPORT_FORMATS))],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, media.split(";")[0]): OpenApiTypes.BINARY for media, _label in services.EXPORT_FORMATS.values()
+        },
     )
     def get(self, request, pk, fmt):
         minutes = self.version(self.meeting(pk))

@@ -108,8 +108,11 @@ def presented(minutes, names=None):
     """The version's structure with every speaker under today's name (ai_pipeline/minutes/names.py). The
     current version's action items say whether they are done (the tracker's status)."""
     from ai_pipeline.minutes import with_names
+    from ai_pipeline.minutes.schema import empty_minutes
 
-    data = with_names(minutes.data, speaker_names(minutes.meeting) if names is None else names)
+    # Every section, even where a version was stored without one.
+    data = {**empty_minutes(), **minutes.data}
+    data = with_names(data, speaker_names(minutes.meeting) if names is None else names)
     if _is_current(minutes):
         rows = {row.position: row for row in ActionItem.objects.filter(meeting=minutes.meeting, minutes=minutes)}
         for position, item in enumerate(data.get("action_items", [])):

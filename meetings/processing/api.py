@@ -20,7 +20,7 @@ RETRY_STATUS = {"no_recording": status.HTTP_409_CONFLICT, "running": status.HTTP
 
 class MeetingJobsAction:
     @extend_schema(summary="The meeting's processing jobs, newest first", responses=JobSerializer(many=True))
-    @action(detail=True, methods=["get"], serializer_class=JobSerializer)
+    @action(detail=True, methods=["get"], serializer_class=JobSerializer, pagination_class=None)
     def jobs(self, request, pk=None):
         meeting = get_object_or_404(meetings_for(request.user), pk=pk)
         return Response(JobSerializer(meeting.jobs.order_by("-created_at", "-id"), many=True).data)

@@ -25,6 +25,9 @@ from meetings.serializers import (
 from nexochat.errors import ErrorSerializer, ServiceError, error_response
 from nexochat.security import rate_limit
 
+# What the file is served as (meetings.recordings.streaming.content_type_for): its audio or video type, else bytes.
+MEDIA_TYPES = ("audio/*", "video/*", "application/octet-stream")
+
 
 class MediaPassthroughRenderer(BaseRenderer):
     """Lets a client that asks for audio get the file; errors still come back as JSON."""
@@ -71,8 +74,8 @@ class RecordingActions:
     @extend_schema(
         summary="Download the recording (supports Range requests for seeking)",
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            (206, "application/octet-stream"): OpenApiTypes.BINARY,
+            **{(status, media): OpenApiTypes.BINARY for status in (200, 206) for media in MEDIA_TYPES},
+            302: OpenApiResponse(description="With object storage: a short-lived address of the file."),
             404: OpenApiResponse(description="No such meeting, or no recording yet."),
             416: OpenApiResponse(description="The requested range is past the end of the file."),
         },

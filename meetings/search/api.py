@@ -1,7 +1,7 @@
 """/api/v1/search/: search the meetings you may see. The ranking and the permission scoping are
 meetings.search (the same as the search page's); this view adds the API's filters and shape."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -15,13 +15,15 @@ from nexochat.security import rate_limit
 
 class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=500, help_text="What to look for (Korean particles and endings are ignored).")
-    organization = serializers.IntegerField(required=False, help_text="Only this organization (default: all yours).")
+    organization = serializers.IntegerField(
+        required=False, help_text="Only this organization (default: all yours).", **ID_RANGE
+    )
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
     speaker = serializers.CharField(required=False, max_length=100, help_text="A speaker's name or label.")
     participant = serializers.IntegerField(required=False, help_text="A participant's user id.", **ID_RANGE)
     tag = serializers.CharField(required=False, max_length=50, help_text="A tag name.")
-    meeting = serializers.IntegerField(required=False, help_text="Only this meeting.")
+    meeting = serializers.IntegerField(required=False, help_text="Only this meeting.", **ID_RANGE)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
     details = serializers.BooleanField(
         required=False,
@@ -75,7 +77,14 @@ class SearchView(APIView):
     @extend_schema(
         summary="Search the meetings you may see",
         parameters=[SearchQuerySerializer],
-        responses={200: SearchResultSerializer(many=True)},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="SearchAnswer",
+                serializers=[SearchResultSerializer(many=True), SearchDetailsSerializer],
+                resource_type_field_name=None,
+                many=False,
+            )
+        },
         description="Only results that clear the relevance floor are listed (none: []). With `details=true` the "
         "answer is an object (SearchDetails) that also says what was searched and offers near misses.",
         tags=["search"],

@@ -183,7 +183,7 @@ class TranscriptExportView(TranscriptMixin, APIView):
         parameters=[
             OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(FORMATS), description="File format.")
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={(200, media.split(";")[0]): OpenApiTypes.BINARY for media, _label in FORMATS.values()},
     )
     def get(self, request, pk, fmt):
         meeting = self.meeting(pk)

@@ -451,8 +451,9 @@ def test_api_answer_to_an_existing_question(archive, member_client, owner_client
     assert ChatMessage.objects.filter(conversation_id=pk).count() == 4
     answer_pk = stream[-1][1]["id"]
     assert member_client.get(f"/api/v1/chat/conversations/{pk}/messages/{answer_pk}/answer/").status_code == 404
-    response = member_client.post(url, {"provider": "nonesuch"})  # a form post is parsed as one
+    response = member_client.post(url, {"provider": "nonesuch"}, content_type="application/json")
     assert response.status_code == 400 and response.json()["code"] == "unknown_provider"
+    assert member_client.post(url, {"provider": "offline"}).status_code == 415  # API bodies are JSON
     for client in (owner_client, outsider_client):
         assert client.get(url).status_code == 404 and client.post(url, {}).status_code == 404
     assert ChatMessage.objects.filter(conversation_id=pk).count() == 4

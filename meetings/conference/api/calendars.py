@@ -2,7 +2,7 @@
 
 import datetime
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,6 +28,7 @@ from meetings.conference.serializers import (
 )
 from meetings.serializers import JobSerializer
 from nexochat.errors import ErrorSerializer, ServiceError, error_response
+from nexochat.ids import ID_RANGE
 
 
 class CalendarView(APIView):
@@ -92,18 +93,20 @@ class PreferenceView(APIView):
         return Response(self._data(request.user))
 
 
+class DashboardQuerySerializer(serializers.Serializer):
+    organization = serializers.IntegerField(required=False, help_text="Default: your only organization.", **ID_RANGE)
+
+
 class DashboardView(APIView):
     @extend_schema(
         summary="Upcoming meetings, your open action items, recently processed meetings, the processing queue",
-        parameters=[
-            OpenApiParameter("organization", int, required=False, description="Default: your only organization.")
-        ],
+        parameters=[DashboardQuerySerializer],
         responses={200: DashboardSerializer, 400: ErrorSerializer},
     )
     def get(self, request):
         try:
-            raw = request.query_params.get("organization")
-            organization = params.organization(request.user, int(raw) if raw and raw.isdigit() else None)
+            chosen = params.query(request, DashboardQuerySerializer).get("organization")
+            organization = params.organization(request.user, chosen)
         except ServiceError as exc:
             return error_response(exc)
         data = dashboard(request.user, organization)

@@ -30,6 +30,8 @@ from nexochat.errors import ErrorSerializer, ServiceError, error_response
 
 
 class ActionItemListView(APIView):
+    pagination_class = StandardPagination  # also tells the schema the list is paged
+
     @extend_schema(
         summary="Action items across your meetings",
         parameters=[ActionFilterSerializer],
@@ -39,7 +41,7 @@ class ActionItemListView(APIView):
         v = params.query(request, ActionFilterSerializer)
         organization = params.organization_or_all(request.user, v.pop("organization", None))
         items = filter_action_items(action_items_for(request.user, organization), request.user, **v)
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(items, request, view=self)
         context = {"request": request, "today": local_today(request.user)}
         return paginator.get_paginated_response(ConferenceActionItemSerializer(page, many=True, context=context).data)
@@ -71,6 +73,8 @@ class ActionItemDetailView(APIView):
 
 
 class DecisionListView(APIView):
+    pagination_class = StandardPagination
+
     @extend_schema(
         summary="The decision log across your meetings",
         parameters=[DecisionFilterSerializer],
@@ -86,7 +90,7 @@ class DecisionListView(APIView):
             series=v.get("series"),
             include_superseded=not v["current"],
         )
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(decisions, request, view=self)
         return paginator.get_paginated_response(ConferenceDecisionSerializer(page, many=True).data)
 

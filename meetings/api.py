@@ -4,7 +4,7 @@ meetings.access, writes through meetings.services, validation through meetings.s
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
@@ -38,8 +38,14 @@ def _require_delete_permission(user, meeting):
     list=extend_schema(summary="Meetings in your organizations, newest first", parameters=[MeetingFilterSerializer]),
     create=extend_schema(summary="Create a meeting", responses={201: MeetingDetailSerializer}),
     retrieve=extend_schema(summary="A meeting, with its recording and latest job"),
-    update=extend_schema(summary="Replace a meeting's fields", responses=MeetingDetailSerializer),
-    partial_update=extend_schema(summary="Change some of a meeting's fields", responses=MeetingDetailSerializer),
+    update=extend_schema(
+        summary="Replace a meeting's fields",
+        responses={200: MeetingDetailSerializer, 409: OpenApiResponse(description="organization_fixed")},
+    ),
+    partial_update=extend_schema(
+        summary="Change some of a meeting's fields",
+        responses={200: MeetingDetailSerializer, 409: OpenApiResponse(description="organization_fixed")},
+    ),
     destroy=extend_schema(summary="Delete a meeting and its recording (creator or admin)"),
 )
 class MeetingViewSet(RecordingActions, MeetingJobsAction, viewsets.ModelViewSet):

@@ -4,9 +4,9 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import APIException, NotFound
 
 from accounts.access import memberships_for
 from accounts.models import User
@@ -18,6 +18,18 @@ from .models import Job, Meeting, MeetingStatus, Recording
 MAX_TAGS = 30
 MAX_PARTICIPANTS = 500
 MAX_DESCRIPTION = 50_000
+
+
+# Years 1900-2999 (BoundedDateTimeField), stated to API clients as a pattern next to the format.
+YEARS = "^(19[0-9]{2}|2[0-9]{3})-"
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": YEARS})
+class Conflict(APIException):
+    """Refused because of the object's own state (409)."""
+
+    status_code = 409
+    default_code = "conflict"
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
@@ -169,15 +181,13 @@ class MeetingSerializer(serializers.ModelSerializer):
     def _organization_for(self, organization_id):
         if self.instance is not None:
             if organization_id is not None and organization_id != self.instance.organization_id:
-                raise serializers.ValidationError(
-                    {"organization": _("A meeting cannot be moved to another organization.")}
-                )
+                raise Conflict(_("A meeting cannot be moved to another organization."), "organization_fixed")
             return self.instance.organization
         memberships = memberships_for(self._user())
         if organization_id is not None:
             membership = memberships.filter(organization_id=organization_id).first()
-            if membership is None:
-                raise serializers.ValidationError({"organization": _("Choose one of your organizations.")})
+            if membership is None:  # another organization's id is reported missing, as everywhere
+                raise NotFound(_("No such organization."))
             return membership.organization
         candidates = list(memberships[:2])
         if not candidates:
@@ -254,7 +264,14 @@ class MeetingDetailSerializer(MeetingSerializer):
         return JobSerializer(job).data if job else None
 
 
-@extend_schema_field(OpenApiTypes.DATETIME)
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "string", "format": "date", "pattern": YEARS},
+            {"type": "string", "format": "date-time", "pattern": YEARS},
+        ]
+    }
+)
 class DateOrDateTimeField(serializers.Field):
     """Accepts 2026-03-01 or 2026-03-01T09:30:00+09:00; a bare date means that day in the server's time zone."""
 

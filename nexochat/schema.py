@@ -17,6 +17,12 @@ DESCRIPTIONS = {
     "415": "The request body's content type is not one this operation reads.",
     "429": "Too many requests: try again after Retry-After seconds.",
 }
+# DRF trims text fields (str.strip) before checking they are not blank, so "  " is refused like "": the
+# characters str.strip removes, for a pattern that says "at least one other character".
+STRIPPED = (
+    "\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NOT_BLANK = f"[^{STRIPPED}]"
 RATE_LIMITED = re.compile(r"^/api/v1/(auth/token/|chat/|search/|meetings/\{id\}/recording/)")
 METHODS = {"get", "put", "post", "patch", "delete"}
 
@@ -39,12 +45,44 @@ def _codes(path, method, operation):
     return codes
 
 
+def _not_blank(schema):
+    """A text field DRF refuses when blank says so with a pattern, besides minLength."""
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and schema.get("minLength", 0) >= 1 and not ({"enum", "format"} & set(schema)):
+        if "pattern" in schema:
+            schema.setdefault("allOf", []).append({"pattern": NOT_BLANK})
+        else:
+            schema["pattern"] = NOT_BLANK
+    for child in (*schema.get("properties", {}).values(), schema.get("items")):
+        _not_blank(child)
+
+
+def _query_parameter(schema):
+    """A query parameter left empty (?tag=) counts as not given: DRF reads it so from a query string."""
+    if schema.get("type") == "string" and "enum" in schema:
+        schema["enum"] = [*schema["enum"], ""]
+        schema.pop("minLength", None)
+        return schema
+    if schema.get("type") == "string" and not ({"format", "pattern"} & set(schema)):
+        schema.pop("minLength", None)
+        schema["pattern"] = f"^$|{NOT_BLANK}"
+        return schema
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
 def error_responses(result, generator, request, public):
-    result.setdefault("components", {}).setdefault("schemas", {})
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in schemas.items():
+        if name.endswith("Request"):
+            _not_blank(schema)
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if method not in METHODS:
                 continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and "schema" in parameter:
+                    parameter["schema"] = _query_parameter(parameter["schema"])
             responses = operation.setdefault("responses", {})
             for code in _codes(path, method, operation):
                 responses.setdefault(code, {"description": DESCRIPTIONS[code]})

@@ -108,7 +108,7 @@ def confirm_speakers(meeting, mapping):
     chosen = {}
     for speaker_id, attendee_id in mapping.items():
         if int(speaker_id) not in speakers or (attendee_id and int(attendee_id) not in attendees):
-            raise ServiceError(_("Unknown speaker or attendee."), "invalid")
+            raise ServiceError(_("Unknown speaker or attendee."), "unknown_speaker")
         if attendee_id:
             if int(attendee_id) in chosen.values():
                 raise ServiceError(_("Each attendee can be only one speaker."), "duplicate")

@@ -160,5 +160,5 @@ class SpeakerMatchView(APIView):
         try:
             confirm_speakers(meeting, {m["speaker"]: m["attendee"] for m in data.validated_data["matches"]})
         except ServiceError as exc:
-            return error_response(exc)
+            return error_response(exc, {"unknown_speaker": status.HTTP_404_NOT_FOUND})
         return Response(self._data(meeting))

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -17,6 +17,7 @@ from meetings.recordings.api import RecordingActions
 
 from . import services
 from .access import meetings_for
+from .params import int_or_none
 from .serializers import (
     MeetingDetailSerializer,
     MeetingFilterSerializer,
@@ -25,8 +26,26 @@ from .serializers import (
 
 
 class StandardPagination(PageNumberPagination):
+    """Pages of 25; `page_size` asks for another size (at most 100 are sent). A page_size that is not a
+    positive whole number is refused (400) rather than quietly replaced by the default."""
+
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values or values == [""]:
+            return self.page_size
+        size = int_or_none(values[-1])
+        if len(values) > 1 or size is None or size < 1:
+            raise ValidationError({self.page_size_query_param: [_("A whole number from 1.")]})
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 def _require_delete_permission(user, meeting):

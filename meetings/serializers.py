@@ -209,12 +209,11 @@ class MeetingSerializer(serializers.ModelSerializer):
                 )
             )
             unknown = [pk for pk in participant_ids if pk not in members]
-            if unknown:
-                raise serializers.ValidationError(
-                    {
-                        "participants": _("These users are not members of the organization: %(ids)s")
-                        % {"ids": ", ".join(str(pk) for pk in unknown)}
-                    }
+            if unknown:  # ids that name nobody the caller may see: missing, as everywhere
+                raise NotFound(
+                    _("These users are not members of the organization: %(ids)s")
+                    % {"ids": ", ".join(str(pk) for pk in unknown)},
+                    "not_member",
                 )
         return attrs
 

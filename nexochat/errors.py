@@ -23,12 +23,26 @@ class ServiceError(Exception):
         self.details = details
 
 
+# The status of refusals that are not about the request's form: an id that names nothing the caller may
+# see is missing (404), a request the object's state does not allow a conflict (409).
+STATUSES = {
+    "not_found": 404,
+    "not_member": 404,
+    "unknown_speaker": 404,
+    "unknown_series": 404,
+    "no_minutes": 409,
+    "no_recording": 409,
+    "running": 409,
+}
+
+
 def error_response(exc, statuses=None):
-    """The API body for a refused request: {"code", "detail", "error", ...details}, 400 unless `statuses`
-    (code -> HTTP status) says otherwise. Model instances among the details are sent as their ids."""
+    """The API body for a refused request: {"code", "detail", "error", ...details}; its status from
+    `statuses` (code -> HTTP status), else STATUSES, else 400. Model instances among the details are sent
+    as their ids."""
     body = {"code": exc.code, "detail": str(exc.message), "error": str(exc.message)}
     body.update({key: getattr(value, "pk", value) for key, value in exc.details.items()})
-    return Response(body, status=(statuses or {}).get(exc.code, 400))
+    return Response(body, status={**STATUSES, **(statuses or {})}.get(exc.code, 400))
 
 
 def _first_message(errors, prefix=""):

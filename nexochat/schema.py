@@ -1,8 +1,9 @@
 """The schema's error answers, added to every operation in one place (a drf-spectacular postprocessing
 hook) so that each states what it really returns: 400 where it reads parameters or a body, 401, 403 and
 404 where it needs a signed-in user (404: an id in the path, the body or the query names nothing the
-caller may see), 413 and 415 where it reads a body, 429 where a rate limit applies. Every error status,
-declared here or by the view, answers the one error body (nexochat/errors.py)."""
+caller may see), 409 where it changes an object, 413 and 415 where it reads a body, 429 where a rate
+limit applies. Every error status, declared here or by the view, answers the one error body
+(nexochat/errors.py)."""
 
 import re
 
@@ -40,6 +41,8 @@ def _codes(path, method, operation):
         codes.add("404")  # an id in the path, the body or the query that names nothing the caller may see
     if has_body:
         codes |= {"413", "415"}
+    if method != "get" and "path" in params:
+        codes.add("409")  # a change the object's state does not allow (a job running, nothing to send yet)
     if RATE_LIMITED.match(path):
         codes.add("429")
     return codes
@@ -81,7 +84,11 @@ def error_responses(result, generator, request, public):
             if method not in METHODS:
                 continue
             for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query" and "schema" in parameter:
+                if parameter.get("in") != "query" or "schema" not in parameter:
+                    continue
+                if parameter.get("required"):
+                    _not_blank(parameter["schema"])
+                else:
                     parameter["schema"] = _query_parameter(parameter["schema"])
             responses = operation.setdefault("responses", {})
             for code in _codes(path, method, operation):

@@ -64,7 +64,7 @@ def series_for(user, organization=None):
 
 
 def _wrong_series():
-    return ServiceError(_("Choose a series of this organization."), "invalid_series")
+    return ServiceError(_("Choose a series of this organization."), "unknown_series")
 
 
 def series_in(organization, series_id):

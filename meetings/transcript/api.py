@@ -183,7 +183,10 @@ class TranscriptExportView(TranscriptMixin, APIView):
         parameters=[
             OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(FORMATS), description="File format.")
         ],
-        responses={(200, media.split(";")[0]): OpenApiTypes.BINARY for media, _label in FORMATS.values()},
+        responses={
+            (200, media.split(";")[0]): OpenApiTypes.OBJECT if media == "application/json" else OpenApiTypes.BINARY
+            for media, _label in FORMATS.values()
+        },
     )
     def get(self, request, pk, fmt):
         meeting = self.meeting(pk)

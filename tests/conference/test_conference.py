@@ -168,7 +168,7 @@ def test_only_creator_or_admin_changes_visibility(meeting, member, admin_user, o
 def test_visibility_refuses_members_of_another_organization(meeting, owner, outsider):
     body = {"visibility": "selected", "allowed_members": [outsider.pk]}
     response = api_client(owner).put(f"/api/v1/meetings/{meeting.pk}/sharing/", body, format="json")
-    assert response.status_code == 400 and response.json()["code"] == "not_member"
+    assert response.status_code == 404 and response.json()["code"] == "not_member"
 
 
 # --- scheduling ------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def test_schedule_api_create_and_patch(org, member, owner):
     assert len(response.json()["agenda"]) == 2  # not sent: kept
 
     bad = api.patch(f"/api/v1/meetings/{first['id']}/schedule/", {"attendees": [{"user": 999999}]}, format="json")
-    assert bad.status_code == 400 and bad.json()["code"] == "not_member"
+    assert bad.status_code == 404 and bad.json()["code"] == "not_member"
 
 
 def test_series_of_another_organization_is_refused(org, other_org, owner, outsider):
@@ -275,7 +275,7 @@ def test_series_of_another_organization_is_refused(org, other_org, owner, outsid
         {"title": "x", "held_at": "2026-12-07T09:30:00+09:00", "series": theirs.pk},
         format="json",
     )
-    assert response.status_code == 400 and response.json()["code"] == "invalid_series"
+    assert response.status_code == 404 and response.json()["code"] == "unknown_series"
 
 
 # --- series carry-over -----------------------------------------------------------------------

@@ -94,7 +94,7 @@ def test_only_creator_or_admin_sends_and_minutes_are_needed(meeting, member, own
     api = APIClient()
     api.force_authenticate(owner)
     response = api.post(f"/api/v1/meetings/{meeting.pk}/recap/")
-    assert response.status_code == 400 and response.json()["code"] == "no_minutes"
+    assert response.status_code == 409 and response.json()["code"] == "no_minutes"
     assert mail.outbox == []
 
 

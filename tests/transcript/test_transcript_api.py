@@ -109,7 +109,7 @@ def test_patch_speaker_name_and_member(member, outsider, meeting):
     }
     for stranger in (outsider.pk, 999999):
         response = client.patch(url, {"member": stranger}, format="json")
-        assert response.status_code == 400 and response.json()["code"] == "not_member"
+        assert response.status_code == 404 and response.json()["code"] == "not_member"
     s1.refresh_from_db()
     assert s1.member == member
     assert client.patch(url, {"member": None}, format="json").json()["member"] is None

@@ -24,7 +24,6 @@ MAX_DESCRIPTION = 50_000
 YEARS = "^(19[0-9]{2}|2[0-9]{3})-"
 
 
-@extend_schema_field({"type": "string", "format": "date-time", "pattern": YEARS})
 class Conflict(APIException):
     """Refused because of the object's own state (409)."""
 
@@ -32,6 +31,7 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": YEARS})
 class BoundedDateTimeField(serializers.DateTimeField):
     """DRF's DateTimeField, limited to years a meeting can have: dates at the calendar's edge
     would otherwise overflow while converting time zones (a 500 instead of a 400)."""

@@ -2,8 +2,11 @@
 component names, so renaming one changes the published schema."""
 
 import datetime
+from urllib.parse import urlsplit
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -69,6 +72,21 @@ class AttendeeSerializer(serializers.Serializer):
         return attrs
 
 
+class AttendeeSchema(OpenApiSerializerExtension):
+    """States AttendeeSerializer.validate in the schema: a member's id or a guest's email."""
+
+    target_class = AttendeeSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["anyOf"] = [
+                {"required": ["user"], "properties": {"user": {"type": "integer"}}},
+                {"required": ["email"], "properties": {"email": {"type": "string", "minLength": 1}}},
+            ]
+        return schema
+
+
 class ConferenceActionItemSerializer(serializers.ModelSerializer):
     status = ItemStatusField(read_only=True)
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
@@ -102,6 +120,34 @@ class ConferenceActionItemSerializer(serializers.ModelSerializer):
         return moment_url(item)
 
 
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "string", "format": "uri", "pattern": "^https?://[^/?#\\s]", "maxLength": 500},
+            {"type": "string", "maxLength": 0},
+        ]
+    }
+)
+class WebLinkField(serializers.CharField):
+    """An http(s) address with a host, or blank. Checked as the schema states it (RFC 3986), not by Django's
+    URLValidator, which also refuses valid addresses (a host label over 63 characters, say)."""
+
+    default_error_messages = {"invalid_link": _("Enter an http(s) address.")}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not value:
+            return value
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:
+            host = None
+        if parts.scheme.lower() not in ("http", "https") or not host or any(c.isspace() for c in value):
+            self.fail("invalid_link")
+        return value
+
+
 class ScheduleSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     organization = serializers.IntegerField(
@@ -111,7 +157,7 @@ class ScheduleSerializer(serializers.Serializer):
     held_at = BoundedDateTimeField(required=False)
     duration_minutes = serializers.IntegerField(required=False, min_value=1, max_value=1440)
     location = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    video_link = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    video_link = WebLinkField(required=False, allow_blank=True, max_length=500)
     series = serializers.IntegerField(source="series_id", required=False, allow_null=True, **ID)
     visibility = serializers.CharField(read_only=True)
     agenda = AgendaItemSerializer(many=True, required=False, source="agenda_items.all")
@@ -250,14 +296,8 @@ class SupersedeSerializer(serializers.Serializer):
 # --- sharing and recap -----------------------------------------------------------------------
 
 
-@extend_schema_field({"type": "string", "description": "organization or selected."})
-class VisibilityField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=Visibility.choices, **kwargs)
-
-
 class SharingSerializer(serializers.Serializer):
-    visibility = VisibilityField()
+    visibility = serializers.ChoiceField(choices=Visibility.choices, help_text="organization or selected.")
     allowed_members = serializers.ListField(
         child=serializers.IntegerField(**ID),
         required=False,

@@ -207,8 +207,10 @@ class MinutesView(MinutesMixin, APIView):
     )
     def patch(self, request, pk):
         minutes = self.version(self.meeting(pk))
-        body = MarkdownSerializer(data=request.data)
+        body = MarkdownSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
+        if "markdown" not in body.validated_data:
+            return self.respond(minutes)  # nothing to change
         try:
             edited = services.edit_minutes(minutes, body.validated_data["markdown"], request.user)
         except ServiceError as exc:

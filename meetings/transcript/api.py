@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from ai_pipeline.coverage import REASONS
 from meetings.access import get_meeting_for
+from meetings.model_choices import stt_models
 from meetings.serializers import JobSerializer
 from meetings.transcript import services
 from meetings.transcript.exports import FORMATS, UnknownFormat, transcript_data
@@ -122,10 +123,31 @@ class RediarizeSerializer(serializers.Serializer):
 
 
 class RetranscribeSerializer(serializers.Serializer):
-    stt = serializers.CharField(help_text="Speech-to-text engine, e.g. faster-whisper or transformers.")
-    model = serializers.CharField(
-        required=False, allow_blank=True, max_length=services.MAX_MODEL_LENGTH, help_text="Model id or folder."
-    )
+    stt = serializers.ChoiceField(choices=[], help_text="Speech-to-text engine, e.g. faster-whisper or transformers.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stt"].choices = services.stt_engines()
+        self.fields["model"] = offered_model_field()
+
+
+def offered_model_field():
+    """`model`: blank (the server's default) or one the operator offers (STT_MODELS), read when the request
+    or the schema is made; the refusal lists them."""
+    offered = stt_models()
+    refusal = _("The model “%(model)s” is not offered on this server. Choose one of: %(allowed)s.") % {
+        "model": "{input}",
+        "allowed": ", ".join([_("the server default (leave it blank)"), *offered]),
+    }
+    help_text = "A model this server offers; blank: its default."
+    if not offered:
+        only_default = {"max_length": refusal.replace(" “{input}”", "")}
+        return serializers.CharField(
+            required=False, allow_blank=True, max_length=0, help_text=help_text, error_messages=only_default
+        )
+    field = serializers.ChoiceField(choices=["", *offered], required=False, allow_blank=True, help_text=help_text)
+    field.error_messages["invalid_choice"] = refusal
+    return field
 
 
 # --- helpers ---------------------------------------------------------------------------------

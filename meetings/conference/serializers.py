@@ -143,7 +143,8 @@ class WebLinkField(serializers.CharField):
             host = parts.hostname
         except ValueError:
             host = None
-        if parts.scheme.lower() not in ("http", "https") or not host or any(c.isspace() for c in value):
+        plain = value.isascii() and all(" " < c < "\x7f" for c in value)  # RFC 3986: printable ASCII
+        if parts.scheme.lower() not in ("http", "https") or not host or not plain:
             self.fail("invalid_link")
         return value
 

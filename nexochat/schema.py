@@ -41,7 +41,7 @@ def _codes(path, method, operation):
         codes.add("404")  # an id in the path, the body or the query that names nothing the caller may see
     if has_body:
         codes |= {"413", "415"}
-    if method != "get" and "path" in params:
+    if method != "get" and not public:
         codes.add("409")  # a change the object's state does not allow (a job running, nothing to send yet)
     if RATE_LIMITED.match(path):
         codes.add("429")

@@ -74,8 +74,12 @@ class MinutesDataSerializer(serializers.Serializer):
     )
     open_questions = serializers.ListField(child=serializers.CharField())
     topics = serializers.ListField(child=serializers.DictField(), help_text="{title, from_line, to_line, start, end}")
-    language = serializers.CharField(required=False, help_text="ko or en; absent in versions written before it.")
-    extractive = serializers.BooleanField(required=False, help_text="Written without an LLM (sentences picked).")
+    language = serializers.CharField(
+        required=False, allow_null=True, help_text="ko or en; null or absent where a version does not say."
+    )
+    extractive = serializers.BooleanField(
+        required=False, allow_null=True, help_text="Written without an LLM (sentences picked); null after an edit."
+    )
     speakers = serializers.DictField(
         child=serializers.CharField(), required=False, help_text="{speaker id: name} of the meeting's speakers"
     )

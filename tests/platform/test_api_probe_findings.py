@@ -230,3 +230,76 @@ def test_a_stored_local_model_the_operator_took_off_the_list_is_not_loaded(org, 
     with pytest.raises(ConfigurationError) as refused:
         provider_for(org)
     assert refused.value.missing == "model_not_allowed"
+
+
+# --- the schema is the truth: what the probe found declared one way and answered another -------------------
+
+
+@pytest.fixture
+def schema(owner):
+    return api_client(owner).get("/api/v1/schema/?format=json").json()
+
+
+def _response(schema, path, method, status="200"):
+    return schema["paths"][path][method]["responses"][status]
+
+
+def test_lists_are_declared_as_they_are_answered(schema, meeting_with_item, owner):
+    api = api_client(owner)
+    meeting, _item = meeting_with_item
+    for path in ("/api/v1/action-items/", "/api/v1/decisions/", "/api/v1/meetings/"):
+        declared = _response(schema, path, "get")["content"]["application/json"]["schema"]["$ref"]
+        assert declared.split("/")[-1].startswith("Paginated"), path
+        assert {"count", "next", "previous", "results"} <= set(api.get(path).json()), path
+    jobs = "/api/v1/meetings/{id}/jobs/"
+    assert _response(schema, jobs, "get")["content"]["application/json"]["schema"]["type"] == "array"
+    assert isinstance(api.get(f"/api/v1/meetings/{meeting.pk}/jobs/").json(), list)
+
+
+def test_every_refusal_is_declared_with_the_one_error_body(schema, owner, org):
+    refusals = 0
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith("4"):
+                    assert response["content"]["application/json"]["schema"] == {
+                        "$ref": "#/components/schemas/Error"
+                    }, (method, path, status)
+                    refusals += 1
+    assert refusals > 300
+    api = api_client(owner)
+    for response in (
+        api.post("/api/v1/meetings/schedule/", {"title": ""}, format="json"),  # a field error
+        api.put(f"/api/v1/meetings/{10**6}/sharing/", {"visibility": "selected"}, format="json"),  # missing
+        api.post("/api/v1/series/", {"name": "x", "organization": 10**6}, format="json"),  # another's id
+    ):
+        assert response.status_code in (400, 404) and {"code", "detail"} <= set(response.json()), response.json()
+
+
+def test_exports_declare_the_types_they_send(schema, org, owner):
+    meeting = factories.meeting(org, "내보내기", creator=owner, status="ready")
+    factories.transcript(meeting, [("김대표", "예산은 십 퍼센트 늘립니다.")])
+    factories.minutes(meeting)
+    api = api_client(owner)
+    for path, formats in (
+        ("/api/v1/meetings/{id}/transcript/export/{fmt}/", ("txt", "srt", "vtt", "json", "md", "docx")),
+        ("/api/v1/meetings/{id}/minutes/export/{fmt}/", ("md", "docx")),
+    ):
+        declared = set(_response(schema, path, "get")["content"])
+        for fmt in formats:
+            response = api.get(path.replace("{id}", str(meeting.pk)).replace("{fmt}", fmt))
+            assert response.status_code == 200 and response["Content-Type"].split(";")[0] in declared, (path, fmt)
+
+
+def test_limits_are_stated_where_the_api_applies_them(schema):
+    components = schema["components"]["schemas"]
+    held_at = components["MeetingDetailRequest"]["properties"]["held_at"]
+    assert held_at["pattern"] == "^(19[0-9]{2}|2[0-9]{3})-"  # years 1900-2999
+    assert "pattern" in components["MeetingDetailRequest"]["properties"]["title"]  # one line
+    engines = components["RetranscribeRequest"]["properties"]["stt"]
+    assert engines["allOf"][0]["$ref"].endswith("SttEnum")
+    assert components["SttEnum"]["enum"] == ["faster-whisper", "transformers"]
+    upload = schema["paths"]["/api/v1/meetings/{id}/recording/"]["post"]["requestBody"]["content"]
+    assert list(upload) == ["multipart/form-data"]
+    body = schema["paths"]["/api/v1/meetings/"]["post"]["requestBody"]["content"]
+    assert list(body) == ["application/json"]

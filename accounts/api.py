@@ -66,7 +66,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Members of the organization (their ids are what a meeting's participants take)",
         responses=MemberSerializer(many=True),
     )
-    @action(detail=True, methods=["get"], serializer_class=MemberSerializer)
+    @action(detail=True, methods=["get"], serializer_class=MemberSerializer, pagination_class=None)
     def members(self, request, pk=None):
         membership = self.get_object()
         members = (

@@ -30,6 +30,7 @@ STATUSES = {
     "not_member": 404,
     "unknown_speaker": 404,
     "unknown_series": 404,
+    "unknown_template": 404,
     "invalid_series": 409,  # several meetings asked of a series that does not repeat
     "no_minutes": 409,
     "no_recording": 409,

@@ -11,12 +11,13 @@ from meetings.conference.scheduling import MAX_OCCURRENCES
 from meetings.models import Language, Recurrence, Series
 from nexochat.errors import ServiceError
 from nexochat.ids import ID_RANGE
+from nexochat.validators import single_line
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class ScheduleForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200, validators=[single_line])
     held_at = forms.DateTimeField(
         label=gettext_lazy("Date and time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),

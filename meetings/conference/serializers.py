@@ -177,7 +177,7 @@ class ScheduleSerializer(serializers.Serializer):
 
 
 class ScheduleCreateSerializer(ScheduleSerializer):
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=200, validators=[single_line])
     held_at = BoundedDateTimeField()
     occurrences = serializers.IntegerField(
         required=False,

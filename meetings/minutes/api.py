@@ -20,7 +20,11 @@ from meetings.serializers import JobSerializer
 from meetings.transcript.api import AnyAcceptNegotiation
 from nexochat.errors import ErrorSerializer, ServiceError, error_response
 
-ERROR_STATUS = {"running": status.HTTP_409_CONFLICT, "no_transcript": status.HTTP_409_CONFLICT}
+ERROR_STATUS = {
+    "running": status.HTTP_409_CONFLICT,
+    "no_transcript": status.HTTP_409_CONFLICT,
+    "duplicate": status.HTTP_409_CONFLICT,  # a template of that name exists
+}
 VERSION = OpenApiParameter("version", int, OpenApiParameter.QUERY, required=False, description="Default: the latest.")
 
 

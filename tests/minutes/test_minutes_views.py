@@ -251,7 +251,7 @@ def test_api_generate_read_edit_review_export(member, meeting, inline):
     assert client.get(api(meeting, "export/docx/"))["Content-Type"].startswith("application/vnd.openxml")
     assert [v["version"] for v in client.get(api(meeting, "versions/")).json()] == [2, 1]
     bad = client.post(api(meeting, "generate/"), {"template": "org:999"}, format="json")
-    assert bad.status_code == 400 and bad.json()["code"] == "unknown_template"
+    assert bad.status_code == 404 and bad.json()["code"] == "unknown_template"
 
 
 def test_api_schema_documents_the_minutes_endpoints(owner):

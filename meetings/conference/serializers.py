@@ -2,10 +2,8 @@
 component names, so renaming one changes the published schema."""
 
 import datetime
-from urllib.parse import urlsplit
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,6 +17,7 @@ from meetings.conference.sharing import SHARE_MAX_DAYS, share_url
 from meetings.minutes.api import ItemStatusField
 from meetings.models import ActionItem, Series, ShareLink, Visibility
 from meetings.serializers import BoundedDateTimeField, JobSerializer
+from nexochat.fields import WebLinkField
 from nexochat.ids import ID_RANGE
 from nexochat.validators import single_line
 
@@ -118,35 +117,6 @@ class ConferenceActionItemSerializer(serializers.ModelSerializer):
 
     def get_moment_url(self, item) -> str:
         return moment_url(item)
-
-
-@extend_schema_field(
-    {
-        "anyOf": [
-            {"type": "string", "format": "uri", "pattern": "^https?://[^/?#\\s]", "maxLength": 500},
-            {"type": "string", "maxLength": 0},
-        ]
-    }
-)
-class WebLinkField(serializers.CharField):
-    """An http(s) address with a host, or blank. Checked as the schema states it (RFC 3986), not by Django's
-    URLValidator, which also refuses valid addresses (a host label over 63 characters, say)."""
-
-    default_error_messages = {"invalid_link": _("Enter an http(s) address.")}
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not value:
-            return value
-        try:
-            parts = urlsplit(value)
-            host = parts.hostname
-        except ValueError:
-            host = None
-        plain = value.isascii() and all(" " < c < "\x7f" for c in value)  # RFC 3986: printable ASCII
-        if parts.scheme.lower() not in ("http", "https") or not host or not plain:
-            self.fail("invalid_link")
-        return value
 
 
 class ScheduleSerializer(serializers.Serializer):

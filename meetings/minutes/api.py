@@ -19,6 +19,7 @@ from meetings.models import ActionItem, Decision, ItemStatus, JobState
 from meetings.serializers import JobSerializer
 from meetings.transcript.api import AnyAcceptNegotiation
 from nexochat.errors import ErrorSerializer, ServiceError, error_response
+from nexochat.fields import WebLinkField
 
 ERROR_STATUS = {
     "running": status.HTTP_409_CONFLICT,
@@ -329,7 +330,12 @@ class AISettingsSerializer(serializers.Serializer):
         help_text="Empty: the server's LLM_PROVIDER.",
     )
     model = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    base_url = serializers.CharField(required=False, allow_blank=True, max_length=300, help_text="http(s) address.")
+    base_url = WebLinkField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="http(s) address; internal ones only where the server allows them (LLM_ALLOWED_HOSTS).",
+    )
     api_key = serializers.CharField(
         required=False, allow_blank=True, write_only=True, max_length=500, help_text="Write-only; blank keeps it."
     )

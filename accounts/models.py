@@ -68,6 +68,12 @@ class Organization(models.Model):
         blank=True,
         help_text=_("Meetings older than this are deleted automatically. Leave empty to keep them."),
     )
+    # Off until an admin turns it on: an email to every attendee is not something to do unasked.
+    recap_after_minutes = models.BooleanField(
+        _("email a recap when minutes are ready"),
+        default=False,
+        help_text=_("Attendees get the minutes and their action items by email when a meeting is first processed."),
+    )
 
     class Meta:
         verbose_name = _("organization")

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import members_of
+from meetings.conference.attendees import format_guests, parse_guests
+from nexochat.errors import ServiceError
 from nexochat.validators import single_line
 
 from .models import Language, MeetingStatus, Tag
@@ -39,9 +41,11 @@ class MeetingForm(forms.Form):
     )
     external_participants = forms.CharField(
         label=_("Other participants"),
-        max_length=500,
+        max_length=2000,
         required=False,
-        help_text=_("Names of guests, comma-separated."),
+        help_text=_(
+            "People from outside the organization, comma-separated: a name, or name <email> to email them the recap."
+        ),
     )
 
     def __init__(self, *args, organization, meeting=None, **kwargs):
@@ -53,7 +57,7 @@ class MeetingForm(forms.Form):
                 "description": meeting.description,
                 "tags": ", ".join(tag.name for tag in meeting.tags.all()),
                 "participants": list(meeting.participants.values_list("pk", flat=True)),
-                "external_participants": meeting.external_participants,
+                "external_participants": format_guests(meeting, ", "),
             }
         super().__init__(*args, **kwargs)
         self.fields["participants"].queryset = members_of(organization)
@@ -65,6 +69,14 @@ class MeetingForm(forms.Form):
         if not title:
             raise forms.ValidationError(_("Enter a title."))
         return title
+
+    def clean_external_participants(self):
+        text = self.cleaned_data["external_participants"].strip()
+        try:
+            parse_guests(text)
+        except ServiceError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return text
 
     def clean_tags(self):
         names = parse_tag_names(self.cleaned_data.get("tags"))
@@ -81,7 +93,7 @@ class MeetingForm(forms.Form):
             "description": data["description"],
             "tags": data["tags"],
             "participants": list(data["participants"]),
-            "external_participants": data["external_participants"].strip(),
+            "external_participants": data["external_participants"],
         }
 
 

@@ -11,6 +11,8 @@ from rest_framework.exceptions import APIException, NotFound
 from accounts.access import memberships_for
 from accounts.models import User
 from accounts.serializers import UserSummarySerializer
+from meetings.conference.attendees import parse_guests
+from nexochat.errors import ServiceError
 
 from . import services
 from .models import Job, Meeting, MeetingStatus, Recording
@@ -173,7 +175,13 @@ class MeetingSerializer(serializers.ModelSerializer):
             "recording",
         ]
         read_only_fields = ["id", "status", "created_by", "created_at", "updated_at", "recording"]
-        extra_kwargs = {"description": {"max_length": MAX_DESCRIPTION}}
+        extra_kwargs = {
+            "description": {"max_length": MAX_DESCRIPTION},
+            "external_participants": {
+                "help_text": "Guests, comma-separated: a name, `name <email>` or an email; those with an email "
+                "get the recap. Read back as their names."
+            },
+        }
 
     def _user(self):
         return self.context["request"].user
@@ -197,6 +205,13 @@ class MeetingSerializer(serializers.ModelSerializer):
                 {"organization": _("You belong to several organizations: say which one this meeting is for.")}
             )
         return candidates[0].organization
+
+    def validate_external_participants(self, value):
+        try:
+            parse_guests(value)
+        except ServiceError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        return value
 
     def validate(self, attrs):
         organization = self._organization_for(attrs.pop("organization_id", None))
@@ -246,7 +261,7 @@ class MeetingSerializer(serializers.ModelSerializer):
             description=validated_data.get("description", instance.description),
             tags=tags,
             participants=participants,
-            external_participants=validated_data.get("external_participants", instance.external_participants),
+            external_participants=validated_data.get("external_participants"),  # not sent: guests kept
         )
 
 

@@ -43,26 +43,36 @@ def create_meeting(
         held_at=held_at,
         language=language,
         description=description,
-        external_participants=external_participants,
         created_by=user,
     )
     set_tags(meeting, tags)
-    meeting.participants.set(participants)
+    _set_participants(meeting, participants, external_participants)
     return meeting
+
+
+def _set_participants(meeting, participants, external_participants):
+    """The meeting form's participants (members) and other participants (text: `name`, `name <email>` or
+    an email, comma-separated) are the meeting's attendees; None keeps the guests as they are."""
+    from meetings.conference.attendees import Guest, parse_guests, set_attendees
+
+    if external_participants is None:
+        guests = [Guest(a.email, a.name) for a in meeting.attendees.filter(user__isnull=True)]
+    else:
+        guests = parse_guests(external_participants)
+    set_attendees(meeting, [getattr(p, "pk", p) for p in participants], guests)
 
 
 @transaction.atomic
 def update_meeting(
-    meeting, *, title, held_at, language, description="", tags=(), participants=(), external_participants=""
+    meeting, *, title, held_at, language, description="", tags=(), participants=(), external_participants=None
 ):
     meeting.title = title
     meeting.held_at = held_at
     meeting.language = language
     meeting.description = description
-    meeting.external_participants = external_participants
-    meeting.save(update_fields=["title", "held_at", "language", "description", "external_participants", "updated_at"])
+    meeting.save(update_fields=["title", "held_at", "language", "description", "updated_at"])
     set_tags(meeting, tags)
-    meeting.participants.set(participants)
+    _set_participants(meeting, participants, external_participants)
     return meeting
 
 

@@ -1,8 +1,11 @@
-"""Recap emails: when a meeting's minutes are ready (or when someone presses "Send recap"), each
-attendee gets the minutes and their own action items, as HTML and plain text. Members who opted out
-get nothing; times are shown in each member's time zone."""
+"""Recap emails: each attendee with an address (members, and guests given an email) gets the minutes and
+their own action items, as HTML and plain text. Sent when the meeting's creator or an admin confirms it,
+after being shown who will receive it, and, where the organization turned it on, once by itself when a
+meeting's first minutes are ready. Members who opted out get nothing; times are shown in each member's
+time zone."""
 
 import logging
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -11,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import audit
 from accounts.timezones import zone_for
 from meetings.conference.attendees import attendees_of
 from meetings.conference.speakers import unassigned_items_named_for
@@ -28,10 +32,34 @@ def _opted_out(user_ids):
 
 
 def recipients(meeting):
-    """Attendees who get the recap: members who did not opt out, and guests."""
+    """Attendees who get the recap: members who did not opt out, and guests with an email."""
     attendees = [a for a in attendees_of(meeting) if a.address]
     skip = _opted_out([a.user_id for a in attendees if a.user_id])
     return [a for a in attendees if a.user_id not in skip or a.user_id is None]
+
+
+@dataclass
+class RecapPlan:
+    """What sending the recap now would do: who gets it, who does not and why, and whether it went before."""
+
+    recipients: list = field(default_factory=list)
+    opted_out: list = field(default_factory=list)  # members who turned recap emails off
+    no_address: list = field(default_factory=list)  # guests known by name only
+    has_minutes: bool = False
+    sent_at: object = None
+
+
+def recap_plan(meeting):
+    attendees = attendees_of(meeting)
+    to = recipients(meeting)
+    sending = {a.pk for a in to}
+    return RecapPlan(
+        recipients=to,
+        opted_out=[a for a in attendees if a.user_id and a.pk not in sending],
+        no_address=[a for a in attendees if not a.user_id and not a.email],
+        has_minutes=minutes_services.current_minutes(meeting) is not None,
+        sent_at=meeting.recap_sent_at,
+    )
 
 
 def _own_items(attendee, items):
@@ -68,7 +96,7 @@ def build_message(meeting, attendee, minutes, decisions, items, *, data=None, ma
 
 
 def send_recap(meeting):
-    """Send the recap to every recipient; returns how many emails went out."""
+    """Send the recap to every recipient; returns the attendees it went to."""
     minutes = minutes_services.current_minutes(meeting)
     if minutes is None:
         raise ServiceError(_("There are no minutes to send yet."), "no_minutes")
@@ -76,24 +104,39 @@ def send_recap(meeting):
     items = list(ActionItem.objects.filter(meeting=meeting).select_related("assignee").order_by("position"))
     # The same minutes as the page and the exports: the current version under today's speaker names.
     data, markdown = minutes_services.presented(minutes), minutes_services.markdown_of(minutes)
-    messages = [
-        build_message(meeting, a, minutes, decisions, items, data=data, markdown=markdown) for a in recipients(meeting)
-    ]
+    to = recipients(meeting)
+    messages = [build_message(meeting, a, minutes, decisions, items, data=data, markdown=markdown) for a in to]
     if messages:
         get_connection().send_messages(messages)
-    Meeting.objects.filter(pk=meeting.pk).update(recap_sent_at=timezone.now())
-    return len(messages)
+    meeting.recap_sent_at = timezone.now()
+    Meeting.objects.filter(pk=meeting.pk).update(recap_sent_at=meeting.recap_sent_at)
+    return to
+
+
+def sends_automatically(organization):
+    """The organization's choice (off unless an admin turned it on), under the server's RECAP_AUTO."""
+    return getattr(settings, "RECAP_AUTO", True) and organization.recap_after_minutes
+
+
+def set_recap_after_minutes(organization, enabled, user=None):
+    enabled = bool(enabled)
+    if organization.recap_after_minutes != enabled:
+        organization.recap_after_minutes = enabled
+        organization.save(update_fields=["recap_after_minutes"])
+        audit.record(user, organization, "organization.recap_after_minutes", organization, enabled=enabled)
+    return organization
 
 
 def send_recap_after_minutes(meeting):
-    """Called by the minutes stage once minutes are saved: the first time only, and never failing the job."""
-    if not getattr(settings, "RECAP_AUTO", True):
+    """Called by the minutes stage once minutes are saved: the first time only, where the organization
+    asked for it, and never failing the job. Returns how many emails went out."""
+    if not sends_automatically(meeting.organization):
         return 0
     meeting.refresh_from_db(fields=["recap_sent_at"])
     if meeting.recap_sent_at is not None:
         return 0
     try:
-        return send_recap(meeting)
+        return len(send_recap(meeting))
     except Exception:
         logger.exception("recap email for meeting %s failed", meeting.pk)
         return 0

@@ -58,21 +58,25 @@ class AttendeeSerializer(serializers.Serializer):
     user = serializers.IntegerField(
         source="user_id", required=False, allow_null=True, help_text="A member's user id.", **ID
     )
-    email = serializers.EmailField(required=False, allow_blank=True, help_text="A guest's email.")
-    name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    email = serializers.EmailField(
+        required=False, allow_blank=True, max_length=254, help_text="A guest's email: the recap goes there."
+    )
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=150, help_text="A guest's name (with or without an email)."
+    )
     display_name = serializers.CharField(read_only=True)
     is_guest = serializers.BooleanField(read_only=True)
     speaker = serializers.IntegerField(source="speaker_id", read_only=True, allow_null=True)
     speaker_confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def validate(self, attrs):
-        if not attrs.get("user_id") and not attrs.get("email"):
-            raise serializers.ValidationError("Give a member's user id or a guest's email.")
+        if not attrs.get("user_id") and not attrs.get("email") and not (attrs.get("name") or "").strip():
+            raise serializers.ValidationError("Give a member's user id, or a guest's email or name.")
         return attrs
 
 
 class AttendeeSchema(OpenApiSerializerExtension):
-    """States AttendeeSerializer.validate in the schema: a member's id or a guest's email."""
+    """States AttendeeSerializer.validate in the schema: a member's id, or a guest's email or name."""
 
     target_class = AttendeeSerializer
 
@@ -82,6 +86,7 @@ class AttendeeSchema(OpenApiSerializerExtension):
             schema["anyOf"] = [
                 {"required": ["user"], "properties": {"user": {"type": "integer"}}},
                 {"required": ["email"], "properties": {"email": {"type": "string", "minLength": 1}}},
+                {"required": ["name"], "properties": {"name": {"type": "string", "pattern": r"\S"}}},
             ]
         return schema
 
@@ -294,6 +299,28 @@ class ShareLinkCreateSerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=SHARE_MAX_DAYS, default=7)
 
 
+class RecapRecipientSerializer(serializers.Serializer):
+    attendee = serializers.IntegerField(source="pk", help_text="The attendee's id.")
+    name = serializers.CharField(source="display_name")
+    email = serializers.CharField(source="address", allow_blank=True)
+    is_guest = serializers.BooleanField()
+
+
+class RecapPlanSerializer(serializers.Serializer):
+    recipients = RecapRecipientSerializer(many=True, help_text="Who gets the recap when it is sent now.")
+    opted_out = RecapRecipientSerializer(many=True, help_text="Members who turned recap emails off.")
+    no_address = RecapRecipientSerializer(many=True, help_text="Guests known by name only: add an email to send.")
+    has_minutes = serializers.BooleanField(help_text="False: there is nothing to send yet (sending is a 409).")
+    sent_at = serializers.DateTimeField(allow_null=True, help_text="When a recap last went out; null: never.")
+
+
 class RecapResultSerializer(serializers.Serializer):
     sent = serializers.IntegerField(help_text="How many emails went out.")
     sent_at = serializers.DateTimeField()
+    recipients = RecapRecipientSerializer(many=True, help_text="Who the recap was sent to.")
+
+
+class RecapSettingsSerializer(serializers.Serializer):
+    recap_after_minutes = serializers.BooleanField(
+        help_text="Email attendees a recap by itself when a meeting's first minutes are ready. Off by default."
+    )

@@ -223,7 +223,7 @@ def test_schedule_page_rejects_bad_guest_email(member_client):
             "held_at": "2026-12-01T14:00",
             "duration_minutes": 30,
             "language": "ko",
-            "guests": "not an email",
+            "guests": "Bob <bob@@example>",  # a name alone is a guest; what has an @ must be an address
         },
     )
     assert response.status_code == 200 and "Not an email address" in response.content.decode()

@@ -71,6 +71,7 @@ CASES = {
     "conference:sharing": "object",
     "conference:share_revoke": "object",
     "conference:recap": "object",
+    "conference:recap_settings": "collection",
     "conference:action_items": "collection",
     "conference:action_item_status": "object",
     "conference:decisions": "collection",
@@ -156,6 +157,7 @@ CASES = {
     "api:conference-share-links": "object",
     "api:conference-share-link-revoke": "object",
     "api:conference-recap": "object",
+    "api:conference-recap-settings": "object",
     "api:conference-series": "collection",
     "api:conference-calendar": "collection",
     "api:conference-feed": "collection",
@@ -188,6 +190,8 @@ ADMIN_ONLY = {
     "api:conference-sharing": {"PUT"},
     "api:conference-share-links": {"POST"},
     "api:conference-share-link-revoke": {"POST"},
+    "conference:recap_settings": {"POST"},
+    "api:conference-recap-settings": {"PUT"},
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -29,7 +29,11 @@ def _schedule_data(meeting, request):
 
 def _split_attendees(rows):
     member_ids = [row["user_id"] for row in rows if row.get("user_id")]
-    guests = [Guest(row["email"].lower(), row.get("name", "")) for row in rows if not row.get("user_id")]
+    guests = [
+        Guest((row.get("email") or "").lower(), (row.get("name") or "").strip())
+        for row in rows
+        if not row.get("user_id")
+    ]
     return member_ids, guests
 
 

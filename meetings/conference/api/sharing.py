@@ -1,15 +1,17 @@
 """API: who can see a meeting, its read-only guest links, and the recap email."""
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import get_membership, require_admin
 from meetings.conference.permissions import meeting_to_manage
-from meetings.conference.recap import send_recap
+from meetings.conference.recap import recap_plan, send_recap, set_recap_after_minutes
 from meetings.conference.serializers import (
+    RecapPlanSerializer,
     RecapResultSerializer,
+    RecapSettingsSerializer,
     ShareLinkCreateSerializer,
     ShareLinkSerializer,
     SharingSerializer,
@@ -78,14 +80,50 @@ class ShareLinkRevokeView(APIView):
 
 class RecapView(APIView):
     @extend_schema(
-        summary="Email the recap (minutes and each attendee's action items) now",
+        summary="Who would receive the recap if it were sent now (creator or admin)",
+        responses=RecapPlanSerializer,
+    )
+    def get(self, request, pk):
+        return Response(RecapPlanSerializer(recap_plan(meeting_to_manage(request.user, pk))).data)
+
+    @extend_schema(
+        summary="Email the recap (minutes and each attendee's action items) now; ask GET first who gets it",
         request=None,
-        responses={200: RecapResultSerializer, 400: ErrorSerializer},
+        responses={200: RecapResultSerializer, 409: ErrorSerializer},
     )
     def post(self, request, pk):
         meeting = meeting_to_manage(request.user, pk)
         try:
-            count = send_recap(meeting)
+            sent_to = send_recap(meeting)
         except ServiceError as exc:
             return error_response(exc)
-        return Response({"sent": count, "sent_at": timezone.now()})
+        return Response(
+            RecapResultSerializer({"sent": len(sent_to), "sent_at": meeting.recap_sent_at, "recipients": sent_to}).data
+        )
+
+
+class RecapSettingsView(APIView):
+    def _organization(self, org_id):
+        membership = get_membership(self.request.user, org_id)
+        require_admin(membership)
+        return membership.organization
+
+    @extend_schema(
+        summary="Whether the organization emails recaps by itself (owners and admins)",
+        responses=RecapSettingsSerializer,
+    )
+    def get(self, request, org_id):
+        organization = self._organization(org_id)
+        return Response({"recap_after_minutes": organization.recap_after_minutes})
+
+    @extend_schema(
+        summary="Turn automatic recap emails on or off for the organization (owners and admins)",
+        request=RecapSettingsSerializer,
+        responses={200: RecapSettingsSerializer, 400: ErrorSerializer},
+    )
+    def put(self, request, org_id):
+        organization = self._organization(org_id)
+        body = RecapSettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        set_recap_after_minutes(organization, body.validated_data["recap_after_minutes"], user=request.user)
+        return Response({"recap_after_minutes": organization.recap_after_minutes})

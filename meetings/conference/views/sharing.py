@@ -7,9 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import members_of
+from accounts.access import get_membership, members_of, require_admin
+from accounts.decorators import organization_required
 from meetings.conference.permissions import meeting_to_manage
-from meetings.conference.recap import send_recap
+from meetings.conference.recap import recap_plan, send_recap, set_recap_after_minutes
 from meetings.conference.sharing import (
     create_share_link,
     revoke_share_link,
@@ -24,6 +25,7 @@ from meetings.models import Visibility
 from meetings.params import int_or_none
 from meetings.recordings.streaming import content_type_for, recording_response
 from nexochat.errors import ServiceError
+from nexochat.htmx import wants_fragment
 
 
 @login_required
@@ -109,13 +111,30 @@ def share_audio(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def recap_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: who would receive the recap (and who would not), with the button that sends it. POST: send."""
     meeting = meeting_to_manage(request.user, pk)
+    if request.method == "GET":
+        template = "meetings/conference/recap_confirm.html"
+        context = {"meeting": meeting, "plan": recap_plan(meeting)}
+        return render(request, f"{template}#confirm" if wants_fragment(request) else template, context)
     try:
-        count = send_recap(meeting)
+        sent_to = send_recap(meeting)
     except ServiceError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("The recap was sent to %(n)s attendee(s).") % {"n": count})
+        messages.success(request, _("The recap was sent to %(n)s attendee(s).") % {"n": len(sent_to)})
     return redirect("meetings:detail", pk=meeting.pk)
+
+
+@organization_required
+@require_POST
+def recap_settings(request: HttpRequest) -> HttpResponse:
+    """The organization's choice to email recaps by themselves (owners and admins); shown on the minutes
+    settings page."""
+    require_admin(get_membership(request.user, request.organization.pk))
+    enabled = request.POST.get("recap_after_minutes") == "on"
+    set_recap_after_minutes(request.organization, enabled, user=request.user)
+    messages.success(request, _("The recap email setting was saved."))
+    return redirect("minutes_settings:settings")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nexochat.errors import ServiceError
 
@@ -25,12 +25,14 @@ def _safe_next(request, fallback):
 
 
 @login_required
+@require_safe
 def organization_list(request: HttpRequest) -> HttpResponse:
     memberships = memberships_for(request.user).order_by("organization__name")
     return render(request, "accounts/organization_list.html", {"memberships": memberships})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def organization_create(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -74,6 +76,7 @@ def _member_context(membership, invitation_form=None):
 
 
 @login_required
+@require_safe
 def members(request: HttpRequest, org_id: int) -> HttpResponse:
     membership = get_membership(request.user, org_id)
     return render(request, "accounts/members.html", _member_context(membership))
@@ -177,6 +180,7 @@ def invitation_revoke(request: HttpRequest, org_id: int, invitation_id: int) -> 
     return redirect("accounts:members", org_id=org_id)
 
 
+@require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The page an invitation link opens. Anyone holding the link may see which organization it is for."""
     invitation = get_object_or_404(Invitation.objects.select_related("organization", "created_by"), token=token)

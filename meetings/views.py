@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import get_membership
 from meetings.processing.views import status_context
@@ -29,6 +29,7 @@ PAGE_SIZE = 25
 
 
 @login_required
+@require_safe
 def meeting_list(request: HttpRequest) -> HttpResponse:
     if request.organization is None:
         return redirect("accounts:create")
@@ -63,6 +64,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
     membership = get_membership(request.user, meeting.organization_id)

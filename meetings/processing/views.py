@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from meetings.access import get_meeting_for
@@ -68,6 +68,7 @@ def _status_panel(request, meeting, *, shown_state, polled=False):
 
 
 @login_required
+@require_safe
 def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
     return _status_panel(request, meeting, shown_state=request.GET.get("shown"), polled=True)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from accounts.access import members_of
 from accounts.decorators import organization_required
@@ -136,6 +137,7 @@ def run_search(user, query, filters, limit=RESULTS):
 
 @organization_required
 @rate_limit("search", methods=("GET",))
+@require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, user=request.user, organization=request.organization)
     explained, query = None, ""

@@ -2,10 +2,10 @@
 cluster's queue and only a worker started with Q_CLUSTER_NAME=<it> takes them; minutes jobs stay
 on the default queue."""
 
-import time
-
 import pytest
 from django.utils import timezone
+from django_q.models import Task
+from django_q.tasks import async_task
 
 from meetings import services
 from meetings.models import Job, JobState
@@ -13,7 +13,7 @@ from meetings.processing import services as processing_services
 from meetings.recordings import services as recording_services
 from tests.support.audio import write_tone_wav
 from tests.support.uploads import uploaded
-from tests.support.worker import start_worker, stop_worker, wait_for_job
+from tests.support.worker import start_worker, stop_worker, wait_for, wait_for_job
 
 
 @pytest.fixture
@@ -64,12 +64,16 @@ def test_only_a_worker_of_the_gpu_cluster_takes_a_speech_job(org, owner, setting
     job = processing_services.queue_processing(meeting, kind="probe")  # the cheapest speech-queue job
     Job.objects.filter(pk=_job.pk).update(state=JobState.FAILED)  # keep the test to the probe job
 
+    # A task queued on the default queue after the speech job: once the CPU worker has done it, that worker
+    # has polled the broker with the speech job already waiting, and left it there.
+    marker = async_task("math.floor", 2.5, cluster="default")
     cpu = start_worker(media_root, Q_CLUSTER_NAME="default")
     try:
-        time.sleep(12)  # long enough to start and poll the broker several times
+        done = wait_for(lambda: Task.objects.filter(id=marker).first(), timeout=300, worker=cpu)
         job.refresh_from_db()
     finally:
         cpu_output = stop_worker(cpu)
+    assert done.result == 2, cpu_output
     assert job.state == JobState.QUEUED, cpu_output
 
     gpu = start_worker(media_root, Q_CLUSTER_NAME="gpu")

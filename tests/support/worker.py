@@ -57,6 +57,17 @@ def stop_worker(process):
     return output
 
 
+def wait_for(condition, timeout=60, worker=None):
+    """condition()'s first true value, polled; on timeout the assertion carries the worker's output."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.3)
+    output = stop_worker(worker) if worker is not None else ""
+    raise AssertionError(f"{condition} never held within {timeout} s\n{output}")
+
+
 def wait_for_job(job, states, timeout=60, worker=None):
     """The job once it reaches one of states; on timeout the assertion carries the worker's output."""
     deadline = time.monotonic() + timeout

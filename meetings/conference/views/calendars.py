@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import organization_required
 from accounts.timezones import valid_zone_names, zone_for
@@ -33,6 +33,7 @@ from nexochat.errors import ServiceError
 
 
 @organization_required
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = dashboard_data(request.user, request.organization)
     return render(request, "meetings/conference/dashboard.html", context)
@@ -52,6 +53,7 @@ def _first_of_month(value):
 
 
 @organization_required
+@require_safe
 def calendar_month(request: HttpRequest) -> HttpResponse:
     zone = zone_for(request.user)
     today = local_today(request.user)
@@ -72,6 +74,7 @@ def calendar_month(request: HttpRequest) -> HttpResponse:
 
 
 @organization_required
+@require_safe
 def calendar_week(request: HttpRequest) -> HttpResponse:
     zone = zone_for(request.user)
     today = local_today(request.user)
@@ -91,6 +94,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
 
 
 @organization_required
+@require_safe
 def calendar_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     past = request.GET.get("past") == "1"
@@ -112,12 +116,14 @@ def _ics_response(body, filename):
 
 
 @login_required
+@require_safe
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request.user, pk)
     body = ics.calendar_for([meeting], zone_for(request.user), name=meeting.title)
     return _ics_response(body, ics.filename_for(meeting))
 
 
+@require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed: no session, the secret in the address is the key. Unknown or revoked: 404."""
     user = user_for_feed_token(token)

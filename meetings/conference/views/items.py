@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import members_of
 from accounts.decorators import organization_required
@@ -48,6 +48,7 @@ def item_rows(request, items):
 
 
 @organization_required
+@require_safe
 def action_items(request: HttpRequest) -> HttpResponse:
     form = ActionFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -90,6 +91,7 @@ def action_item_status(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @organization_required
+@require_safe
 def decision_log(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     current_only = request.GET.get("current") == "1"

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import organization_required
 from meetings.access import get_meeting_for, meetings_for
@@ -109,6 +109,7 @@ def series_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def series_detail(request: HttpRequest, series_id: int) -> HttpResponse:
     series = series_for(request.user).filter(pk=series_id).first()
     if series is None:

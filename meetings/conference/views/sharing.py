@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import get_membership, members_of, require_admin
 from accounts.decorators import organization_required
@@ -76,6 +76,7 @@ def _guest_headers(response):
     return response
 
 
+@require_safe
 def share_view(request: HttpRequest, token: str) -> HttpResponse:
     """The read-only guest page: player, minutes and transcript of this one meeting, nothing else."""
     link = share_link_for_token(token)

@@ -1,4 +1,5 @@
-"""NexoChat settings: one module, every knob from the environment (see .env.example).
+"""NexoChat settings: one module, every knob from the environment (see .env.example) or from
+$DATA_DIR/local.env, which the quick start writes (the environment wins).
 
 Parsers are strict: a malformed value stops start-up with a message naming the variable,
 instead of silently falling back. Any variable NAME can also be read from a file named by
@@ -17,14 +18,42 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def read_env_file(path):
+    """NAME=value lines (no quotes, no trailing comments; # starts a comment line) as a dict; {} when absent."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{path} cannot be read: {exc}") from exc
+    values = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not name.strip().isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value, got {line!r}")
+        values[name.strip()] = value.strip()
+    return values
+
+
+# The data folder: the SQLite file, recordings, model cache, collected static files, and local.env, the
+# settings `make run` writes there on its first run (the local mode and a generated SECRET_KEY). Any
+# setting may be given there; the environment wins over the file.
+DATA_DIR = Path(os.environ.get("DATA_DIR") or BASE_DIR / "var")
+LOCAL_ENV_FILE = DATA_DIR / "local.env"
+LOCAL_ENV = read_env_file(LOCAL_ENV_FILE)
+
+
 def env(name, default=None):
-    file_path = os.environ.get(f"{name}_FILE")
+    file_path = os.environ.get(f"{name}_FILE", LOCAL_ENV.get(f"{name}_FILE"))
     if file_path:
         try:
             return Path(file_path).read_text().strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={file_path} cannot be read: {exc}") from exc
-    return os.environ.get(name, default)
+    return os.environ.get(name, LOCAL_ENV.get(name, default))
 
 
 def env_bool(name, default=False):
@@ -80,10 +109,17 @@ def env_bytes(name, default):
 
 
 DEBUG = env_bool("DEBUG", False)
+# Local mode, the quick start's (`make run` writes LOCAL_MODE=true to local.env): plain HTTP on 127.0.0.1
+# with DEBUG off. It only turns off the HTTPS defaults below and is refused with any host name but the
+# loopback ones, so it cannot serve a real site by mistake.
+LOCAL_MODE = env_bool("LOCAL_MODE", False)
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off (set SECRET_KEY or SECRET_KEY_FILE).")
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when DEBUG is off (set SECRET_KEY or SECRET_KEY_FILE, "
+            f"or run `make run` once to write the local mode's key to {LOCAL_ENV_FILE})."
+        )
     SECRET_KEY = "insecure-dev-only-key-do-not-use-in-production"  # noqa: S105 (DEBUG only)
 
 # Fernet keys for secrets stored in the database (organizations' LLM API keys): the first encrypts, all
@@ -101,7 +137,13 @@ for _key in FIELD_ENCRYPTION_KEYS:
             '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`'
         )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ",".join(LOOPBACK_HOSTS) if DEBUG or LOCAL_MODE else "")
+if LOCAL_MODE and set(ALLOWED_HOSTS) - set(LOOPBACK_HOSTS):
+    raise ImproperlyConfigured(
+        f"LOCAL_MODE serves plain HTTP on 127.0.0.1 only, but ALLOWED_HOSTS lists {', '.join(ALLOWED_HOSTS)}. "
+        f"For a real site remove LOCAL_MODE (from {LOCAL_ENV_FILE}) and set SECRET_KEY and ALLOWED_HOSTS."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -172,7 +214,6 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "var")))
 DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'nexochat.sqlite3'}"
 try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
@@ -430,7 +471,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "NexoChat <noreply@localhost>")
 RECAP_AUTO = env_bool("RECAP_AUTO", True)  # email attendees a recap when a meeting's first minutes are ready
 
 # --- Security -------------------------------------------------------------------------------
-SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)
+SECURE_HTTPS = env_bool("SECURE_HTTPS", not (DEBUG or LOCAL_MODE))
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE_HTTPS)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from meetings.conference import urls as conference_urls
@@ -11,7 +12,12 @@ from meetings.transcript import urls as transcript_urls
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on every page that names no icon (the admin, the API docs); one fixed file.
-    path("favicon.ico", serve, {"path": "favicon.ico", "document_root": settings.BASE_DIR / "static"}),
+    path(
+        "favicon.ico",
+        require_safe(serve),
+        {"path": "favicon.ico", "document_root": settings.BASE_DIR / "static"},
+        name="favicon",
+    ),
     path("", include(conference_urls.home_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

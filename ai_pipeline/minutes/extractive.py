@@ -35,7 +35,7 @@ BUDGET_SHARE = 0.3
 BUDGET_FLOOR = 400 // 3  # a third of a 400-character transcript (about a minute of talk)
 REPORT = "report"
 UNTITLED = {"ko": "회의록", "en": "Meeting minutes"}
-SPEAKERS = {"ko": "발언자: ", "en": "Speakers: "}
+SPEAKERS = {"ko": "화자: ", "en": "Speakers: "}
 _QUESTION = re.compile(r"\?\s*$|(?:습니까|ㅂ니까|나요|까요|는지요|을까|ㄹ까|니까)\??\s*$")
 # A question is a task only when it asks someone to do something ("보내 주시겠어요?", "Can you ...?").
 _REQUEST = re.compile(

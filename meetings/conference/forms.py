@@ -55,7 +55,11 @@ class ScheduleForm(forms.Form):
     )
     new_series = forms.CharField(label=gettext_lazy("Or start a new series"), max_length=200, required=False)
     recurrence = forms.ChoiceField(
-        label=gettext_lazy("Repeats"), choices=Recurrence.choices, initial=Recurrence.WEEKLY, required=False
+        label=gettext_lazy("Repeats"),
+        choices=Recurrence.choices,
+        initial=Recurrence.NONE,
+        required=False,
+        help_text=gettext_lazy("For a new series. Choose how often, then how many meetings to schedule now."),
     )
     occurrences = forms.IntegerField(
         label=gettext_lazy("Number of meetings to schedule"),

@@ -118,6 +118,27 @@ def filter_decisions(queryset, *, q="", meeting=None, series=None, include_super
     return queryset.order_by("-meeting__held_at", "meeting_id", "position")
 
 
+MAX_REPLACEMENTS = 200
+
+
+def replacement_choices(user, organization, decisions):
+    """For each decision, the decisions that may replace it (held at the same time or later), newest first,
+    so a person picks one by its words instead of typing its id."""
+    pool = list(
+        decisions_for(user, organization)
+        .filter(superseded_by__isnull=True)
+        .order_by("-meeting__held_at", "-pk")[:MAX_REPLACEMENTS]
+    )
+    choices = {}
+    for decision in decisions:
+        later = [c for c in pool if c.pk != decision.pk and c.meeting.held_at >= decision.meeting.held_at]
+        current = decision.superseded_by
+        if current is not None and all(c.pk != current.pk for c in later):
+            later.insert(0, current)
+        choices[decision.pk] = later
+    return choices
+
+
 def supersede(earlier, later):
     """Mark `later` as replacing `earlier`. Both must be in one organization; no cycles."""
     if earlier.pk == later.pk:

@@ -487,6 +487,28 @@ def test_supersede_permissions_and_rules(decisions, member, owner):
     assert old.superseded_by is None
 
 
+def test_decision_log_shows_no_internal_ids_and_offers_later_decisions_by_their_words(decisions, owner):
+    old, new = decisions
+    page = client_for(owner).get("/decisions/").content.decode()
+    assert f"#{old.pk}" not in page.replace(f'href="#decision-{old.pk}"', "") and f"#{new.pk} " not in page
+    form = page.split(f'action="/decisions/{old.pk}/supersede/"')[1].split("</form>")[0]
+    assert 'type="number"' not in form
+    assert f'<option value="{new.pk}">' in form and "출시는 4월로 연기" in form  # later: offered
+    earlier = page.split(f'action="/decisions/{new.pk}/supersede/"')[1].split("</form>")[0]
+    assert f'<option value="{old.pk}"' not in earlier  # an earlier decision cannot replace a later one
+    client_for(owner).post(f"/decisions/{old.pk}/supersede/", {"superseded_by": new.pk})
+    page = client_for(owner).get("/decisions/").content.decode()
+    note = page.split('class="superseded-note"')[1].split("</p>")[0]
+    assert "출시는 4월로 연기" in note and f"#{new.pk}<" not in note
+
+
+def test_a_new_schedule_does_not_repeat_by_default(member_client):
+    page = member_client.get("/schedule/").content.decode()
+    repeats = page.split('name="recurrence"')[1].split("</select>")[0]
+    assert '<option value="none" selected>' in repeats and '<option value="weekly" selected>' not in repeats
+    assert 'name="occurrences" value="1"' in page
+
+
 # --- dashboard and time zones ----------------------------------------------------------------
 
 

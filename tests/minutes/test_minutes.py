@@ -382,7 +382,7 @@ def test_offline_minutes_on_real_dev_transcripts():
         turns, title, date = turns_from_json(record)
         result = generate_minutes(turns, provider=OfflineProvider(), title=title, date=date)
         data = result.data
-        assert result.extractive and data["extractive"] and data["overview"].startswith("발언자: ")
+        assert result.extractive and data["extractive"] and data["overview"].startswith("화자: ")
         assert 3 <= len(data["key_points"]) <= 10
         corpus = " ".join(t.text for t in turns)
         speakers = {t.speaker for t in turns}

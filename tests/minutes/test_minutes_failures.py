@@ -99,7 +99,7 @@ def test_a_refused_api_key_is_explained_on_the_minutes_panel(processed, org, own
 def test_a_provider_that_is_not_set_up_is_refused_before_any_job(processed, member, owner_client):
     response = owner_client.post(url(processed, "generate/"), {"provider": "hyperclova"}, HTTP_HX_REQUEST="true")
     page = response.content.decode()
-    assert "HyperCLOVA X (CLOVA Studio)은(는) 설정되지 않았습니다(API 키 없음)." in page
+    assert "HyperCLOVA X (CLOVA Studio) 제공자는 설정되지 않았습니다(API 키 없음)." in page
     assert not any(name in page for name in SETTING_NAMES)
     assert not Job.objects.filter(meeting=processed, kind="minutes").exclude(options__provider="offline").exists()
 

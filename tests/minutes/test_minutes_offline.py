@@ -48,7 +48,7 @@ def _write(record, template="default"):
 
 def _filled(data):
     """(section, text) of every sentence-bearing item the writer filled."""
-    overview = re.sub(r"^(?:발언자|Speakers): [^.]*\.\s*", "", data["overview"])
+    overview = re.sub(r"^(?:화자|Speakers): [^.]*\.\s*", "", data["overview"])
     if overview:
         yield "overview", overview
     for point in data["key_points"]:

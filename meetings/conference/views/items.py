@@ -22,6 +22,7 @@ from meetings.conference.items import (
     filter_decisions,
     is_overdue,
     moment_url,
+    replacement_choices,
     set_item_status,
     supersede,
 )
@@ -103,7 +104,8 @@ def decision_log(request: HttpRequest) -> HttpResponse:
         include_superseded=not current_only,
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"decision": d, "url": moment_url(d)} for d in page.object_list]
+    later = replacement_choices(request.user, request.organization, page.object_list)
+    rows = [{"decision": d, "url": moment_url(d), "later": later[d.pk]} for d in page.object_list]
     context = {
         "page": page,
         "rows": rows,

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.support.accessibility import axe_violations, check_vendored_axe, describe, failing, horizontal_overflow
-from tests.support.browser import failing_on_page_errors, launch_chromium, needs_chromium, open_page, sign_in
+from tests.support.browser import failing_on_page_errors, needs_chromium, open_page, sign_in
 from tests.support.world import build_world
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -61,24 +61,56 @@ def test_the_vendored_axe_is_the_pinned_release():
     check_vendored_axe()
 
 
-@pytest.mark.parametrize("language", ["ko", "en"])
-@pytest.mark.usefixtures("async_unsafe")
-def test_main_pages_pass_axe_on_desktop_and_phone(live_server, world, language):
-    pages = main_pages(world)
+def problems_on(page, live_server, pages, viewport, language):
+    """What axe and the width check find on each page at one window size, as readable lines."""
+    page.set_viewport_size(viewport)
+    phone = viewport["width"] < DESKTOP["width"]
     problems = []
-    with launch_chromium() as browser:
-        page = signed_in_page(browser, live_server, world.owner, language)
-        with failing_on_page_errors(page):
-            for viewport in (DESKTOP, PHONE):
-                page.set_viewport_size(viewport)
-                for name, path in pages:
-                    visit(page, live_server, path)
-                    assert page.locator("html").get_attribute("lang") == language
-                    where = f"{name} ({path}, {language}, {viewport['width']} px)"
-                    if bad := failing(axe_violations(page, extra_rules=PHONE_RULES if viewport is PHONE else ())):
-                        problems.append(f"{where}:\n{describe(bad)}")
-                    if viewport is PHONE and (wide := horizontal_overflow(page))["overflow"]:
-                        problems.append(f"{where} scrolls sideways by {wide['overflow']} px: {wide['culprits']}")
+    for name, path in pages:
+        visit(page, live_server, path)
+        assert page.locator("html").get_attribute("lang") == language
+        where = f"{name} ({path}, {language}, {viewport['width']} px)"
+        if bad := failing(axe_violations(page, extra_rules=PHONE_RULES if phone else ())):
+            problems.append(f"{where}:\n{describe(bad)}")
+        if phone and (wide := horizontal_overflow(page))["overflow"]:
+            problems.append(f"{where} scrolls sideways by {wide['overflow']} px: {wide['culprits']}")
+    return problems
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_main_pages_pass_axe_on_desktop_and_phone(browser, live_server, world, language):
+    page = signed_in_page(browser, live_server, world.owner, language)
+    with failing_on_page_errors(page):
+        problems = [
+            *problems_on(page, live_server, main_pages(world), DESKTOP, language),
+            *problems_on(page, live_server, main_pages(world), PHONE, language),
+        ]
+    assert not problems, "\n\n".join(problems)
+
+
+@pytest.mark.parametrize(("language", "viewport"), [("ko", DESKTOP), ("en", PHONE)], ids=["ko-desktop", "en-phone"])
+def test_the_other_pages_pass_axe(browser, live_server, world, language, viewport):
+    """Each once per language and once per size, to keep the run short; signed out: the sign-in page
+    and a guest's view of a shared meeting."""
+    meeting = world.shared.meeting
+    pages = [
+        ("new meeting", "/meetings/new/"),
+        ("schedule", "/schedule/"),
+        ("week", "/calendar/week/"),
+        ("series", f"/series/{world.series.pk}/"),
+        ("sharing", f"/meetings/{meeting.pk}/sharing/"),
+        ("preferences", "/preferences/"),
+        ("minutes settings", "/meetings/minutes-settings/"),
+        ("organizations", "/orgs/"),
+    ]
+    page = signed_in_page(browser, live_server, world.owner, language)
+    guest = signed_in_page(browser, live_server, None, language)
+    signed_out = [("sign-in", "/accounts/login/"), ("shared meeting", f"/s/{world.shared.share_link.token}/")]
+    with failing_on_page_errors(page), failing_on_page_errors(guest):
+        problems = [
+            *problems_on(page, live_server, pages, viewport, language),
+            *problems_on(guest, live_server, signed_out, viewport, language),
+        ]
     assert not problems, "\n\n".join(problems)
 
 
@@ -122,17 +154,15 @@ def test_the_menu_folds_behind_a_button_on_a_phone_and_works_from_the_keyboard(b
         expect(first_link).to_be_visible()
 
 
-def test_without_javascript_the_menu_shows_open_on_a_phone(live_server, world, async_unsafe):
-    with launch_chromium() as browser:
-        context = browser.new_context(java_script_enabled=False, viewport=PHONE)
-        context.add_cookies([{"name": "django_language", "value": "ko", "url": live_server.url}])
-        sign_in(context, live_server, world.member)
-        page = context.new_page()
-        visit(page, live_server, "/dashboard/")
-        toggle, menu, first_link = menu_parts(page)
-        assert not toggle.is_visible()
-        assert first_link.is_visible()
-        assert horizontal_overflow(page)["overflow"] == 0
+def test_without_javascript_the_menu_shows_open_on_a_phone(browser, live_server, world):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    sign_in(context, live_server, world.member)
+    page = context.new_page()
+    visit(page, live_server, "/dashboard/")
+    toggle, menu, first_link = menu_parts(page)
+    assert not toggle.is_visible()
+    assert first_link.is_visible()
+    assert horizontal_overflow(page)["overflow"] == 0
 
 
 def test_pages_fit_the_narrowest_phone(browser, live_server, world):

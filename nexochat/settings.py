@@ -468,7 +468,7 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "NexoChat <noreply@localhost>")
-RECAP_AUTO = env_bool("RECAP_AUTO", True)  # email attendees a recap when a meeting's first minutes are ready
+RECAP_AUTO = env_bool("RECAP_AUTO", True)  # false: no automatic recaps, whatever an organization chose
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not (DEBUG or LOCAL_MODE))

@@ -8,6 +8,8 @@ import zoneinfo
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
 from meetings.conference.attendees import Guest, set_attendees
@@ -268,3 +270,27 @@ def test_attendee_list_is_the_same_everywhere(org, owner, member, owner_client):
     api.patch(f"/api/v1/meetings/{pk}/", {"title": "출시 회의 2"}, format="json")
     schedule = api.get(f"/api/v1/meetings/{pk}/schedule/").json()
     assert next(a for a in schedule["attendees"] if a["name"] == "Brian")["email"] == "b@x.kr"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_makes_typed_other_participants_guest_attendees(org, owner):
+    executor = MigrationExecutor(connection)
+    before = ("meetings", "0014_meeting_title_is_one_line")
+    after = ("meetings", "0015_other_participants_are_attendees")
+    executor.migrate([before])
+    apps = executor.loader.project_state([before]).apps
+    OldMeeting, OldAttendee = apps.get_model("meetings", "Meeting"), apps.get_model("meetings", "Attendee")
+    meeting = OldMeeting.objects.create(
+        organization_id=org.pk, title="예전 회의", external_participants="Alice, Brian ,"
+    )
+    meeting.participants.add(owner.pk)
+    OldAttendee.objects.create(meeting=meeting, name="Brian", email="brian@x.kr")  # already a guest: kept once
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    Attendee = executor.loader.project_state([after]).apps.get_model("meetings", "Attendee")
+    rows = Attendee.objects.filter(meeting_id=meeting.pk)
+    assert sorted((a.name, a.email) for a in rows.filter(user__isnull=True)) == [("Alice", ""), ("Brian", "brian@x.kr")]
+    assert list(rows.filter(user__isnull=False).values_list("user_id", flat=True)) == [owner.pk]
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -48,7 +48,7 @@ class ScheduleForm(forms.Form):
         label=gettext_lazy("Guests"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("One per line: name <email> or just the email."),
+        help_text=gettext_lazy("People from outside the organization, one per line: a name, name <email> or an email."),
     )
     series = forms.ModelChoiceField(
         label=gettext_lazy("Series"), queryset=Series.objects.none(), required=False, empty_label=gettext_lazy("None")

@@ -13,6 +13,7 @@ from tests.support.world import build_world
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 740}
+TABLET = {"width": 768, "height": 1024}
 
 # Off by default in axe; on a touch screen every control must be at least 24 px (WCAG 2.5.8).
 PHONE_RULES = ["target-size"]
@@ -165,11 +166,12 @@ def test_without_javascript_the_menu_shows_open_on_a_phone(browser, live_server,
     assert horizontal_overflow(page)["overflow"] == 0
 
 
-def test_pages_fit_the_narrowest_phone(browser, live_server, world):
-    """360 px, in English (its words are the longer ones), with the menu open."""
+@pytest.mark.parametrize("viewport", [SMALL_PHONE, TABLET], ids=["360px", "768px"])
+def test_pages_fit_the_narrowest_phone_and_a_tablet(browser, live_server, world, viewport):
+    """In English (its words are the longer ones), with the menu closed and open."""
     meeting = world.shared.meeting
     page = signed_in_page(browser, live_server, world.owner, "en")
-    page.set_viewport_size(SMALL_PHONE)
+    page.set_viewport_size(viewport)
     problems = []
     for path in (
         f"/meetings/{meeting.pk}/",

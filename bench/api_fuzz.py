@@ -1,5 +1,6 @@
 """The long Schemathesis run: every operation, every check, all three generating phases (examples, the
-coverage phase's boundaries of every parameter, fuzzing), as a member and as an owner.
+coverage phase's boundaries of every parameter, fuzzing), as a member and as an owner, each with the owner of
+another organization as its peer for the object-level authorization check.
 
     .venv/bin/python bench/api_fuzz.py                    # seed 42, 20 examples per operation and phase
     .venv/bin/python bench/api_fuzz.py --examples 5 --roles member
@@ -12,27 +13,18 @@ The suite's own fuzz test (tests/platform/test_api_fuzz.py) runs the examples an
 stay near a minute a role; this adds the coverage phase (several thousand more requests)."""
 
 import argparse
-import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "tests" / "platform" / "schemathesis.toml"
-ST = Path(sys.executable).with_name("st")
-LIMITS = {
-    "API_AUTH_THROTTLE": "1000000/min",
-    "RATE_LIMIT_UPLOAD": "1000000/h",
-    "RATE_LIMIT_CHAT": "1000000/m",
-    "RATE_LIMIT_CHAT_ANSWER": "1000000/m",
-    "RATE_LIMIT_SEARCH": "1000000/m",
-    "RATE_LIMIT_LOGIN": "1000000/m",
-}
+sys.path.insert(0, str(ROOT))
+
+from tests.support.fuzz import running_app, schemathesis, write_identities  # noqa: E402
+
 SEED = """
 import django; django.setup()
 from django.core.management import call_command
@@ -48,7 +40,7 @@ member = factories.user("member@example.com", org, Role.MEMBER)
 outsider = factories.user("outsider@example.com", other, Role.OWNER)
 factories.meeting(other, "다른 조직 회의", creator=outsider)
 build_world(org, owner, admin, member)
-for role, user in (("member", member), ("owner", owner)):
+for role, user in (("member", member), ("owner", owner), ("outsider", outsider)):
     print(role, RefreshToken.for_user(user).access_token)
 """
 
@@ -58,7 +50,6 @@ def main():
     parser.add_argument("--examples", type=int, default=20)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--roles", default="member,owner")
-    parser.add_argument("--port", type=int, default=8790)
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="nexochat-fuzz-"))
     env = {
@@ -73,56 +64,30 @@ def main():
         "JWT_ACCESS_MINUTES": "600",
         "LLM_PROVIDER": "offline",
         "Q_SYNC": "false",
-        **LIMITS,
     }
     seeded = subprocess.run([sys.executable, "-c", SEED], cwd=ROOT, env=env, capture_output=True, text=True)
     if seeded.returncode:
         sys.exit(seeded.stderr)
     tokens = dict(line.split(" ", 1) for line in seeded.stdout.strip().splitlines())
-    web = (
-        "import sys, django; django.setup(); from django.core.management import call_command;"
-        "call_command('runserver', sys.argv[1], use_reloader=False)"
-    )
-    url = f"http://127.0.0.1:{args.port}"
-    log = open(data / "server.log", "w")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(
-        [sys.executable, "-c", web, f"127.0.0.1:{args.port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        for _ in range(60):
-            try:
-                urllib.request.urlopen(f"{url}/api/v1/schema/", timeout=5)  # noqa: S310 (loopback)
-                break
-            except OSError:
-                time.sleep(1)
+    with running_app(env, data / "server.log") as url:
         for role in args.roles.split(","):
-            report = data / f"{role}.json"
+            identities = write_identities(data / f"{role}-identities.json", tokens[role], tokens["outsider"])
             started = time.monotonic()
-            subprocess.run(
-                [str(ST), "--config-file", str(CONFIG), "run", f"{url}/api/v1/schema/"]
-                + ["--header", f"Authorization: Bearer {tokens[role]}", "--seed", str(args.seed)]
-                + ["--max-examples", str(args.examples), "--workers", "1", "--no-color"]
-                + ["--phases", "examples,coverage,fuzzing", "--report", "json", "--report-json-path", str(report)],
-                cwd=ROOT,
-                stdout=open(data / f"{role}.txt", "w"),  # noqa: SIM115
-                stderr=subprocess.STDOUT,
+            result, _printed = schemathesis(
+                url,
+                identities,
+                data / f"{role}.json",
+                seed=args.seed,
+                examples=args.examples,
+                phases="examples,coverage,fuzzing",
+                output=data / f"{role}.txt",
             )
-            result = json.loads(report.read_text())
             failures = {f["code"] + " " + f["title"]: f["count"] for f in result["failures"]}
             print(
                 f"{role}: {result['operations']['tested']} operations, {result['test_cases']['generated']} cases, "
-                f"{time.monotonic() - started:.0f} s; failures by check: {failures or 'none'} "
-                f"(details: {data / (role + '.txt')})"
+                f"{time.monotonic() - started:.0f} s; failures by check: {failures or 'none'}, "
+                f"errors: {result['errors'] or 'none'} (details: {data / (role + '.txt')})"
             )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ and `cleanup(context)`. Stages talk to each other only through the PipelineConte
 import logging
 import shutil
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,9 +62,14 @@ class Stage:
 
 class ProgressReporter:
     """Maps each stage's 0..1 progress onto the job's overall percent and writes it,
-    at most once per `min_interval` seconds (or when the stage or whole percent changes)."""
+    at most once per `min_interval` seconds (or when the stage or whole percent changes).
 
-    def __init__(self, job, stages, min_interval=0.5):
+    A stage whose engine reports in bursts (Whisper finishes a 30 s window, then says nothing while it
+    decodes the next) runs inside `paced(step)`: between real reports a heartbeat writes every
+    `heartbeat` seconds, moving on at the pace measured so far but never past the last real report
+    plus `step` (the part the engine is working on), so the bar moves and the page knows the job lives."""
+
+    def __init__(self, job, stages, min_interval=0.5, heartbeat=1.0):
         self.job = job
         total = sum(stage.weight for stage in stages) or 1.0
         self.offsets = {}
@@ -71,23 +78,74 @@ class ProgressReporter:
             self.offsets[stage.name] = (running / total, stage.weight / total)
             running += stage.weight
         self.min_interval = min_interval
+        self.heartbeat = heartbeat
         self._last_write = 0.0
+        self._lock = threading.Lock()
         self.current = None
+        self._stage_started = 0.0
+        self._reported = (0.0, 0.0)  # (fraction, when) of the stage's last real report
+        self._shown = 0.0  # the fraction last written, real or paced; never goes back
 
     def start(self, stage_name):
-        self.current = stage_name
-        self._write(stage_name, 0.0, force=True)
+        with self._lock:
+            self.current = stage_name
+            self._stage_started = time.monotonic()
+            self._reported = (0.0, self._stage_started)
+            self._shown = 0.0
+            self._write(stage_name, 0.0, force=True)
 
     def __call__(self, fraction):
-        self._write(self.current, fraction)
+        with self._lock:
+            self._reported = (max(fraction, self._reported[0]), time.monotonic())
+            self._write(self.current, fraction)
+
+    @contextmanager
+    def paced(self, step):
+        """Heartbeat writes while the block runs (see the class docstring); step is a 0..1 fraction."""
+        stop = threading.Event()
+
+        def beat():
+            try:
+                while not stop.wait(self.heartbeat):
+                    with self._lock:
+                        self._write(self.current, self._paced_fraction(step), force=True)
+            finally:
+                _close_thread_database_connection()
+
+        thread = threading.Thread(target=beat, name="progress-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
+
+    def _paced_fraction(self, step):
+        fraction, when = self._reported
+        spent = when - self._stage_started
+        if fraction <= 0 or spent <= 0:
+            return fraction  # no pace measured yet: say only what is known
+        ahead = fraction / spent * (time.monotonic() - when)
+        return min(fraction + ahead, fraction + step, 0.99)
 
     def _write(self, stage_name, fraction, force=False):
+        fraction = max(fraction, self._shown)
+        self._shown = fraction
         offset, share = self.offsets[stage_name]
         percent = int(100 * (offset + share * max(0.0, min(1.0, fraction))))
         now = time.monotonic()
         if force or (percent != self.job.percent and now - self._last_write >= self.min_interval):
             self.job.report(stage_name, min(percent, 99))
             self._last_write = now
+
+
+def _close_thread_database_connection():
+    """A thread that wrote to the job through the ORM opened its own database connection; close it."""
+    try:
+        from django.db import connection
+    except ImportError:  # the pipeline used without Django
+        return
+    connection.close()
 
 
 def run_stages(context, stages):

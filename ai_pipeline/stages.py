@@ -150,7 +150,10 @@ class TranscribeStage(Stage):
             context.data["words"] = []
             context.data["language"] = _language(context) or ""
             return
-        engine, transcript = transcribe_with_fallback(context, context.data["audio"], progress)
+        seconds = len(context.data["audio"]) / 16000
+        # Whisper decodes 30 s windows and reports when one is done; in between the progress is paced.
+        with progress.paced(step=min(1.0, 30.0 / seconds)):
+            engine, transcript = transcribe_with_fallback(context, context.data["audio"], progress)
         context.data["words"] = [w.as_dict() for w in transcript.words]
         context.data["language"] = transcript.language
         context.data["dropped"] = list(transcript.dropped)

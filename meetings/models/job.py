@@ -59,6 +59,15 @@ class Job(models.Model):
             return (self.finished_at - self.started_at).total_seconds()
         return None
 
+    def seconds_left(self, now=None):
+        """A running job's time left at the pace it has kept so far; None until there is a pace to go on."""
+        if self.state != JobState.RUNNING or self.started_at is None or self.percent < 3:
+            return None
+        spent = ((now or timezone.now()) - self.started_at).total_seconds()
+        if spent < 5:
+            return None
+        return spent * (100 - self.percent) / self.percent
+
     # --- state machine ---------------------------------------------------------------------
     # Each transition writes only its own fields, so a progress update never overwrites
     # another process's change to the same row.

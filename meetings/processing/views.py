@@ -42,6 +42,7 @@ def status_context(meeting):
         "job": job,
         "job_polling": job is not None and job.state in STATUS_POLL_STATES,
         "stage_label": _stage_label(job.stage) if job is not None and job.stage else "",
+        "seconds_left": job.seconds_left() if job is not None else None,
     }
 
 

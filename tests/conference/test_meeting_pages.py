@@ -476,6 +476,41 @@ def test_status_panel_shows_failure_and_retry(recorded, owner_client):
     assert "Retry" in page
 
 
+@pytest.mark.parametrize(
+    ("state", "heading"),
+    [
+        ("queued", "Waiting for processing"),
+        ("running", "Processing"),
+        ("done", "Processing done"),
+        ("failed", "Processing failed"),
+    ],
+)
+def test_status_panel_heading_follows_the_state(state, heading, meeting, owner_client):
+    Job.objects.create(meeting=meeting, state=state, stage="transcribe", percent=40)
+    page = owner_client.get(reverse("meetings:status", args=[meeting.pk])).content.decode()
+    assert f"<h2>{heading}</h2>" in page
+
+
+def test_a_running_job_shows_the_time_left_at_its_pace_so_far(meeting, owner_client):
+    started = timezone.now() - timedelta(seconds=60)
+    Job.objects.create(meeting=meeting, state=JobState.RUNNING, stage="transcribe", percent=40, started_at=started)
+    page = owner_client.get(reverse("meetings:status", args=[meeting.pk])).content.decode()
+    assert "about 1:30 left" in page or "about 1:31 left" in page  # 60 s for 40%: 90 s for the other 60%
+    just_started = Job.objects.create(meeting=meeting, state=JobState.RUNNING, percent=1, started_at=timezone.now())
+    assert just_started.seconds_left() is None  # no pace to go on yet: no guess
+
+
+def test_while_a_job_runs_its_progress_comes_first_on_the_meeting_page(meeting, owner_client):
+    job = Job.objects.create(meeting=meeting, state=JobState.RUNNING, stage="transcribe", percent=40)
+    page = owner_client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    assert page.count('id="job-status"') == 1
+    assert page.index('id="job-status"') < page.index('class="card meeting-meta"')
+    job.mark_done()
+    page = owner_client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    assert page.count('id="job-status"') == 1
+    assert page.index('id="job-status"') > page.index('class="card meeting-meta"')
+
+
 def status_poll(client, url):
     response = client.get(url, headers={"HX-Request": "true"})
     events = set(json.loads(response.headers.get("HX-Trigger", "{}")))

@@ -4,8 +4,10 @@ generated speech: two espeak-ng voices taking turns. Each model loads once per t
 
 import io
 import json
+import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -427,3 +429,46 @@ def test_pyannote_engine_offline_with_senkos_segmentation_and_campplus(meeting_s
     turns = diarizer.diarize(meeting_samples)
     assert turns and all(s < e for s, e, _speaker in turns)
     assert len({t[2] for t in diarizer.diarize(meeting_samples, num_speakers=2)}) == 2
+
+
+class TimedStream:
+    """stderr for the transcribe command's job stand-in: each progress line with the moment it came."""
+
+    def __init__(self):
+        self.lines = []
+
+    def write(self, text):
+        self.lines.append((time.monotonic(), text))
+
+    def flush(self):
+        pass
+
+    def reports(self, stage):
+        found = []
+        for moment, text in self.lines:
+            match = re.match(r"\[\s*(\d+)%\] (\w+)", text)
+            if match and match.group(2) == stage:
+                found.append((moment, int(match.group(1))))
+        return found
+
+
+def test_speech_to_text_progress_moves_every_few_seconds_through_a_minute_of_speech(meeting_audio, whisper, tmp_path):
+    from ai_pipeline.management.commands.transcribe import StderrJob
+    from ai_pipeline.pipeline import PipelineContext, run_stages
+    from ai_pipeline.stages import DecodeStage, TranscribeStage, VadStage
+
+    samples, rate = sf.read(meeting_audio[0], dtype="float32")
+    minute = tmp_path / "minute.wav"
+    sf.write(minute, np.concatenate([samples, samples]), rate, subtype="PCM_16")
+    assert len(samples) * 2 / rate >= 55
+    stream = TimedStream()
+    context = PipelineContext(job=StderrJob(stream))
+    context.data["input_path"] = str(minute)
+    run_stages(context, [DecodeStage(), VadStage(), TranscribeStage()])
+    reports = stream.reports("transcribe")
+    percents = [percent for _moment, percent in reports]
+    assert percents == sorted(percents), percents
+    assert len(set(percents)) >= 5, percents
+    gaps = [later - earlier for (earlier, _), (later, _) in zip(reports, reports[1:], strict=False)]
+    assert max(gaps) <= 7.5, gaps  # a heartbeat every second; slack for a busy machine
+    assert context.data["words"], "the minute of speech was transcribed"

@@ -1,5 +1,6 @@
 """The job state machine and the pipeline runner, on real recordings."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,54 @@ def test_a_failed_minutes_job_leaves_the_meeting_status_alone(meeting):
     job.mark_running("minutes")
     job.mark_failed("LLM down")
     assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.READY
+
+
+class RecordingJob:
+    """The job interface the pipeline reports to (as the transcribe command's stand-in), remembering each write."""
+
+    pk = "paced"
+    percent = 0
+
+    def __init__(self):
+        self.writes = []
+
+    def report(self, stage, percent):
+        self.percent = percent
+        self.writes.append(percent)
+
+
+def test_a_paced_stage_moves_between_real_reports_but_never_past_the_part_in_work():
+    class Slow(Stage):
+        name, weight = "slow", 1.0
+
+    job = RecordingJob()
+    reporter = ProgressReporter(job, [Slow()], min_interval=0, heartbeat=0.01)
+    reporter.start("slow")
+    time.sleep(0.2)  # the time the first quarter took: the pace the heartbeat goes on at
+    reporter(0.25)
+    real = len(job.writes)
+    with reporter.paced(step=0.25):
+        deadline = time.monotonic() + 30
+        while len(set(job.writes[real:])) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        paced = job.writes[real:]
+    assert len(set(paced)) >= 3, paced  # it moved on its own
+    assert paced == sorted(paced) and max(paced) <= 50, paced  # forward only, and not past 0.25 + 0.25
+    reporter(0.3)  # a real report behind the paced one does not move the bar back
+    assert job.percent >= max(paced)
+    reporter(1.0)
+    assert job.percent == 99
+
+
+def test_a_paced_stage_without_a_first_report_says_only_what_it_knows():
+    class Slow(Stage):
+        name, weight = "slow", 1.0
+
+    job = RecordingJob()
+    reporter = ProgressReporter(job, [Slow()], min_interval=0, heartbeat=0.01)
+    reporter.start("slow")
+    with reporter.paced(step=0.5):
+        deadline = time.monotonic() + 30
+        while len(job.writes) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert len(job.writes) >= 4 and set(job.writes) == {0}  # alive, but no pace to guess from

@@ -176,7 +176,7 @@ def test_logins_are_rate_limited_per_address(client, owner, settings):
 
 
 def test_uploads_are_rate_limited_per_user(settings, owner, world, tmp_path):
-    settings.RATE_LIMITS = {"upload": "2/m"}
+    settings.RATE_LIMITS = {"upload": "2/1000d"}  # a window no test run crosses
     api = APIClient()
     api.force_authenticate(owner)
     url = f"/api/v1/meetings/{world.shared.meeting.pk}/recording/"
@@ -194,7 +194,7 @@ def test_uploads_are_rate_limited_per_user(settings, owner, world, tmp_path):
 
 
 def test_chat_questions_and_searches_are_rate_limited(settings, owner_client, owner, org, db):
-    settings.RATE_LIMITS = {"chat": "1/m", "search": "2/m"}
+    settings.RATE_LIMITS = {"chat": "1/1000d", "search": "2/1000d"}  # a window no test run crosses
     first = owner_client.post("/chat/ask/", {"question": "예산은?"})
     assert first.status_code in (200, 302), first.status_code
     second = owner_client.post("/chat/ask/", {"question": "또 예산은?"})
@@ -211,7 +211,7 @@ def test_chat_questions_and_searches_are_rate_limited(settings, owner_client, ow
 
 
 def test_rate_limit_decorator_on_a_page_and_its_rates(settings, owner):
-    settings.RATE_LIMITS = {"chat": "1/m"}
+    settings.RATE_LIMITS = {"chat": "1/1000d"}  # a window no test run crosses
 
     @rate_limit("chat")
     def view(request):

@@ -79,3 +79,66 @@ def probe(path, decode_seconds=None):
             % {"decoded": decoded, "declared": declared}
         )
     return info
+
+
+# Containers a browser's MediaRecorder writes as a live stream: no duration, no seek index (Matroska
+# Cues), so players show an endless scrubber and seek by guessing.
+_STREAMED_FORMATS = ("matroska", "webm", "ogg")
+_WEBM_CODECS = {"opus", "vorbis", "vp8", "vp9", "av1"}
+_CUES_ID = b"\x1c\x53\xbb\x6b"  # the EBML id of Matroska's Cues, also listed in the SeekHead at the start
+_CUES_SEARCH_HEAD = 64 * 1024
+_CUES_SEARCH_TAIL = 4 * 1024 * 1024
+
+
+def needs_seek_index(path):
+    """Whether a file is a streamed browser recording that lacks a duration or (Matroska) a Cues index.
+    Files in any other container are never rewritten."""
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            names = set(container.format.name.split(","))
+            if not names & set(_STREAMED_FORMATS):
+                return False
+            if not container.duration:
+                return True
+            return "ogg" not in names and not _has_cues(path)
+    except (av.error.FFmpegError, OSError):
+        return False
+
+
+def _has_cues(path):
+    with open(path, "rb") as handle:
+        head = handle.read(_CUES_SEARCH_HEAD)
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - _CUES_SEARCH_TAIL))
+        tail = handle.read()
+    return _CUES_ID in head or _CUES_ID in tail
+
+
+def remux_with_seek_index(source, target):
+    """Copy every audio/video packet of `source` into `target` without re-encoding; FFmpeg's Matroska
+    muxer writes the duration and the Cues when it closes a seekable file. Raises MediaError on failure."""
+    import av
+
+    try:
+        with av.open(str(source), metadata_errors="ignore") as inp:
+            streams = [s for s in inp.streams if s.type in ("audio", "video")]
+            names = set(inp.format.name.split(","))
+            if "ogg" in names:
+                output_format = "ogg"
+            elif all(s.codec_context.name in _WEBM_CODECS for s in streams):
+                output_format = "webm"
+            else:
+                output_format = "matroska"
+            with av.open(str(target), "w", format=output_format) as out:
+                copies = {s.index: out.add_stream_from_template(s) for s in streams}
+                for packet in inp.demux(*streams):
+                    if packet.dts is None:  # the demuxer's empty flush packet
+                        continue
+                    packet.stream = copies[packet.stream.index]
+                    out.mux(packet)
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        # strerror, not str(exc): the latter names the server-side temporary paths.
+        raise MediaError(getattr(exc, "strerror", None) or exc.__class__.__name__) from exc

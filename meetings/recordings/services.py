@@ -1,18 +1,23 @@
 """Write paths for recordings: an upload is checked (size, storage, probe, duplicates), stored and queued for
 processing. The meeting pages and the API both call these, so they refuse the same files the same way."""
 
+import contextlib
 import hashlib
 import logging
+import os
+import tempfile
 import unicodedata
+from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from meetings.models import Recording
 from meetings.processing.services import queue_processing
-from meetings.recordings.media import MediaError, probe
+from meetings.recordings.media import MediaError, needs_seek_index, probe, remux_with_seek_index
 from meetings.recordings.uploads import storage_unavailable_message
 from nexochat.errors import ServiceError
 
@@ -92,30 +97,75 @@ def attach_recording(meeting, uploaded_file, user):
         )
     original_name = clean_file_name(uploaded_file.name)
     uploaded_file.name = original_name
-    recording = Recording(
-        meeting=meeting,
-        original_name=original_name,
-        content_type=(uploaded_file.content_type or "")[:100],
-        size=uploaded_file.size,
-        duration=info.duration,
-        sha256=sha256,
-        media_info=info.as_dict(),
-        uploaded_by=user,
-    )
+    indexed_path, indexed_info, log_note = _with_seek_index(path)
     try:
-        recording.file.save(original_name, uploaded_file, save=False)
-    except Exception as exc:
-        # Disk full, object store down: the storage backend has removed any partial object.
-        logger.exception("storing the recording of meeting %s failed", meeting.pk)
-        raise ServiceError(storage_unavailable_message(), "storage_unavailable") from exc
+        return _store_recording(
+            meeting,
+            uploaded_file,
+            user,
+            original_name=original_name,
+            sha256=sha256,
+            info=indexed_info or info,
+            indexed_path=indexed_path,
+            log_note=log_note,
+        )
+    finally:
+        if indexed_path:
+            with contextlib.suppress(OSError):
+                os.unlink(indexed_path)
+
+
+def _store_recording(meeting, uploaded_file, user, *, original_name, sha256, info, indexed_path, log_note):
+    """Save the file (the remuxed copy when there is one), its row and its processing job."""
+    with contextlib.ExitStack() as stack:
+        content = uploaded_file
+        if indexed_path:
+            content = File(stack.enter_context(open(indexed_path, "rb")), name=original_name)
+        recording = Recording(
+            meeting=meeting,
+            original_name=original_name,
+            content_type=(uploaded_file.content_type or "")[:100],
+            size=content.size,
+            duration=info.duration,
+            sha256=sha256,  # of the uploaded bytes, so the same browser file uploaded again is a duplicate
+            media_info=info.as_dict(),
+            uploaded_by=user,
+        )
+        try:
+            recording.file.save(original_name, content, save=False)
+        except Exception as exc:
+            # Disk full, object store down: the storage backend has removed any partial object.
+            logger.exception("storing the recording of meeting %s failed", meeting.pk)
+            raise ServiceError(storage_unavailable_message(), "storage_unavailable") from exc
     try:
         with transaction.atomic():
             recording.save()
             job = queue_processing(meeting, kind="process")
+            if log_note:
+                job.add_log(log_note)
     except Exception:
         recording.file.delete(save=False)
         raise
     return recording, job
+
+
+def _with_seek_index(path):
+    """A browser recording streamed without a duration or seek index gets both by a remux (no re-encoding)
+    into a temporary file next to the upload: (that file's path, its MediaInfo, a line for the job log).
+    Any other file, or one the remux fails on, is stored as uploaded: (None, None, the log line or "")."""
+    if not needs_seek_index(path):
+        return None, None, ""
+    handle, target = tempfile.mkstemp(prefix="indexed-", suffix=Path(path).suffix, dir=os.path.dirname(path))
+    os.close(handle)
+    try:
+        remux_with_seek_index(path, target)
+        info = probe(target, decode_seconds=5)
+    except (MediaError, OSError) as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+        logger.warning("remuxing an upload for its seek index failed: %s", exc)
+        return None, None, f"seek index: the remux failed ({exc}); the recording is stored as uploaded"
+    return target, info, f"seek index: duration ({info.duration:.2f} s) and cues written by a remux, no re-encoding"
 
 
 def _sha256_of(path):

@@ -95,6 +95,13 @@ class VoiceQuestionSerializer(serializers.Serializer):
     language = serializers.ChoiceField(
         choices=Language.choices, required=False, help_text="The question's language (default: auto, detect)."
     )
+    ask = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="true (default): the question is asked as soon as it is transcribed. false: it is only "
+        "transcribed; the status gives its `text` (state done, `question` null) for the speaker to confirm or "
+        "edit, then ask it like a typed question.",
+    )
 
 
 class AnswerSerializer(serializers.Serializer):
@@ -291,7 +298,9 @@ class VoiceView(APIView):
     @extend_schema(
         summary="Ask a question by voice",
         description="The recording is queued for the speech workers (202). Poll `status_url` until the state is "
-        "`done` (the question is then in the conversation: get its answer from `answer_url`) or `failed`.",
+        "`done` (the question is then in the conversation: get its answer from `answer_url`) or `failed`. "
+        "With `ask=false` nothing is asked: `done` carries the transcribed `text` to confirm or correct, and the "
+        "client asks it (POST messages/) once the speaker agrees.",
         request={"multipart/form-data": VoiceQuestionSerializer},
         responses={202: VoiceQueuedSerializer, 400: ErrorSerializer, 404: None, 413: ErrorSerializer},
         tags=["chat"],
@@ -301,9 +310,10 @@ class VoiceView(APIView):
         conversation = services.get_conversation_for(request.user, pk)
         try:
             upload, language = services.clean_voice(request.FILES.get("audio"), request.data.get("language"))
+            ask_at_once = services.clean_ask_at_once(request.data.get("ask"))
         except ServiceError as exc:
             return error_response(exc, {"too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE})
-        voice = services.queue_voice_question(conversation, request.user, upload, language, get_language())
+        voice = services.queue_voice_question(conversation, request.user, upload, language, get_language(), ask_at_once)
         data = {"voice": voice.pk, "state": voice.state, "status_url": reverse("api:voice-status", args=[voice.pk])}
         return Response(VoiceQueuedSerializer(data).data, status=status.HTTP_202_ACCEPTED)
 
@@ -311,7 +321,8 @@ class VoiceView(APIView):
 class VoiceStatusView(APIView):
     @extend_schema(
         summary="Where a voice question is",
-        description="queued, running (being transcribed), done (the question was added to the conversation) "
+        description="queued, running (being transcribed), done (the question was added to the conversation; "
+        "with ask=false only `text` is set and `question` is null) "
         "or failed (`error` says why; nothing was added). The recording is deleted once it is transcribed; one "
         "no speech worker got to within VOICE_CLIP_MAX_AGE is deleted unheard and its state becomes expired.",
         responses={200: VoiceStatusSerializer, 404: None},

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import organizations_for
 from meetings.access import meetings_for
-from meetings.models import ChatMessage, ChatRole, Conversation, VoiceQuestion
+from meetings.models import ChatMessage, ChatRole, Conversation, VoiceQuestion, VoiceState
 from nexochat.errors import ServiceError
 
 MAX_VOICE_BYTES = 10 * 1024 * 1024
@@ -180,10 +180,29 @@ def clean_voice(upload, language):
     return upload, language
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def clean_ask_at_once(value):
+    """The `ask` field of a voice upload: true (the default) asks the question as soon as it is
+    transcribed; false only transcribes it, for the speaker to confirm."""
+    if value is None or value is True or value is False:
+        return value is not False
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS or word == "":
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ServiceError(_("ask must be true or false."), "bad_ask")
+
+
 @transaction.atomic
-def queue_voice_question(conversation, user, upload, language="", ui_language=""):
+def queue_voice_question(conversation, user, upload, language="", ui_language="", ask=True):
     """Keep the recording until a speech worker has transcribed it (meetings.chat.tasks), and queue
-    that once the transaction commits. ui_language: the language the worker writes errors in."""
+    that once the transaction commits. ui_language: the language the worker writes errors in.
+    ask=False: the text is only transcribed, for the speaker to confirm or edit and then ask
+    (ask_confirmed_voice_question)."""
     from meetings.processing.services import enqueue_task
 
     voice = VoiceQuestion(conversation=conversation, user=user, language=language)
@@ -198,6 +217,7 @@ def queue_voice_question(conversation, user, upload, language="", ui_language=""
             "meetings.chat.tasks.transcribe_voice_question",
             voice.pk,
             ui_language,
+            ask,
             task_name=f"voice-{voice.pk}",
             speech=True,
             timeout=VOICE_TASK_TIMEOUT,
@@ -222,6 +242,33 @@ def finish_voice_question(voice, text):
     question = add_question(voice.conversation, text, source="voice")
     voice.mark_done(question)
     return question
+
+
+def hold_voice_transcription(voice, text):
+    """The transcribed text waits for its speaker to confirm it; nothing is asked yet."""
+    voice.mark_transcribed(clean_question(text))
+
+
+@transaction.atomic
+def ask_confirmed_voice_question(voice, text):
+    """The speaker's confirmed (perhaps edited) text of a transcribed voice question joins its
+    conversation as a spoken question. Confirmed twice (two taps), it is still asked once."""
+    voice = VoiceQuestion.objects.select_for_update().select_related("question").get(pk=voice.pk)
+    if voice.question is not None:
+        return voice.question
+    question = add_question(voice.conversation, text, source="voice")
+    voice.question = question
+    voice.save(update_fields=["question"])
+    return question
+
+
+def get_confirmable_voice_question_for(user, pk):
+    """A transcribed voice question of the user's own that waits for confirmation (or was just
+    confirmed), or 404."""
+    voice = get_voice_question_for(user, pk)
+    if voice.state != VoiceState.DONE:
+        raise Http404("No such voice question.")
+    return voice
 
 
 # --- rendering ----------------------------------------------------------------------------------

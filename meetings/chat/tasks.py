@@ -11,17 +11,17 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ai_pipeline.pipeline import PipelineError
-from meetings.chat.services import finish_voice_question
+from meetings.chat.services import finish_voice_question, hold_voice_transcription
 from meetings.models import VoiceQuestion
 from nexochat.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
 
-def transcribe_voice_question(voice_id, ui_language=""):
-    """Transcribe one voice question and add it to its conversation. Safe to deliver twice: a finished
-    one is left alone, and one found running (its worker died) starts over. The recording is deleted
-    whatever happens."""
+def transcribe_voice_question(voice_id, ui_language="", ask=True):
+    """Transcribe one voice question and add it to its conversation (ask=False: only keep its text, for
+    the speaker to confirm). Safe to deliver twice: a finished one is left alone, and one found running
+    (its worker died) starts over. The recording is deleted whatever happens."""
     voice = VoiceQuestion.objects.select_related("conversation").filter(pk=voice_id).first()
     if voice is None:
         logger.warning("voice question %s no longer exists (conversation deleted?)", voice_id)
@@ -32,7 +32,11 @@ def transcribe_voice_question(voice_id, ui_language=""):
         voice.mark_running()
         with translation.override(ui_language or settings.LANGUAGE_CODE):
             try:
-                finish_voice_question(voice, _transcribe(voice))
+                text = _transcribe(voice)
+                if ask:
+                    finish_voice_question(voice, text)
+                else:
+                    hold_voice_transcription(voice, text)
             except PipelineError as exc:
                 voice.mark_failed(str(exc))
             except ServiceError as exc:

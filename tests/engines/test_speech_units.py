@@ -273,3 +273,18 @@ def test_the_same_sentence_window_after_window_is_kept_once():
     )
     assert [s.text for s in kept] == [line, " 네.", " 네."]  # short replies may really repeat
     assert [d.reason for d in dropped] == ["repeated_segment", "repeated_segment"]
+
+
+def test_pyannotes_step_hook_becomes_one_rising_progress():
+    from ai_pipeline.diarization.pyannote_engine import _progress_hook
+
+    reported = []
+    hook = _progress_hook(reported.append)
+    # As pyannote.audio's pipeline calls its hook: a step's artifact when it ends, batches while it runs.
+    hook("segmentation", object())
+    hook("speaker_counting", object())
+    for done in range(0, 11, 5):
+        hook("embeddings", None, total=10, completed=done)
+    hook("some_future_step", object())  # a step this version does not know: no report, no error
+    hook("discrete_diarization", object())
+    assert reported == [0.3, 0.35, 0.35, 0.625, 0.9, 1.0]

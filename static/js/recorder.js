@@ -1,5 +1,6 @@
 // Record in the browser: MediaRecorder captures the microphone, and the finished recording goes
 // through upload.js (an "upload:file" event on the upload form) so it shares its checks and progress bar.
+// level_meter.js shows the level and the elapsed time while it records.
 (function () {
   "use strict";
 
@@ -22,13 +23,6 @@
     return (number < 10 ? "0" : "") + number;
   }
 
-  function clock(seconds) {
-    var hours = Math.floor(seconds / 3600);
-    var minutes = Math.floor((seconds % 3600) / 60);
-    var rest = pad(seconds % 60);
-    return hours ? hours + ":" + pad(minutes) + ":" + rest : minutes + ":" + rest;
-  }
-
   function fileName(type) {
     var now = new Date();
     var stamp =
@@ -41,24 +35,19 @@
     var start = box.querySelector(".recorder-start");
     var stop = box.querySelector(".recorder-stop");
     var timer = box.querySelector(".recorder-timer");
+    var meter = box.querySelector(".recorder-level");
     var status = box.querySelector(".recorder-status");
     var recorder = null;
     var stream = null;
     var chunks = [];
-    var startedAt = 0;
-    var ticking = null;
+    var level = null;
 
     if (!window.MediaRecorder || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
     box.hidden = false;
 
-    function tick() {
-      timer.textContent = clock(Math.floor((Date.now() - startedAt) / 1000));
-    }
-
     function setRecording(value) {
       start.hidden = value;
       stop.hidden = !value;
-      timer.hidden = !value;
       box.classList.toggle("recording", value);
       form.querySelectorAll('input[type="file"], .upload-submit').forEach(function (element) {
         element.disabled = value;
@@ -66,8 +55,8 @@
     }
 
     function release() {
-      if (ticking) window.clearInterval(ticking);
-      ticking = null;
+      if (level) level.stop();
+      level = null;
       if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
       stream = null;
     }
@@ -105,9 +94,7 @@
           });
           recorder.addEventListener("stop", finish);
           recorder.start(1000);
-          startedAt = Date.now();
-          tick();
-          ticking = window.setInterval(tick, 250);
+          level = window.NexoLevel.watch(stream, { meter: meter, timer: timer });
           setRecording(true);
           status.textContent = box.dataset.msgRecording;
         },

@@ -1,6 +1,7 @@
-// Voice questions: record with MediaRecorder, upload the clip; a speech worker transcribes it in the
-// background, so poll its status until it is done, then it is answered like a typed question
-// (window.NexoChat.follow shows it and follows the answer's stream).
+// Voice questions: record with MediaRecorder (level_meter.js shows the level and the time), upload the
+// clip with ask=0; a speech worker transcribes it in the background, so poll its status until it is
+// done. The text then waits in the question box for the speaker to check or correct it: pressing Ask
+// sends it with the voice question's id (chat.js), and only then is it asked.
 (function () {
   if (window.NexoVoice) return;
   window.NexoVoice = true;
@@ -19,6 +20,7 @@
   const GIVE_UP_MS = 120000;
   let recorder = null;
   let chunks = [];
+  let level = null;
 
   async function start(button, form) {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
@@ -26,6 +28,8 @@
     recorder = new MediaRecorder(stream);
     recorder.addEventListener("dataavailable", function (event) { if (event.data.size) chunks.push(event.data); });
     recorder.addEventListener("stop", function () {
+      if (level) level.stop();
+      level = null;
       stream.getTracks().forEach(function (track) { track.stop(); });
       button.classList.remove("recording");
       const blob = new Blob(chunks, { type: recorder.mimeType || "audio/webm" });
@@ -33,6 +37,10 @@
       upload(form, blob);
     });
     recorder.start();
+    level = window.NexoLevel.watch(stream, {
+      meter: form.querySelector(".voice-level"),
+      timer: form.querySelector(".voice-timer"),
+    });
     button.classList.add("recording");
     window.NexoChat.status(form, form.dataset.msgRecording);
   }
@@ -46,6 +54,7 @@
     });
     const extension = (blob.type.split("/")[1] || "webm").split(";")[0];
     body.append("audio", blob, "question." + extension);
+    body.append("ask", "0");
     window.NexoChat.status(form, form.dataset.msgTranscribing);
     form.classList.add("busy");
     window.NexoChat.send(form, body, null, form.dataset.voiceUrl).then(function (data) {
@@ -60,6 +69,30 @@
     window.NexoChat.status(form, message || form.dataset.msgFailed);
   }
 
+  // The transcribed text goes into the question box; asking it (the Ask button) is the confirmation.
+  function offerToConfirm(form, data) {
+    const textarea = form.querySelector("textarea[name=question]");
+    let voice = form.querySelector("input[name=voice]");
+    if (!voice) {
+      voice = document.createElement("input");
+      voice.type = "hidden";
+      voice.name = "voice";
+      form.appendChild(voice);
+    }
+    voice.value = data.voice;
+    textarea.value = data.text;
+    textarea.focus();
+    textarea.setSelectionRange(data.text.length, data.text.length);
+    window.NexoChat.status(form, form.dataset.msgConfirm);
+  }
+
+  // Once a transcribed question is sent (chat.js has read the form by then), the next one is typed.
+  document.addEventListener("submit", function (event) {
+    const form = event.target.closest("[data-chat-form]");
+    const voice = form && form.querySelector("input[name=voice]");
+    if (voice) setTimeout(function () { voice.remove(); }, 0);
+  });
+
   function poll(form, url, deadline) {
     setTimeout(async function () {
       let data = null;
@@ -67,10 +100,13 @@
         const response = await fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
         if (response.ok) data = await response.json();
       } catch (e) { /* a network blip: ask again until the deadline */ }
-      if (data && data.state === "done") {
+      if (data && data.state === "done" && data.stream_url) {  // already asked
         form.classList.remove("busy");
         window.NexoChat.status(form, "");
         window.NexoChat.follow(form, data);
+      } else if (data && data.state === "done") {
+        form.classList.remove("busy");
+        offerToConfirm(form, data);
       } else if (data && (data.state === "failed" || data.state === "expired")) {
         failed(form, data.error);
       } else if (Date.now() > deadline) {

@@ -2,6 +2,7 @@
 meeting and the player seeks there; the chat box on a meeting's page answers from that meeting."""
 
 import datetime
+import time
 
 import pytest
 from django.utils import timezone
@@ -87,15 +88,20 @@ def test_meeting_chat_box(page, live_server, meeting):
 
 
 @pytest.mark.slow
-def test_voice_question_is_transcribed_then_answered(async_unsafe, live_server, member, org, tmp_path):
-    """Chromium's fake microphone plays a spoken question; the page uploads it, polls the voice status
-    while a (here inline) speech task transcribes it, then streams the answer like a typed question."""
+def test_voice_question_is_transcribed_confirmed_then_answered(async_unsafe, live_server, member, org, tmp_path):
+    """Chromium's fake microphone plays a spoken question; the level meter moves and the timer counts while
+    it records; the page uploads it and polls the voice status while a (here inline) speech task transcribes
+    it. The text waits in the question box: nothing is asked until Ask is pressed, and the speaker's edit is
+    what is asked. The answer then streams like a typed question's."""
+    import re
+
     from meetings.models import VoiceQuestion
     from tests.support.audio import espeak_wav
     from tests.support.search_archive import ENGLISH, make_meeting
 
     meeting = make_meeting(org, "Weekly planning", ENGLISH, language="en")
     clip = espeak_wav(tmp_path / "question.wav", "What did we decide about the budget?")
+    edited = "What did we decide about the budget, and who decided it?"
     with launch_chromium(*FAKE_MICROPHONE_ARGS, f"--use-file-for-fake-audio-capture={clip}%noloop") as browser:
         from playwright.sync_api import expect  # here: where Playwright is missing, the launch skipped the test
 
@@ -103,17 +109,36 @@ def test_voice_question_is_transcribed_then_answered(async_unsafe, live_server, 
         with failing_on_page_errors(page):
             page.goto(f"{live_server.url}/chat/")
             button = page.locator("[data-chat-form] [data-voice]")
+            timer, meter = page.locator(".voice-timer"), page.locator(".voice-level")
+            textarea = page.locator("[data-chat-form] textarea[name=question]")
+            expect(timer).to_be_hidden()
             button.click()
             expect(button).to_have_class("secondary recording")
-            page.wait_for_timeout(3500)  # the clip is about 2.5 s long
+            expect(meter).to_be_visible()
+            levels, deadline = [], time.monotonic() + 30
+            while timer.inner_text() != "0:03":  # the clip is about 2.5 s long
+                assert time.monotonic() < deadline, f"the timer stopped at {timer.inner_text()}"
+                levels.append(float(meter.get_attribute("aria-valuenow") or 0))
+                page.wait_for_timeout(100)
+            assert max(levels) > 0.3 and min(levels) < max(levels) - 0.2, levels
             button.click()
+            expect(timer).to_be_hidden()
+            expect(textarea).to_have_value(re.compile("budget", re.IGNORECASE))
+            expect(page.locator("[data-chat-form] .chat-status")).to_contain_text("press Ask")
+            voice = VoiceQuestion.objects.get()
+            assert voice.state == "done" and voice.question is None
+            assert not ChatMessage.objects.exists() and page.locator(".chat-message").count() == 0
+
+            textarea.fill(edited)
+            page.locator("[data-chat-form] button[type=submit]").click()
             page.wait_for_selector(".chat-message.user.voice")
             page.wait_for_selector(".chat-message.assistant a.cite")
             question = page.locator(".chat-message.user").inner_text()
             answer = page.locator(".chat-message.assistant").inner_text()
-    assert "budget" in question.lower(), question
+    assert question.strip() == edited
     assert "fifty thousand" in answer, answer
     voice = VoiceQuestion.objects.get()
     assert voice.state == "done" and not voice.audio and voice.question.source == "voice"
+    assert voice.question.content == edited
     answer_message = ChatMessage.objects.get(role="assistant")
     assert answer_message.citations[0]["meeting_id"] == meeting.pk

@@ -9,6 +9,7 @@ from accounts import urls as accounts_urls
 from meetings import urls as meetings_urls
 from meetings.chat import urls as chat_urls
 from meetings.conference import urls as conference_urls
+from meetings.live import urls as live_urls
 from meetings.search import urls as search_urls
 
 app_name = "api"
@@ -23,5 +24,6 @@ urlpatterns = [
     path("", include(search_urls.api_urlpatterns)),
     path("", include(chat_urls.api_urlpatterns)),
     path("", include(conference_urls.api_urlpatterns)),
+    path("", include(live_urls.api_urlpatterns)),
     path("", include(meetings_urls.api_urlpatterns)),
 ]

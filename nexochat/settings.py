@@ -560,6 +560,20 @@ VOICE_CLIP_MAX_AGE = env_int("VOICE_CLIP_MAX_AGE", 24 * 3600)
 if VOICE_CLIP_MAX_AGE < 3600:  # a worker may still be transcribing a younger one (it may take 10 minutes)
     raise ImproperlyConfigured(f"VOICE_CLIP_MAX_AGE must be at least 3600 seconds, got {VOICE_CLIP_MAX_AGE}")
 
+# --- Live capture (meetings/live) ---
+# Live sessions open at once, per organization and on the whole server; past them a new one is refused
+# (429 for the organization's limit, 503 for the server's; code live_limit).
+LIVE_MAX_SESSIONS_PER_ORG = env_int("LIVE_MAX_SESSIONS_PER_ORG", 5)
+LIVE_MAX_SESSIONS = env_int("LIVE_MAX_SESSIONS", 20)
+LIVE_CHUNK_MAX_BYTES = env_bytes("LIVE_CHUNK_MAX_BYTES", 8 * 1024**2)
+# A session that receives no chunk for this long is finished by the server (the schedule runs every minute).
+LIVE_ABANDON_SECONDS = env_int("LIVE_ABANDON_SECONDS", 600)
+# Live transcription's windows: cut at pauses, never longer than this.
+LIVE_WINDOW_SECONDS = env_float("LIVE_WINDOW_SECONDS", 20.0)
+# The queue live transcription and joining run on ("" = the default queue): a worker of its own keeps
+# live text flowing while hour-long batch jobs occupy the others.
+LIVE_CLUSTER_NAME = env("LIVE_CLUSTER_NAME", "")
+
 # --- Minutes ---
 MINUTES_AUTO = env_bool("MINUTES_AUTO", True)  # write minutes right after a transcript is saved
 

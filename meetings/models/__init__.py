@@ -5,6 +5,7 @@ from .ai_settings import OrganizationAISettings
 from .chat import ChatMessage, ChatRole, Conversation, VoiceQuestion, VoiceState, voice_upload_to
 from .conference import AgendaItem, Attendee, Recurrence, Series, ShareLink, UserPreference, Visibility
 from .job import Job, JobState
+from .live import LiveChunk, LiveSession, LiveState, LiveText
 from .meeting import Language, Meeting, MeetingStatus, Tag
 from .minutes import ActionItem, Decision, ItemStatus, Minutes, MinutesDraft, MinutesItem, MinutesTemplate
 from .recording import Recording, recording_upload_to
@@ -22,6 +23,10 @@ __all__ = [
     "ItemStatus",
     "Job",
     "JobState",
+    "LiveChunk",
+    "LiveSession",
+    "LiveState",
+    "LiveText",
     "Language",
     "Meeting",
     "MeetingStatus",

@@ -172,6 +172,10 @@ ACCESS = {
     "api:meeting-recording-file": ("object", {"GET": MEMBER}),
     "api:job-detail": ("object", {"GET": MEMBER}),
     "api:job-retry": ("object", {"POST": MEMBER}),
+    "api:live-open": ("object", {"POST": MEMBER}),
+    "api:live-session": ("object", {"GET": MEMBER}),
+    "api:live-chunk": ("object", {"PUT": OWN}),
+    "api:live-finish": ("object", {"POST": OWN}),
 }
 
 CASES = {name: kind for name, (kind, _methods) in ACCESS.items()}
@@ -235,6 +239,8 @@ def _kwarg_value(name, path, world, meeting_set, view_name, inside=False):
         "template_id": world.template.pk,
         "message_pk": ms.voice.question_id if inside else ms.message.pk,
         "meeting_pk": ms.meeting.pk,
+        "session_id": ms.live_session.pk,
+        "seq": 0,
     }
     if name not in table:
         pytest.fail(

@@ -19,6 +19,9 @@ from meetings.models import (
     Decision,
     Job,
     JobState,
+    LiveChunk,
+    LiveSession,
+    LiveText,
     Meeting,
     Minutes,
     MinutesTemplate,
@@ -51,6 +54,7 @@ class MeetingSet:
     conversation: Conversation
     message: ChatMessage  # the assistant's answer, citing the meeting
     voice: VoiceQuestion  # transcribed into the conversation's question
+    live_session: LiveSession  # being recorded live by the meeting's creator, with some live text
 
 
 @dataclass
@@ -133,6 +137,8 @@ def populate(organization, creator, marker, *, title=None, text=None, series=Non
         citations=[citation],
         source="offline",
     )
+    live_session = LiveSession.objects.create(meeting=meeting, owner=creator)
+    LiveText.objects.create(session=live_session, start=0.0, end=1.0, text=f"{marker}-live-text")
     return MeetingSet(
         marker,
         meeting,
@@ -149,6 +155,7 @@ def populate(organization, creator, marker, *, title=None, text=None, series=Non
         conversation,
         message,
         voice,
+        live_session,
     )
 
 
@@ -285,6 +292,15 @@ def fingerprint(organization):
             VoiceQuestion.objects.filter(conversation__organization=organization)
             .values_list("pk", "state", "text", "question_id")
             .order_by("pk")
+        ),
+        "live": list(
+            LiveSession.objects.filter(meeting__in=meetings).values_list("pk", "state", "owner_id").order_by("pk")
+        ),
+        "live_chunks": list(
+            LiveChunk.objects.filter(session__meeting__in=meetings).values_list("pk", "sha256").order_by("pk")
+        ),
+        "live_texts": list(
+            LiveText.objects.filter(session__meeting__in=meetings).values_list("pk", "text").order_by("pk")
         ),
         "org": (
             organization.__class__.objects.filter(pk=organization.pk).values_list("name", "retention_days").first()

@@ -277,7 +277,10 @@ def save_live_text(session_id, windows, offset, settled):
                 start=round(offset + window.start, 3),
                 end=round(offset + window.end, 3),
                 text=window.text,
-                words=window.words,
+                words=[
+                    {**word, "s": round(offset + word["s"], 3), "e": round(offset + word["e"], 3)}
+                    for word in window.words
+                ],
             )
             for window in windows
             if window.text

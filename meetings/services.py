@@ -98,8 +98,10 @@ def _drop_answers_citing(meeting):
 def delete_meeting(meeting, user=None):
     """Delete a meeting with everything hanging off it: segments, speakers, minutes, jobs and any
     other row that points at it go by cascade; its search passages are dropped with the index
-    caches told; the audio file goes once the transaction commits (a rollback keeps it)."""
+    caches told; the audio file (and any live recording's chunks) goes once the transaction commits (a
+    rollback keeps it)."""
     from accounts import audit
+    from meetings.live.services import delete_chunk_files_on_commit
     from meetings.search.indexing import remove_meeting
 
     recording = meeting.recording
@@ -109,6 +111,7 @@ def delete_meeting(meeting, user=None):
         audit.record(user, meeting.organization, "meeting.delete", meeting, title=meeting.title)
         remove_meeting(meeting)
         _drop_answers_citing(meeting)
+        delete_chunk_files_on_commit(meeting)
         meeting.delete()
     if stored_name:
         transaction.on_commit(lambda: storage.delete(stored_name))

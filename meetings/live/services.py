@@ -388,6 +388,14 @@ def _as_upload(joined, session):
     return upload
 
 
+def delete_chunk_files_on_commit(meeting):
+    """The stored chunks of the meeting's live sessions are deleted once the transaction commits (the
+    meeting is being deleted; a rollback keeps them)."""
+    names = list(LiveChunk.objects.filter(session__meeting=meeting).exclude(file="").values_list("file", flat=True))
+    if names:
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+
 def _delete_chunk_files(chunks):
     """The joined recording holds every chunk now; their files go, their rows stay as the record."""
     for chunk in chunks:
@@ -395,6 +403,8 @@ def _delete_chunk_files(chunks):
             chunk.file.delete(save=False)
         except Exception:
             logger.exception("could not delete live chunk %s", chunk.pk)
+            continue
+        LiveChunk.objects.filter(pk=chunk.pk).update(file="")
 
 
 # --- sessions left open, drafts replaced --------------------------------------------------------

@@ -49,7 +49,7 @@ def test_finish_joins_out_of_order_webm_chunks_without_reencoding(meeting, owner
     assert probe(recording.file.path).duration == pytest.approx(6.0, abs=0.1)
     assert Job.objects.get(meeting=meeting).kind == "process"
     assert report["seconds"] == pytest.approx(6.0, abs=0.1)
-    assert not any(chunk.file.storage.exists(chunk.file.name) for chunk in session.chunks.all())
+    assert all(chunk.file.name == "" for chunk in session.chunks.all()), "the joined recording holds them now"
 
 
 def test_finish_follows_the_sequence_not_the_arrival(meeting, owner, tmp_path):
@@ -123,6 +123,21 @@ def test_finishing_without_chunks_closes_the_session(meeting, owner):
     session.refresh_from_db()
     assert session.state == LiveState.DONE and session.finish_report["chunks"] == 0
     assert meeting.recording is None
+
+
+def test_deleting_the_meeting_deletes_its_stored_chunks(
+    meeting, owner, tone_chunks, django_capture_on_commit_callbacks
+):
+    from meetings import services as meeting_services
+
+    session = services.open_session(meeting, owner)
+    send(session, tone_chunks, [0, 1])
+    stored = [chunk.file for chunk in session.chunks.all()]
+    assert all(file.storage.exists(file.name) for file in stored)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_services.delete_meeting(meeting, user=owner)
+    assert not LiveSession.objects.exists()
+    assert not any(file.storage.exists(file.name) for file in stored)
 
 
 # --- sessions left idle ---------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.timezones import zone_for
 from meetings.conference.attendees import attendees_of
+from meetings.conference.calendars import local_today
+from meetings.conference.continuity import since_last_time
 from meetings.conference.speakers import unassigned_items_named_for
 from meetings.minutes import services as minutes_services
 from meetings.models import ActionItem, Meeting, UserPreference
@@ -85,6 +87,8 @@ def build_message(meeting, attendee, minutes, decisions, items, *, data=None, ma
         "zone": str(zone),
         "meeting_url": url if attendee.user_id else None,
         "preferences_url": settings.SITE_URL + reverse("conference:preferences") if attendee.user_id else None,
+        # Members only, each with what they may see; a guest's recap covers this meeting alone.
+        "since_last": since_last_time(meeting, attendee.user, local_today(attendee.user)) if attendee.user_id else None,
     }
     with translation.override(settings.LANGUAGE_CODE), timezone.override(zone):
         subject = _("Recap: %(title)s") % {"title": meeting.title}

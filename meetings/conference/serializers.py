@@ -11,6 +11,7 @@ from rest_framework import serializers
 from accounts.serializers import UserSummarySerializer
 from accounts.timezones import valid_zone_names
 from meetings.conference.calendars import ends_at, local_today
+from meetings.conference.continuity import since_last_time
 from meetings.conference.items import carried_action_items, is_overdue, moment_url
 from meetings.conference.scheduling import MAX_OCCURRENCES
 from meetings.conference.sharing import SHARE_MAX_DAYS, share_url
@@ -124,6 +125,55 @@ class ConferenceActionItemSerializer(serializers.ModelSerializer):
         return moment_url(item)
 
 
+class SinceItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="item.pk")
+    text = serializers.CharField(source="item.text")
+    state = serializers.ChoiceField(choices=["done", "overdue", "open", "cancelled"], help_text="As it stands now.")
+    owner = serializers.CharField(allow_blank=True)
+    due_date = serializers.DateField(source="item.due_date", allow_null=True)
+
+
+class SinceDecisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    text = serializers.CharField()
+    meeting = serializers.IntegerField(source="meeting_id")
+
+
+class SinceReplacedSerializer(serializers.Serializer):
+    earlier = SinceDecisionSerializer()
+    later = SinceDecisionSerializer()
+
+
+class SinceTopicSerializer(serializers.Serializer):
+    earlier = serializers.CharField(help_text="The topic's title last time.")
+    later = serializers.CharField(help_text="Its title in this meeting.")
+
+
+class SinceQuestionSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    outcome = serializers.ChoiceField(
+        source="status",
+        choices=["answered", "still_open", "not_discussed", "unknown"],
+        help_text="unknown: this meeting has no minutes yet.",
+    )
+    by = serializers.CharField(allow_blank=True, help_text="The decision that answers it, or the question again.")
+
+
+class SinceLastTimeSerializer(serializers.Serializer):
+    """What changed since the series' previous meeting, from the structured minutes (no language model)."""
+
+    previous_meeting = serializers.IntegerField(source="previous.pk")
+    previous_title = serializers.CharField(source="previous.title")
+    previous_held_at = serializers.DateTimeField(source="previous.held_at")
+    action_items = SinceItemSerializer(many=True, help_text="The previous meeting's action items, as they are now.")
+    replaced_decisions = SinceReplacedSerializer(many=True)
+    topics_returned = SinceTopicSerializer(many=True)
+    topics_dropped = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, help_text="null while this meeting has no minutes."
+    )
+    open_questions = SinceQuestionSerializer(many=True)
+
+
 class ScheduleSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     organization = serializers.IntegerField(
@@ -139,6 +189,7 @@ class ScheduleSerializer(serializers.Serializer):
     agenda = AgendaItemSerializer(many=True, required=False, source="agenda_items.all")
     attendees = AttendeeSerializer(many=True, required=False, source="attendee_rows")
     carried_action_items = serializers.SerializerMethodField()
+    since_last_time = serializers.SerializerMethodField()
     ics_url = serializers.SerializerMethodField()
 
     @extend_schema_field(ConferenceActionItemSerializer(many=True))
@@ -146,6 +197,18 @@ class ScheduleSerializer(serializers.Serializer):
         user = self.context["request"].user
         context = {**self.context, "today": local_today(user)}
         return ConferenceActionItemSerializer(carried_action_items(meeting, user), many=True, context=context).data
+
+    @extend_schema_field(SinceLastTimeSerializer(allow_null=True))
+    def get_since_last_time(self, meeting):
+        user = self.context["request"].user
+        since = since_last_time(meeting, user, local_today(user))
+        if since is None:
+            return None
+        pairs = {
+            "replaced_decisions": [{"earlier": e, "later": later} for e, later in since.replaced],
+            "topics_returned": [{"earlier": e, "later": later} for e, later in since.topics_returned],
+        }
+        return SinceLastTimeSerializer({**vars(since), **pairs}).data
 
     def get_ics_url(self, meeting) -> str:
         return reverse("conference:meeting_ics", args=[meeting.pk])

@@ -1,10 +1,12 @@
 """`{% conference_load meeting %}` adds what the meeting page's conference card shows (agenda, carried
-action items, attendees), so the meeting page only has to include the card."""
+action items, attendees, what changed since the series' last meeting), so the meeting page only has to
+include the card."""
 
 from django import template
 
 from meetings.conference.attendees import attendees_of
-from meetings.conference.calendars import ends_at
+from meetings.conference.calendars import ends_at, local_today
+from meetings.conference.continuity import since_last_time
 from meetings.conference.items import carried_action_items
 from meetings.conference.permissions import can_manage
 from meetings.models import Decision
@@ -22,6 +24,7 @@ def _card_context(meeting, user):
         "has_speakers": meeting.speakers.exists(),
         "end_at": ends_at(meeting),
         "decision_count": Decision.objects.filter(meeting=meeting).count(),
+        "since_last": since_last_time(meeting, user, local_today(user)),
     }
 
 

@@ -301,7 +301,10 @@ def test_open_action_items_carry_into_the_next_meeting_of_the_series(org, owner,
 
     page = client_for(member).get(f"/meetings/{second.pk}/").content.decode()
     assert "Open action items from earlier meetings" in page and "견적서 보내기" in page
-    assert "이미 끝난 일" not in page
+    carried_on_agenda = page.split('class="carried"', 1)[1].split("</ul>", 1)[0]
+    assert "견적서 보내기" in carried_on_agenda and "이미 끝난 일" not in carried_on_agenda
+    # The done one is in "since last time", marked done: what became of the last meeting's items.
+    assert '<li data-state="done"><span class="badge done">Done</span>\n      이미 끝난 일' in page
     api = api_client(member).get(f"/api/v1/meetings/{second.pk}/schedule/").json()
     assert [i["text"] for i in api["carried_action_items"]] == ["견적서 보내기", "진행 중인 일"]
 

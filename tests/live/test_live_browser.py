@@ -146,3 +146,26 @@ def test_twenty_seconds_offline_leave_no_hole(browser, live_server, meeting, own
     assert session.state == LiveState.DONE and session.finish_report["missing"] == []
     joined = probe(Recording.objects.get(meeting=meeting).file.path).duration
     assert abs(joined - recorded) < 1.0, (joined, recorded)
+
+
+def test_the_live_recorder_passes_axe_and_fits_a_phone(browser, live_server, meeting, owner, queued_only):
+    from tests.support.accessibility import AXE_SCRIPT, describe, failing, horizontal_overflow
+
+    page = open_page(browser, live_server, owner, microphone=True, bypass_csp=True)  # axe is added as a script
+    page.set_viewport_size({"width": 360, "height": 740})
+    with failing_on_page_errors(page):
+        page.goto(f"{live_server.url}{reverse('meetings:detail', args=[meeting.pk])}")
+        page.locator(".live-start").click()
+        page.locator(".live-stop").wait_for(state="visible")
+        page.locator(".live-level").wait_for(state="visible")
+        page.add_script_tag(path=str(AXE_SCRIPT))
+        problems = failing(
+            page.evaluate(
+                "() => axe.run('[data-live-recorder]', {resultTypes: ['violations']}).then(r => r.violations)"
+            )
+        )
+        assert not problems, describe(problems)
+        wide = horizontal_overflow(page)
+        assert wide["overflow"] == 0, wide["culprits"]
+        page.locator(".live-stop").click()
+        wait_until(lambda: LiveSession.objects.get(meeting=meeting).state != LiveState.RECORDING, message="finish")

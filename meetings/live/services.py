@@ -309,7 +309,7 @@ def request_finish(session, by_server=False):
             return current
         current.state = LiveState.FINISHING
         current.failure_reason = ""
-        current.finish_report = {"by_server": by_server}
+        current.finish_report = {"by_server": by_server, "requested_at": timezone.now().isoformat()}
         current.save(update_fields=["state", "failure_reason", "finish_report"])
         transaction.on_commit(
             lambda: _enqueue("meetings.live.tasks.join_live_session", current.pk, f"live-join-{current.pk}")
@@ -428,6 +428,19 @@ def finish_idle_sessions(now=None):
             continue
         finished.append(session.pk)
     return finished
+
+
+def requeue_stalled_joins(now=None):
+    """Queue the join again for sessions left finishing longer than a task may run (their worker died
+    mid-join: nothing was attached, every chunk is still there). Returns the ids."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(seconds=settings.JOB_TIMEOUT + 60)
+    stalled = []
+    for session in LiveSession.objects.filter(state=LiveState.FINISHING).order_by("pk"):
+        requested = session.finish_report.get("requested_at")
+        if requested and datetime.datetime.fromisoformat(requested) < cutoff:
+            stalled.append(session.pk)
+            _enqueue("meetings.live.tasks.join_live_session", session.pk, f"live-join-{session.pk}")
+    return stalled
 
 
 def drop_replaced_drafts(sessions=None):

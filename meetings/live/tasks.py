@@ -90,8 +90,10 @@ def join_live_session(session_id):
 
 
 def run_live_sweep():
-    """The scheduled task: finish sessions left idle, drop drafts the final transcript has replaced."""
+    """The scheduled task: finish sessions left idle, join again those whose join died with its worker,
+    drop drafts the final transcript has replaced."""
     finished = services.finish_idle_sessions()
+    services.requeue_stalled_joins()
     services.drop_replaced_drafts()
     return len(finished)
 

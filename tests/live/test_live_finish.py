@@ -163,6 +163,18 @@ def test_sessions_idle_past_the_limit_are_finished_by_the_server(meeting, org, o
     assert probe(Recording.objects.get(meeting=meeting).file.path).duration == pytest.approx(4.0, abs=0.1)
 
 
+def test_a_join_that_died_with_its_worker_is_queued_again_by_the_sweep(meeting, owner, tone_chunks, settings):
+    session = services.open_session(meeting, owner)
+    send(session, tone_chunks, [0, 1])
+    services.request_finish(session)  # its join was queued; say the worker died before it ran
+    assert services.requeue_stalled_joins() == []  # not yet: a join may still be running
+    later = timezone.now() + datetime.timedelta(seconds=settings.JOB_TIMEOUT + 61)
+    assert services.requeue_stalled_joins(now=later) == [session.pk]  # the test settings run it inline
+    session.refresh_from_db()
+    assert session.state == LiveState.DONE
+    assert Recording.objects.filter(meeting=meeting).exists()
+
+
 def test_the_sweep_schedule_is_created_once_on_the_live_queue(settings):
     settings.LIVE_CLUSTER_NAME = "live"
     schedule, created = tasks.setup_schedule()

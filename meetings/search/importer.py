@@ -42,6 +42,29 @@ def _held_at(value):
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
+def already_imported(organization, record):
+    """The meeting this record was imported as, when it holds exactly the record's title, date, speakers and
+    turns and is indexed: an import that stopped half-way starts again after it instead of redoing it."""
+    source = (
+        MeetingSource.objects.select_related("meeting")
+        .filter(organization=organization, external_id=str(record["id"]))
+        .first()
+    )
+    if source is None:
+        return None
+    meeting = source.meeting
+    if meeting.title != (record.get("title") or str(record["id"]))[:200] or not meeting.passages.exists():
+        return None
+    if record.get("date") and meeting.held_at != _held_at(record.get("date")):
+        return None
+    turns = [((t.get("speaker") or "")[:100], t.get("text") or "") for t in record.get("turns") or []]
+    stored = [
+        (name or "", text)
+        for name, text in meeting.segments.order_by("position").values_list("speaker__name", "original_text")
+    ]
+    return meeting if stored == turns else None
+
+
 @transaction.atomic
 def import_meeting(organization, record):
     """Create (or replace, by external id) one meeting with its speakers and segments.

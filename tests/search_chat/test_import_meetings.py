@@ -1,5 +1,6 @@
 """The CLI contracts the team's evaluation runs: import_meetings, search, rebuild_index."""
 
+import contextlib
 import json
 from io import StringIO
 
@@ -123,3 +124,41 @@ def test_rebuild_index_and_no_index_import(tmp_path):
     assert "Indexed 2 meetings" in run("rebuild_index", "--org", "eval-org")
     hits = json.loads(run("search", "급식 예산", "--org", "eval-org", "--json"))
     assert hits[0]["meeting"] == "demo-001"
+
+
+@pytest.mark.django_db
+def test_an_import_that_stopped_half_way_goes_on_where_it_stopped(tmp_path):
+    path = write_jsonl(tmp_path / "corpus.jsonl", RECORDS)
+    # The first run got through the first meeting only (as if the process had been killed after it).
+    run("import_meetings", str(write_jsonl(tmp_path / "first.jsonl", RECORDS[:1])), "--org", "eval-org", "--json")
+    first = MeetingSource.objects.get(external_id="demo-001").meeting
+    passages_before = set(first.passages.values_list("pk", flat=True))
+    result = json.loads(run("import_meetings", str(path), "--org", "eval-org", "--json"))
+    assert (result["created"], result["replaced"], result["unchanged"]) == (1, 0, 1)
+    assert [m["unchanged"] for m in result["meetings"]] == [True, False]
+    assert result["meetings"][0]["passages"] == len(passages_before)
+    # Left as it was: the same rows, not deleted and written again.
+    assert set(first.passages.values_list("pk", flat=True)) == passages_before
+    assert Meeting.objects.filter(organization__slug="eval-org").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_meeting_imported_but_never_indexed_is_imported_again(tmp_path):
+    path = write_jsonl(tmp_path / "corpus.jsonl", RECORDS[:1])
+    run("import_meetings", str(path), "--org", "eval-org", "--no-index", "--json")
+    result = json.loads(run("import_meetings", str(path), "--org", "eval-org", "--json"))
+    assert (result["replaced"], result["unchanged"]) == (1, 0)
+    assert result["meetings"][0]["passages"] >= 2
+
+
+@pytest.mark.django_db
+def test_import_progress_shows_turns_rate_and_time_left_on_stderr(tmp_path):
+    path = write_jsonl(tmp_path / "corpus.jsonl", RECORDS)
+    err = StringIO()
+    with contextlib.redirect_stderr(err):
+        call_command("import_meetings", str(path), "--org", "eval-org", stdout=StringIO())
+    shown = err.getvalue()
+    turns = sum(len(r["turns"]) for r in RECORDS)
+    assert f"{turns}/{turns}" in shown and "2/2 meetings" in shown
+    assert "turn/s" in shown or "s/turn" in shown  # the rate, which way round tqdm finds readable
+    assert "<" in shown  # tqdm's elapsed<left

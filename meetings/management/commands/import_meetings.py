@@ -2,14 +2,18 @@
 
 Imports meetings in the evaluation corpus format into the organization (created when missing),
 keeping each record's `id` as the meeting's external id (re-importing an id replaces it), then
-indexes them. With --json it prints
-{"organization": slug, "created": n, "replaced": n, "meetings": [{"id": external id, "meeting": pk,
- "segments": n, "passages": n}]}."""
+indexes them. A record already imported with the same content and indexed is left as it is ("unchanged"),
+so an import that stopped half-way goes on where it stopped. Progress (meetings, turns per second, time
+left) goes to stderr. With --json it prints
+{"organization": slug, "created": n, "replaced": n, "unchanged": n, "meetings": [{"id": external id,
+ "meeting": pk, "segments": n, "passages": n, "unchanged": bool}]}."""
 
 import json
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 
 class Command(BaseCommand):
@@ -22,11 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
-        from meetings.search.importer import get_or_create_organization, import_meeting, read_jsonl
+        from meetings.search.importer import already_imported, get_or_create_organization, import_meeting, read_jsonl
         from meetings.search.indexing import index_meeting
 
         organization = get_or_create_organization(options["org"])
-        created = replaced = 0
+        created = replaced = unchanged = 0
         report = []
         began = time.monotonic()
         try:
@@ -36,29 +40,52 @@ class Command(BaseCommand):
         for number, record in enumerate(records, start=1):
             if not isinstance(record, dict) or "id" not in record:
                 raise CommandError(f"record {number}: no 'id'.")
-            meeting, was_created = import_meeting(organization, record)
-            created += was_created
-            replaced += not was_created
-            passages = 0 if options["no_index"] else index_meeting(meeting)
-            report.append(
-                {
-                    "id": str(record["id"]),
-                    "meeting": meeting.pk,
-                    "segments": meeting.segments.count(),
-                    "passages": passages,
-                }
-            )
-            if options["verbosity"] > 1 or (options["verbosity"] > 0 and not options["json"]):
-                self.stderr.write(f"[{number}/{len(records)}] {record['id']}: {passages} passages")
+        bar = tqdm(
+            total=sum(len(record.get("turns") or []) for record in records),
+            unit="turn",
+            desc="import",
+            file=sys.stderr,
+            disable=options["verbosity"] == 0,
+            dynamic_ncols=True,
+        )
+        with bar:
+            for record in records:
+                meeting = None if options["no_index"] else already_imported(organization, record)
+                skipped = meeting is not None
+                if skipped:
+                    unchanged += 1
+                    passages = meeting.passages.count()
+                else:
+                    meeting, was_created = import_meeting(organization, record)
+                    created += was_created
+                    replaced += not was_created
+                    passages = 0 if options["no_index"] else index_meeting(meeting)
+                report.append(
+                    {
+                        "id": str(record["id"]),
+                        "meeting": meeting.pk,
+                        "segments": meeting.segments.count(),
+                        "passages": passages,
+                        "unchanged": skipped,
+                    }
+                )
+                bar.set_postfix_str(f"{len(report)}/{len(records)} meetings")
+                bar.update(len(record.get("turns") or []))
         if options["json"]:
             self.stdout.write(
                 json.dumps(
-                    {"organization": organization.slug, "created": created, "replaced": replaced, "meetings": report},
+                    {
+                        "organization": organization.slug,
+                        "created": created,
+                        "replaced": replaced,
+                        "unchanged": unchanged,
+                        "meetings": report,
+                    },
                     ensure_ascii=False,
                 )
             )
         else:
             self.stdout.write(
-                f"Imported {len(records)} meetings into {organization.slug} ({created} new, {replaced} replaced) "
-                f"in {time.monotonic() - began:.1f}s."
+                f"Imported {len(records)} meetings into {organization.slug} ({created} new, {replaced} replaced, "
+                f"{unchanged} unchanged) in {time.monotonic() - began:.1f}s."
             )

@@ -1,10 +1,13 @@
 """`manage.py rebuild_index [--meeting ID] [--org SLUG]`: (re)build the search index.
 
-Unchanged segments are not embedded again (their vectors are kept by content hash)."""
+Unchanged segments are not embedded again (their vectors are kept by content hash), so a rebuild that
+stopped goes quickly through what it had done. Progress (meetings, rate, time left) goes to stderr."""
 
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from meetings.models import Meeting
 
@@ -30,8 +33,12 @@ class Command(BaseCommand):
         total = meetings.count()
         began = time.monotonic()
 
-        def progress(meeting, done):
-            self.stderr.write(f"[{done}/{total}] {meeting.pk} {meeting.title[:60]}")
+        bar = tqdm(total=total, unit="meeting", desc="index", file=sys.stderr, disable=options["verbosity"] == 0)
 
-        count, passages = rebuild_index(meetings.iterator(), progress=progress if options["verbosity"] > 0 else None)
+        def progress(meeting, done):
+            bar.set_postfix_str(f"{meeting.pk} {meeting.title[:40]}")
+            bar.update(done - bar.n)
+
+        with bar:
+            count, passages = rebuild_index(meetings.iterator(), progress=progress)
         self.stdout.write(f"Indexed {count} meetings, {passages} passages in {time.monotonic() - began:.1f}s.")

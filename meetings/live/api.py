@@ -5,6 +5,8 @@ A chunk is the request body itself (PUT, any audio content type), not a multipar
 blob a recorder already holds, a PUT to its own sequence number is naturally idempotent, and there is no
 envelope to parse or to count against the size limit."""
 
+import io
+
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -188,7 +190,8 @@ class LiveChunkView(APIView):
                     _("A chunk's number is from 0 to %(max)d.") % {"max": MAX_SEQUENCE}, "invalid_sequence"
                 )
             services.refuse_oversized_chunk(_content_length(request))
-            chunk, created = services.receive_chunk(session, seq, request._request, request.content_type or "")
+            body = request.stream or io.BytesIO()  # no stream: an empty body
+            chunk, created = services.receive_chunk(session, seq, body, request.content_type or "")
         except ServiceError as exc:
             return error_response(exc, services.STATUS)
         return Response(

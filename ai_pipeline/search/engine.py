@@ -21,6 +21,7 @@ out, speakers, when meetings were held); who may see what is decided by the app,
 import functools
 import logging
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -135,8 +136,40 @@ def lexical_scores(index, query_tokens):
     return np.asarray(index.bm25.get_scores(known), dtype=np.float32)
 
 
-_cache = {}
+# Each organization's index, least recently searched first; SEARCH_CACHE_MB bounds their total size in this
+# process (the least recently searched go first; the index just loaded always stays).
+_cache = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+def index_bytes(index):
+    """About how much memory an organization's index holds: its arrays and its BM25 matrix and vocabulary."""
+    size = sum(array.nbytes for array in (index.ids, index.meeting_ids, index.is_meta, index.matrix))
+    if index.bm25 is not None:
+        scores = getattr(index.bm25, "scores", {}) or {}
+        size += sum(value.nbytes for value in scores.values() if hasattr(value, "nbytes"))
+        size += 100 * len(getattr(index.bm25, "vocab_dict", {}) or {})  # a term, its id and the dict's slot
+    return size
+
+
+def cached_bytes():
+    with _cache_lock:
+        return sum(index_bytes(index) for index in _cache.values())
+
+
+def _remember(organization_id, index):
+    """Keep `index` as the organization's, most recently used, and evict the least recently used others
+    while the total is over SEARCH_CACHE_MB. Call with _cache_lock held."""
+    _cache[organization_id] = index
+    _cache.move_to_end(organization_id)
+    budget = (getattr(settings, "SEARCH_CACHE_MB", 0) or 0) * 1024 * 1024
+    if not budget:
+        return
+    total = sum(index_bytes(kept) for kept in _cache.values())
+    while total > budget and len(_cache) > 1:
+        evicted_id, evicted = _cache.popitem(last=False)
+        total -= index_bytes(evicted)
+        logger.info("search index of organization %s evicted (SEARCH_CACHE_MB)", evicted_id)
 
 
 def current_versions(organization_ids):
@@ -192,7 +225,10 @@ def get_org_index(organization_id, version, params):
     because hydrate() re-reads every hit from the database (deleted passages drop out) and the
     permission filters come from the database on every search; only new text is found a little later."""
     key = (params["k1"], params["b"])
-    index = _cache.get(organization_id)
+    with _cache_lock:
+        index = _cache.get(organization_id)
+        if index is not None:
+            _cache.move_to_end(organization_id)
     if index is not None and index.params == key:
         if index.version == version:
             return index
@@ -202,7 +238,7 @@ def get_org_index(organization_id, version, params):
             return index
     index = load_org_index(organization_id, version, params)
     with _cache_lock:
-        _cache[organization_id] = index
+        _remember(organization_id, index)
     return index
 
 
@@ -230,7 +266,7 @@ def _reload(organization_id, version, params):
     try:
         index = load_org_index(organization_id, version, params)
         with _cache_lock:
-            _cache[organization_id] = index
+            _remember(organization_id, index)
     except Exception:
         logger.exception("reloading the search index of organization %s failed", organization_id)
     finally:

@@ -11,6 +11,7 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from meetings.chat import voice_expiry
+from meetings.live import tasks as live_tasks
 from meetings.models import Job, JobState
 from meetings.processing import moved_tasks
 from meetings.recordings import retention
@@ -45,4 +46,5 @@ def test_setup_schedules_rewrites_schedules_stored_under_old_paths():
     assert dict(Schedule.objects.values_list("name", "func")) == {
         retention.SCHEDULE_NAME: "meetings.recordings.retention.run_retention",
         voice_expiry.SCHEDULE_NAME: "meetings.chat.voice_expiry.run_voice_expiry",
+        live_tasks.SCHEDULE_NAME: "meetings.live.tasks.run_live_sweep",
     }

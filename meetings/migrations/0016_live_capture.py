@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='LiveSession',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('recording', 'Recording'), ('finishing', 'Finishing'), ('done', 'Done'), ('abandoned', 'Finished by the server'), ('failed', 'Failed')], db_index=True, default='recording', max_length=16)),
+                ('state', models.CharField(choices=[('recording', 'Recording live'), ('finishing', 'Finishing'), ('done', 'Done'), ('abandoned', 'Finished by the server'), ('failed', 'Failed')], db_index=True, default='recording', max_length=16)),
                 ('mime_type', models.CharField(blank=True, max_length=100, verbose_name='content type')),
                 ('container', models.CharField(blank=True, help_text="FFmpeg's name of the chunks' container.", max_length=32)),
                 ('failure_reason', models.TextField(blank=True)),

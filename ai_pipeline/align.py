@@ -74,10 +74,11 @@ def _finish(segment):
     return segment
 
 
-def relabel(segments, gaps=()):
+def relabel(segments, gaps=(), mapping=None):
     """Engine speaker ids -> S1, S2... in order of first appearance, in the segments and the gaps (a
-    speaker whose every word was lost still has a label). Relabels in place; returns the segments."""
-    mapping = {}
+    speaker whose every word was lost still has a label). Relabels in place; returns the segments.
+    `mapping`, when given, is filled with {engine id: new label}."""
+    mapping = {} if mapping is None else mapping
     for item in sorted([*segments, *gaps], key=lambda item: item["start"]):
         if item["speaker"] is None:
             continue

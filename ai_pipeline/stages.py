@@ -72,7 +72,7 @@ class DiarizeStage(Stage):
             raise PipelineError(str(exc)) from exc
         progress(0.1)
         num = _option(context, "num_speakers")
-        turns = diarizer.diarize(
+        turns, embeddings = diarizer.diarize_with_embeddings(
             context.data["audio"],
             num_speakers=int(num) if num else None,
             min_speakers=_option(context, "min_speakers"),
@@ -80,6 +80,7 @@ class DiarizeStage(Stage):
             progress=lambda done: progress(0.1 + 0.9 * done),
         )
         context.data["turns"] = turns
+        context.data["speaker_embeddings"] = embeddings
         context.log(f"diarization ({diarizer.name}): {len({t[2] for t in turns})} speakers, {len(turns)} turns")
         progress(1.0)
 
@@ -233,7 +234,13 @@ class AlignStage(Stage):
         segments = build_segments(words, assign_speakers(words, turns))
         mark_low_confidence(segments, settings.STT_LOW_CONFIDENCE)
         gaps = find_gaps(speech, segments, turns, context.data.get("dropped") or [])
-        context.data["segments"] = relabel(segments, gaps)
+        labels = {}
+        context.data["segments"] = relabel(segments, gaps, labels)
+        engine_embeddings = context.data.get("speaker_embeddings") or {}
+        # the embeddings follow the speakers to their new labels (S1, S2...)
+        context.data["speaker_embeddings"] = {
+            labels[engine]: vector for engine, vector in engine_embeddings.items() if engine in labels
+        }
         context.data["gaps"] = gaps
         summary = coverage_summary(speech, gaps)
         summary["low_confidence_segments"] = sum(1 for s in segments if s["low_confidence"])

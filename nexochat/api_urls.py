@@ -11,6 +11,7 @@ from meetings.chat import urls as chat_urls
 from meetings.conference import urls as conference_urls
 from meetings.live import urls as live_urls
 from meetings.search import urls as search_urls
+from meetings.voiceprints import urls as voiceprint_urls
 
 app_name = "api"
 urlpatterns = [
@@ -25,5 +26,6 @@ urlpatterns = [
     path("", include(chat_urls.api_urlpatterns)),
     path("", include(conference_urls.api_urlpatterns)),
     path("", include(live_urls.api_urlpatterns)),
+    path("", include(voiceprint_urls.api_urlpatterns)),
     path("", include(meetings_urls.api_urlpatterns)),
 ]

@@ -522,6 +522,9 @@ STT_LOW_CONFIDENCE = env_float("STT_LOW_CONFIDENCE", 0.5)
 DIARIZER_ENGINE = env("DIARIZER_ENGINE", "senko")
 DIARIZER_MODEL = env("DIARIZER_MODEL", "")
 HF_TOKEN = env("HF_TOKEN", "")
+# Speaker memory: a speaker whose voice is at least this similar (cosine of the diarizer's embeddings) to a
+# member's voiceprint is suggested as that member; calibrated on synthetic meetings (bench/voiceprints.py).
+VOICEPRINT_THRESHOLD = env_float("VOICEPRINT_THRESHOLD", 0.87)
 
 # --- LLM provider (ai_pipeline/llm; owned by the LLM layer) ---------------------------------
 # hyperclova (CLOVA Studio native API) | clova-openai (its OpenAI-compatible endpoint) |

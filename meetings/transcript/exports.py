@@ -130,6 +130,13 @@ def gap_data(gap):
     }
 
 
+def suggested_name(speaker):
+    """The name of the member a voiceprint suggested for this speaker (not yet confirmed), or None."""
+    if not speaker.suggested_member_id:
+        return None
+    return speaker.suggested_member.name or str(speaker.suggested_member)
+
+
 def transcript_data(meeting, speakers, segments, gaps=(), coverage=None):
     """The transcript as plain data: the JSON export and the API share this shape."""
     recording = meeting.recording
@@ -152,6 +159,9 @@ def transcript_data(meeting, speakers, segments, gaps=(), coverage=None):
                 "display_name": speaker.display_name,
                 "color": speaker.color,
                 "member": speaker.member_id,
+                "suggested": speaker.suggested_member_id,
+                "suggested_name": suggested_name(speaker),
+                "confidence": speaker.suggestion_confidence if speaker.suggested_member_id else None,
             }
             for speaker in speakers
         ],

@@ -18,7 +18,7 @@ TRANSCRIPT_KINDS = ("process", "transcribe", "diarize")
 
 
 def speakers_of(meeting):
-    return list(Speaker.objects.filter(meeting=meeting).select_related("member").order_by("label"))
+    return list(Speaker.objects.filter(meeting=meeting).select_related("member", "suggested_member").order_by("label"))
 
 
 def segments_of(meeting):

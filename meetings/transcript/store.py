@@ -31,9 +31,10 @@ def _label_number(label):
 
 
 @transaction.atomic
-def save_transcript(meeting, segments, gaps=()):
+def save_transcript(meeting, segments, gaps=(), embeddings=None):
     """Replace the meeting's segments with `segments` ([{speaker, start, end, text, words, confidence}])
-    and its gaps with `gaps` ([{speaker, start, end, reason}]: speech without text).
+    and its gaps with `gaps` ([{speaker, start, end, reason}]: speech without text). `embeddings`
+    ({label: [float, ...]}, from the diarizer) are each speaker's voice, kept for speaker memory.
 
     Speakers whose voice matches (most shared time with) an existing speaker keep that speaker's
     label, name, colour and member, so renaming survives re-diarization and re-transcription.
@@ -84,9 +85,14 @@ def save_transcript(meeting, segments, gaps=()):
     TranscriptGap.objects.filter(meeting=meeting).delete()
     keep_ids = {s.pk for s in final.values() if s.pk}
     Speaker.objects.filter(meeting=meeting).exclude(pk__in=keep_ids).delete()
-    for speaker in final.values():
+    embeddings = embeddings or {}
+    for label, speaker in final.items():
         if speaker.pk is None:
+            speaker.embedding = embeddings.get(label)
             speaker.save()
+        elif embeddings:
+            speaker.embedding = embeddings.get(label)
+            speaker.save(update_fields=["embedding"])
     Segment.objects.bulk_create(
         [
             Segment(

@@ -110,6 +110,9 @@ ACCESS = {
     "transcript:segment_edit": ("object", {"GET": MEMBER, "POST": MEMBER}),
     "transcript:rediarize": ("object", {"POST": MEMBER}),
     "transcript:retranscribe": ("object", {"POST": MEMBER}),
+    "voiceprints:enrol": ("object", {"POST": MEMBER}),
+    "voiceprints:suggestion": ("object", {"POST": MEMBER}),
+    "voiceprints:delete": ("object", {"POST": MEMBER}),
     "minutes:panel": ("object", {"GET": MEMBER}),
     "minutes:progress": ("object", {"GET": MEMBER}),
     "minutes:generate": ("object", {"POST": MEMBER}),
@@ -176,6 +179,9 @@ ACCESS = {
     "api:live-session": ("object", {"GET": MEMBER}),
     "api:live-chunk": ("object", {"PUT": OWN}),
     "api:live-finish": ("object", {"POST": OWN}),
+    "api:speaker-voiceprint": ("object", {"POST": MEMBER}),
+    "api:speaker-suggestion": ("object", {"POST": MEMBER}),
+    "api:member-voiceprint": ("object", {"GET": MEMBER, "DELETE": MEMBER}),
 }
 
 CASES = {name: kind for name, (kind, _methods) in ACCESS.items()}

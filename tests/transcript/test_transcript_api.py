@@ -106,6 +106,9 @@ def test_patch_speaker_name_and_member(member, outsider, meeting):
         "display_name": "박팀원",
         "color": "#2563eb",
         "member": member.pk,
+        "suggested": None,
+        "suggested_name": None,
+        "confidence": None,
     }
     for stranger in (outsider.pk, 999999):
         response = client.patch(url, {"member": stranger}, format="json")

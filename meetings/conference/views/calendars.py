@@ -29,6 +29,7 @@ from meetings.conference.preferences import (
     user_for_feed_token,
 )
 from meetings.conference.views import PAGE_SIZE
+from meetings.voiceprints.services import summaries_for as voiceprint_summaries
 from nexochat.errors import ServiceError
 
 
@@ -160,5 +161,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "preference": preference,
         "feed_url": feed_url(request, preference),
         "timezones": sorted(valid_zone_names()),
+        "voice_memory": voiceprint_summaries(request.user),
     }
     return render(request, "meetings/conference/preferences.html", context)

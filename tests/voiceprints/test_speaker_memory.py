@@ -214,3 +214,33 @@ def test_the_json_export_carries_member_and_suggestion(org, past, owner, member)
     suggest_members(later)
     data = transcript_document(later)
     assert data["speakers"][0]["suggested"] == member.pk and data["speakers"][0]["member"] is None
+
+
+def test_the_diarizers_embeddings_reach_the_saved_speakers_and_are_matched(org, past, member, settings):
+    """Diarize -> align -> save, as a processing job runs them: the embeddings follow the engine's labels to
+    S1, S2..., are stored on the speakers, and the saved speakers are matched against the voiceprints."""
+    from ai_pipeline.stages import AlignStage
+    from meetings.models import Job
+    from meetings.processing.stages import JobContext, SaveStage
+
+    settings.STT_LOW_CONFIDENCE = 0.0
+    _meeting, (s1, _s2, _s3) = past
+    enrol(member, s1)
+    later = factories.meeting(org)
+    job = Job.objects.create(meeting=later, kind="process")
+    words = [{"w": " 안녕", "s": 0.2, "e": 0.8, "p": 0.9}, {"w": " 네", "s": 2.2, "e": 2.6, "p": 0.9}]
+    context = JobContext(job=job, meeting=later)
+    context.data.update(
+        words=words,
+        speech=[(0.0, 3.0)],
+        duration=3.0,
+        level_gain_db=0.0,
+        turns=[(0.0, 1.0, "SPEAKER_02"), (2.0, 3.0, "SPEAKER_01")],
+        speaker_embeddings={"SPEAKER_02": heard(9, shift=1), "SPEAKER_01": heard(1, shift=2)},
+    )
+    AlignStage().run(context, lambda done: None)
+    assert set(context.data["speaker_embeddings"]) == {"S1", "S2"}
+    SaveStage().run(context, lambda done: None)
+    first, second = Speaker.objects.filter(meeting=later).order_by("label")
+    assert np.allclose(first.embedding, heard(9, shift=1)) and np.allclose(second.embedding, heard(1, shift=2))
+    assert (first.suggested_member, second.suggested_member) == (None, member)

@@ -244,3 +244,24 @@ def test_the_diarizers_embeddings_reach_the_saved_speakers_and_are_matched(org, 
     first, second = Speaker.objects.filter(meeting=later).order_by("label")
     assert np.allclose(first.embedding, heard(9, shift=1)) and np.allclose(second.embedding, heard(1, shift=2))
     assert (first.suggested_member, second.suggested_member) == (None, member)
+
+
+def test_the_transcript_panel_offers_this_is_me_and_the_suggestion(org, past, member):
+    from django.test import Client
+
+    _meeting, (s1, _s2, _s3) = past
+    s1.member = member
+    s1.save(update_fields=["member"])
+    client = Client()
+    client.force_login(member)
+    panel = client.get(f"/meetings/{s1.meeting_id}/transcript/", HTTP_HX_REQUEST="true")
+    assert panel.status_code == 200
+    assert f"/transcript/speakers/{s1.pk}/voiceprint/".encode() in panel.content
+    saved = client.post(f"/meetings/{s1.meeting_id}/transcript/speakers/{s1.pk}/voiceprint/", HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200 and Voiceprint.objects.filter(member=member).exists()
+    later, (n1,) = meeting_with_voices(org, [1], shift=12)
+    suggest_members(later)
+    panel = client.get(f"/meetings/{later.pk}/transcript/", HTTP_HX_REQUEST="true")
+    assert f"/transcript/speakers/{n1.pk}/suggestion/".encode() in panel.content
+    assert b'value="confirm"' in panel.content and b'value="reject"' in panel.content
+    assert f"/transcript/speakers/{n1.pk}/voiceprint/".encode() not in panel.content  # not linked to anyone

@@ -6,6 +6,7 @@ the transcript scrolls."""
 import pytest
 from django.utils import timezone
 
+from tests.support import factories
 from tests.support.accessibility import axe_violations, check_vendored_axe, describe, failing, horizontal_overflow
 from tests.support.browser import failing_on_page_errors, needs_chromium, open_page, sign_in
 from tests.support.world import build_world
@@ -94,8 +95,10 @@ def test_the_other_pages_pass_axe(browser, live_server, world, language, viewpor
     """Each once per language and once per size, to keep the run short; signed out: the sign-in page
     and a guest's view of a shared meeting."""
     meeting = world.shared.meeting
+    waiting = factories.meeting(world.organization, "녹음 전 회의", creator=world.owner)
     pages = [
         ("new meeting", "/meetings/new/"),
+        ("meeting before its recording", f"/meetings/{waiting.pk}/"),
         ("schedule", "/schedule/"),
         ("week", "/calendar/week/"),
         ("series", f"/series/{world.series.pk}/"),

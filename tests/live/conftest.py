@@ -3,22 +3,12 @@ WebM/Opus (what MediaRecorder makes) or WAV."""
 
 import pytest
 
-from tests.support.audio import espeak_wav, ffmpeg_convert, write_tone_wav
+from tests.support.audio import cut, espeak_wav, write_tone_wav
 
 SPEECH = (
     "Good morning everyone. Today we decide the launch date. "
     "The budget for the next quarter is ready. Please send your comments by Friday."
 )
-
-
-def cut(source, folder, seconds, count, suffix, codec_args):
-    """`count` standalone chunks of `seconds` each from `source`, in order."""
-    chunks = []
-    for index in range(count):
-        target = folder / f"chunk{index:03d}{suffix}"
-        ffmpeg_convert(source, target, "-ss", str(index * seconds), "-t", str(seconds), *codec_args)
-        chunks.append(target)
-    return chunks
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from meetings.live import services, tasks
 from meetings.models import Job, LiveSession, LiveState, Recording
 from meetings.recordings.media import probe
 from tests.support import factories
+from tests.support.audio import cut
 from tests.support.tools import missing_tool
-
-from .conftest import cut
 
 pytestmark = pytest.mark.django_db
 

@@ -303,3 +303,14 @@ def test_limits_are_stated_where_the_api_applies_them(schema):
     assert list(upload) == ["multipart/form-data"]
     body = schema["paths"]["/api/v1/meetings/"]["post"]["requestBody"]["content"]
     assert list(body) == ["application/json"]
+
+
+def test_a_string_is_measured_as_it_was_sent_not_after_trimming(owner, org):
+    """Found by the fuzzer in CI: " " + 200 characters passed the 200-character title limit, because DRF trims
+    the space before it measures; the schema states the limit for the string as sent."""
+    api = api_client(owner)
+    url = "/api/v1/chat/conversations/"
+    refused = api.post(url, {"organization": org.pk, "title": " " + "가" * 200}, format="json")
+    assert refused.status_code == 400 and "title" in refused.json()
+    kept = api.post(url, {"organization": org.pk, "title": "  회의 질문  "}, format="json")
+    assert kept.status_code == 201 and kept.json()["title"] == "회의 질문"  # trimming itself still happens

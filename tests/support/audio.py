@@ -40,6 +40,16 @@ def ffmpeg_convert(source, target, *args):
     return Path(target)
 
 
+def cut(source, folder, seconds, count, suffix, codec_args):
+    """`count` standalone chunks of `seconds` each from `source`, in order (as a live recorder sends them)."""
+    chunks = []
+    for index in range(count):
+        target = Path(folder) / f"chunk{index:03d}{suffix}"
+        ffmpeg_convert(source, target, "-ss", str(index * seconds), "-t", str(seconds), *codec_args)
+        chunks.append(target)
+    return chunks
+
+
 def espeak_wav(path, text, voice="en", speed=150):
     """Real synthetic speech (espeak-ng), for tests that need words."""
     if not shutil.which("espeak-ng"):

@@ -4,9 +4,7 @@ recording. A page closed mid-recording loses none of the chunks the server ackno
 offers to continue or finish, and the idle timeout finishes it. Twenty seconds offline leave no hole."""
 
 import time
-import wave
 
-import numpy as np
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +13,7 @@ from meetings import services as meeting_services
 from meetings.live import services, tasks
 from meetings.models import LiveChunk, LiveSession, LiveState, Recording
 from meetings.recordings.media import probe
-from tests.support.audio import espeak_wav
+from tests.support.audio import spoken_sentences
 from tests.support.browser import FAKE_MICROPHONE_ARGS, failing_on_page_errors, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,19 +28,7 @@ SENTENCES = [
 @pytest.fixture
 def chromium_args(tmp_path):
     """The sentences with a second of silence after each (Chromium plays the file in a loop)."""
-    pieces = []
-    for index, sentence in enumerate(SENTENCES):
-        path = espeak_wav(tmp_path / f"s{index}.wav", sentence, voice=("en", "en-us", "en")[index])
-        with wave.open(str(path)) as source:
-            rate = source.getframerate()
-            pieces.append(np.frombuffer(source.readframes(source.getnframes()), dtype="<i2"))
-        pieces.append(np.zeros(rate, dtype="<i2"))
-    speech = tmp_path / "speakers.wav"
-    with wave.open(str(speech), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(np.concatenate(pieces).tobytes())
+    speech, _seconds = spoken_sentences(tmp_path, SENTENCES, voices=("en", "en-us", "en"), target="speakers.wav")
     return [*FAKE_MICROPHONE_ARGS, f"--use-file-for-fake-audio-capture={speech}"]
 
 

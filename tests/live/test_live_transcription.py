@@ -8,7 +8,7 @@ from ai_pipeline.live import PAUSE_SECONDS, live_windows
 from meetings.live import services, tasks
 from meetings.models import LiveSession, LiveText
 from tests.support import factories
-from tests.support.audio import espeak_wav, ffmpeg_convert
+from tests.support.audio import cut, spoken_sentences
 
 SENTENCES = [
     "Good morning everyone.",
@@ -52,28 +52,8 @@ def test_final_closes_everything():
 @pytest.fixture
 def speech_chunks(tmp_path):
     """The sentences spoken with a second of silence after each, cut into 4-second WebM/Opus chunks."""
-    import wave
-
-    pieces = []
-    for index, sentence in enumerate(SENTENCES):
-        path = espeak_wav(tmp_path / f"s{index}.wav", sentence)
-        with wave.open(str(path)) as source:
-            rate = source.getframerate()
-            pieces.append(np.frombuffer(source.readframes(source.getnframes()), dtype="<i2"))
-        pieces.append(np.zeros(rate, dtype="<i2"))
-    whole = tmp_path / "speech.wav"
-    with wave.open(str(whole), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(np.concatenate(pieces).tobytes())
-    seconds = sum(piece.size for piece in pieces) / rate
-    chunks = []
-    for index in range(int(np.ceil(seconds / 4))):
-        target = tmp_path / f"chunk{index:03d}.webm"
-        ffmpeg_convert(whole, target, "-ss", str(index * 4), "-t", "4", "-c:a", "libopus")
-        chunks.append(target)
-    return chunks
+    whole, seconds = spoken_sentences(tmp_path, SENTENCES)
+    return cut(whole, tmp_path, 4, int(np.ceil(seconds / 4)), ".webm", ["-c:a", "libopus"])
 
 
 def send(session, chunks, sequences):

@@ -40,6 +40,29 @@ def ffmpeg_convert(source, target, *args):
     return Path(target)
 
 
+def spoken_sentences(folder, sentences, voices=("en",), target="speech.wav"):
+    """The sentences spoken by espeak-ng (voices taken in turn), each followed by a second of silence, in one
+    16-bit WAV; returns (its path, its length in seconds)."""
+    import wave
+
+    import numpy as np
+
+    pieces = []
+    for index, sentence in enumerate(sentences):
+        path = espeak_wav(Path(folder) / f"s{index}.wav", sentence, voice=voices[index % len(voices)])
+        with wave.open(str(path)) as source:
+            rate = source.getframerate()
+            pieces.append(np.frombuffer(source.readframes(source.getnframes()), dtype="<i2"))
+        pieces.append(np.zeros(rate, dtype="<i2"))
+    whole = Path(folder) / target
+    with wave.open(str(whole), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.concatenate(pieces).tobytes())
+    return whole, sum(piece.size for piece in pieces) / rate
+
+
 def cut(source, folder, seconds, count, suffix, codec_args):
     """`count` standalone chunks of `seconds` each from `source`, in order (as a live recorder sends them)."""
     chunks = []

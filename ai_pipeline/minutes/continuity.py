@@ -45,10 +45,15 @@ def _texts(minutes, key):
     return found
 
 
+def _subjects(lines):
+    """(line, its subject) for each line: measured once, then compared with every earlier line."""
+    return [(line, subject(line)) for line in lines]
+
+
 def _first_match(text, candidates):
     wanted = subject(text)
-    for candidate in candidates:
-        if same_subject(wanted, subject(candidate)):
+    for candidate, words in candidates:
+        if same_subject(wanted, words):
             return candidate
     return None
 
@@ -66,7 +71,7 @@ def compare(previous, current):
             "topics_dropped": None,
             "open_questions": [{"text": q, "status": UNKNOWN, "by": ""} for q in questions],
         }
-    later_topics = _topic_titles(current)
+    later_topics = _subjects(_topic_titles(current))
     returned, dropped = [], []
     for title in earlier_topics:
         match = _first_match(title, later_topics)
@@ -74,8 +79,8 @@ def compare(previous, current):
             dropped.append(title)
         else:
             returned.append((title, match))
-    decisions = _texts(current, "decisions")
-    reopened = _texts(current, "open_questions")
+    decisions = _subjects(_texts(current, "decisions"))
+    reopened = _subjects(_texts(current, "open_questions"))
     followed = []
     for question in questions:
         answer = _first_match(question, decisions)

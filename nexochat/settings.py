@@ -592,6 +592,16 @@ SEARCH_BACKGROUND_RELOAD_FROM = env_int("SEARCH_BACKGROUND_RELOAD_FROM", 20000)
 # evicted first once their indexes pass this many MB (0: no bound). About 4 KB a passage
 # (bench/search.py: +420 MB at 100k passages).
 SEARCH_CACHE_MB = env_int("SEARCH_CACHE_MB", 1024)
+# Where the search index lives: "local" (in each process, above) or "milvus" (a Milvus server or cluster at
+# MILVUS_URI, MILVUS_TOKEN when it asks for one; README "Search at scale"). Fill it with
+# `manage.py rebuild_index --backend milvus` before switching.
+SEARCH_BACKEND = env("SEARCH_BACKEND", "local").strip().lower()
+MILVUS_URI = env("MILVUS_URI", "")
+MILVUS_TOKEN = env("MILVUS_TOKEN", "")
+MILVUS_COLLECTION = env("MILVUS_COLLECTION", "nexochat_passages")
+# A failed write is tried this many times in all (1 s, 2 s, 4 s ... apart) before the meeting is marked
+# "index out of date".
+MILVUS_WRITE_ATTEMPTS = env_int("MILVUS_WRITE_ATTEMPTS", 4)
 # The relevance floor (defaults and their measurements: ai_pipeline/search/engine.py RELEVANCE_DEFAULTS):
 # a hit must hold SEARCH_MIN_WORD_SHARE of the query's words, or be SEARCH_MIN_MARGIN (cosine) closer to
 # the query than unrelated sentences are. SEARCH_RELEVANCE_FLOOR=false lists the nearest passages again.

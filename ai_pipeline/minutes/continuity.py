@@ -4,6 +4,9 @@ Topics and questions are compared by subject: the content words (Kiwi's morpheme
 for English) that two lines share. Where the later meeting has no minutes yet (it is still to come), nothing
 is claimed about it: a question stays "unknown" rather than "not answered"."""
 
+import re
+
+from ..llm.sentences import split_sentences
 from ..search.text import morphemes, relevance_terms
 
 # Two lines are about the same subject when this share of the shorter one's words is in the other.
@@ -88,3 +91,47 @@ def compare(previous, current):
         status = ANSWERED if answer else STILL_OPEN if again else NOT_DISCUSSED
         followed.append({"text": question, "status": status, "by": answer or again or ""})
     return {"topics_returned": returned, "topics_dropped": dropped, "open_questions": followed}
+
+
+# --- phrasing by a language model -----------------------------------------------------------------
+# The structured comparison above is the record; a model may only say it in a few sentences. Each sentence
+# must cite, as [n], a meeting it was given. A sentence without a valid citation is dropped rather than shown.
+
+_MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])*")
+
+PHRASING_SYSTEM = (
+    "You summarise what changed between meetings of a series for the people about to meet again. "
+    "Use only the facts given. Write at most four short sentences in {language}. End every sentence with the "
+    "number of the meeting its facts come from, in square brackets, such as [1]. Never cite a number that is "
+    "not listed. Do not add advice or facts that are not listed."
+)
+
+
+def phrasing_messages(facts, sources, language):
+    """facts: [{"text", "source"}]; sources: [{"number", "title", "date"}]. Returns chat messages."""
+    listed = "\n".join(f"[{s['number']}] {s['title']} ({s['date']})" for s in sources)
+    lines = "\n".join(f"- {fact['text']} [{fact['source']}]" for fact in facts)
+    user = f"Meetings:\n{listed}\n\nFacts:\n{lines}"
+    return [
+        {"role": "system", "content": PHRASING_SYSTEM.format(language=language)},
+        {"role": "user", "content": user},
+    ]
+
+
+def checked_phrasing(text, sources):
+    """(kept, dropped): the model's sentences that cite at least one given meeting, as [{"text", "sources":
+    [numbers]}] with the markers removed, and how many sentences were dropped for citing none of them."""
+    known = {s["number"] for s in sources}
+    sentences = []
+    for part in split_sentences(text or ""):
+        # "... 확정했습니다. [2] 다음 문장": markers before a sentence's first word close the sentence before it
+        leading = _LEADING_MARKERS.match(part).group(0)
+        if leading and sentences:
+            sentences[-1]["sources"] |= {int(n) for n in _MARKER.findall(leading)} & known
+            part = part[len(leading) :]
+        clean = _MARKER.sub("", part).strip()
+        if clean:
+            sentences.append({"text": clean, "sources": {int(n) for n in _MARKER.findall(part)} & known})
+    kept = [{"text": s["text"], "sources": sorted(s["sources"])} for s in sentences if s["sources"]]
+    return kept, len(sentences) - len(kept)

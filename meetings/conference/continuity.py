@@ -3,13 +3,21 @@ items as they stand now, decisions replaced since, topics that came back or were
 and whether this meeting answered them). Built from the structured minutes and the item rows, no language model;
 shown on the meeting card (the agenda of a meeting still to come), in the recap email and in the API."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
-from ai_pipeline.minutes.continuity import compare
+from django.core.cache import cache
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from ai_pipeline.minutes.continuity import checked_phrasing, compare, phrasing_messages
 from meetings.access import meetings_for
 from meetings.conference.items import is_overdue
+from meetings.minutes.configuration import configured_provider_name, provider_for
 from meetings.minutes.services import current_minutes
 from meetings.models import ActionItem, Decision, ItemStatus
+from nexochat.errors import ServiceError
 
 DONE, OVERDUE, OPEN, CANCELLED = "done", "overdue", "open", "cancelled"
 
@@ -87,3 +95,82 @@ def since_last_time(meeting, user, today):
         topics_dropped=changes["topics_dropped"],
         open_questions=changes["open_questions"],
     )
+
+
+# --- the same, phrased by the organization's language model ---------------------------------------
+PHRASING_CACHE_SECONDS = 24 * 3600
+
+
+@dataclass
+class Phrasing:
+    sentences: list = field(default_factory=list)  # {"text", "meetings": [Meeting]}
+    error: str = ""  # why nothing could be phrased; the list stays the record either way
+    dropped: int = 0  # sentences the model wrote without citing a meeting it was given
+
+
+def can_phrase(organization):
+    return configured_provider_name(organization) != "offline"
+
+
+def _facts(since, meeting):
+    """Plain lines for the model, each with the number of the meeting it comes from, and those meetings."""
+    numbered = {since.previous.pk: 1, meeting.pk: 2}
+    by_number = {1: since.previous, 2: meeting}
+
+    def number_of(other):
+        if other.pk not in numbered:
+            numbered[other.pk] = len(numbered) + 1
+            by_number[numbered[other.pk]] = other
+        return numbered[other.pk]
+
+    facts = []
+    for now in since.action_items:
+        owner = now.owner or "no owner"
+        facts.append({"text": f"Action item “{now.item.text}” ({owner}): {now.state}", "source": 1})
+    for earlier, later in since.replaced:
+        text = f"Decision “{earlier.text}” was replaced by “{later.text}”"
+        facts.append({"text": text, "source": number_of(later.meeting)})
+    for earlier, later in since.topics_returned:
+        facts.append({"text": f"Topic “{earlier}” came back as “{later}”", "source": 2})
+    for title in since.topics_dropped or ():
+        facts.append({"text": f"Topic “{title}” was not taken up again", "source": 2})
+    for question in since.open_questions:
+        status = question["status"].replace("_", " ")
+        answer = f": “{question['by']}”" if question["by"] else ""
+        source = 1 if question["status"] == "unknown" else 2
+        facts.append({"text": f"Open question “{question['text']}”: {status}{answer}", "source": source})
+    cited = {fact["source"] for fact in facts}
+    return facts, {n: m for n, m in by_number.items() if n in cited}
+
+
+def phrase_since_last_time(since, meeting):
+    """A few cited sentences saying what `since` lists, written by the organization's model; cached by what
+    was asked, so a page shown again costs no second call."""
+    from ai_pipeline.llm import LLMError
+
+    facts, by_number = _facts(since, meeting)
+    if not facts:
+        return Phrasing()
+    sources = [
+        {"number": n, "title": m.title, "date": f"{m.held_at:%Y-%m-%d}" if m.held_at else ""}
+        for n, m in by_number.items()
+    ]
+    language = "Korean" if (get_language() or "ko").startswith("ko") else "English"
+    messages = phrasing_messages(facts, sources, language)
+    try:
+        provider = provider_for(meeting.organization)
+        key = (
+            "since-last-time:"
+            + hashlib.sha256(
+                json.dumps([provider.name, getattr(provider, "model", ""), messages], ensure_ascii=False).encode()
+            ).hexdigest()
+        )
+        text = cache.get(key)
+        if text is None:
+            text = provider.complete(messages, max_tokens=400, temperature=0.2).text
+            cache.set(key, text, PHRASING_CACHE_SECONDS)
+    except (LLMError, ServiceError) as error:
+        return Phrasing(error=_("The language model could not write this summary (%(reason)s).") % {"reason": error})
+    kept, dropped = checked_phrasing(text, sources)
+    sentences = [{"text": s["text"], "meetings": [by_number[n] for n in s["sources"]]} for s in kept]
+    return Phrasing(sentences=sentences, dropped=dropped)

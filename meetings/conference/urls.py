@@ -22,6 +22,7 @@ urlpatterns = [
     path("meetings/<id:pk>/schedule/", scheduling.schedule_edit, name="schedule_edit"),
     path("meetings/<id:pk>/meeting.ics", calendars.meeting_ics, name="meeting_ics"),
     path("meetings/<id:pk>/speakers/", scheduling.speakers_confirm, name="speakers"),
+    path("meetings/<id:pk>/since-last-time/", scheduling.since_last_time_phrased, name="since_last_time"),
     path("meetings/<id:pk>/sharing/", sharing.sharing, name="sharing"),
     path("meetings/<id:pk>/sharing/links/<id:link_id>/revoke/", sharing.share_link_revoke, name="share_revoke"),
     path("meetings/<id:pk>/recap/", sharing.recap_send, name="recap"),

@@ -6,7 +6,7 @@ from django import template
 
 from meetings.conference.attendees import attendees_of
 from meetings.conference.calendars import ends_at, local_today
-from meetings.conference.continuity import since_last_time
+from meetings.conference.continuity import can_phrase, since_last_time
 from meetings.conference.items import carried_action_items
 from meetings.conference.permissions import can_manage
 from meetings.models import Decision
@@ -25,6 +25,7 @@ def _card_context(meeting, user):
         "end_at": ends_at(meeting),
         "decision_count": Decision.objects.filter(meeting=meeting).count(),
         "since_last": since_last_time(meeting, user, local_today(user)),
+        "can_phrase": meeting.series_id is not None and can_phrase(meeting.organization),
     }
 
 

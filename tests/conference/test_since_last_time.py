@@ -10,14 +10,16 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from ai_pipeline.minutes.continuity import compare
+from ai_pipeline.minutes.continuity import checked_phrasing, compare
 from meetings.conference.calendars import local_today
 from meetings.conference.continuity import since_last_time
 from meetings.conference.items import supersede
 from meetings.conference.recap import send_recap
 from meetings.conference.scheduling import create_series
-from meetings.models import Attendee, Decision, ItemStatus
+from meetings.models import Attendee, Decision, ItemStatus, OrganizationAISettings
 from tests.support import factories
+from tests.support.chat import prompt_of
+from tests.support.fakes.clova import FakeClova
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +183,74 @@ def test_subjects_are_compared_by_their_words_not_their_wording():
     assert changes["topics_returned"] == [("Launch date", "The launch date, again")]
     assert changes["topics_dropped"] == ["Hiring plan"]
     assert changes["open_questions"][0]["status"] == "answered"
+
+
+# --- phrased by the organization's language model ---------------------------------------------------
+
+
+def phrased(client, meeting):
+    return client.get(reverse("conference:since_last_time", args=[meeting.pk]), headers={"HX-Request": "true"})
+
+
+def test_without_a_language_model_the_list_stands_alone(series, member_client):
+    page = member_client.get(reverse("meetings:detail", args=[series["third"].pk])).content.decode()
+    assert "since-phrased-slot" not in page
+    response = phrased(member_client, series["third"])
+    assert response.status_code == 200 and response.content == b""
+
+
+def test_the_model_phrases_the_changes_and_every_sentence_names_its_meeting(series, org, member_client):
+    reply = (
+        "출시 체크리스트는 끝났고 채용 공고 초안은 기한이 지났습니다 [1]. "
+        "출시 일정 질문은 이번 회의에서 답이 나왔습니다. [2] "
+        "예산은 곧 다시 늘어날 것입니다 [7]. 근거 없이 덧붙인 문장입니다."
+    )
+    with FakeClova(reply=reply) as fake:
+        OrganizationAISettings.objects.create(
+            organization=org, provider="hyperclova", base_url=fake.url, api_key=fake.api_key, model="HCX-005"
+        )
+        page = member_client.get(reverse("meetings:detail", args=[series["third"].pk])).content.decode()
+        assert "since-phrased-slot" in page
+        html = phrased(member_client, series["third"]).content.decode()
+        again = phrased(member_client, series["third"]).content.decode()
+        assert fake.attempts == 1  # the same question is answered from the cache
+    assert again == html
+    system, facts = prompt_of(fake.requests[0])
+    assert "in English" in system  # the reader's language (the page is in English here)
+    assert "채용 공고 초안" in facts and "overdue" in facts and "채용 계획" in facts
+    assert "[1] 2주차 제품 회의" in facts and "[2] 3주차 제품 회의" in facts
+    second, third = series["second"], series["third"]
+    assert "출시 체크리스트는 끝났고 채용 공고 초안은 기한이 지났습니다" in html
+    assert f'href="{reverse("meetings:detail", args=[second.pk])}"' in html
+    assert "출시 일정 질문은 이번 회의에서 답이 나왔습니다" in html  # the marker after the full stop counts
+    assert f'href="{reverse("meetings:detail", args=[third.pk])}"' in html
+    assert "다시 늘어날" not in html and "덧붙인" not in html  # cites no meeting it was given: left out
+    assert "2 sentences were left out because they named no meeting." in html
+
+
+def test_a_failing_model_says_so_and_the_list_stays(series, org, member_client, settings):
+    settings.LLM_MAX_RETRIES = 0
+    with FakeClova() as fake:
+        fake.fail(500, 50000, times=5)
+        OrganizationAISettings.objects.create(
+            organization=org, provider="hyperclova", base_url=fake.url, api_key=fake.api_key, model="HCX-005"
+        )
+        response = phrased(member_client, series["third"])
+    assert response.status_code == 200
+    assert "The language model could not write this summary" in response.content.decode()
+    assert "The list below is complete." in response.content.decode()
+
+
+def test_an_outsider_gets_nothing_phrased(series, org, outsider_client):
+    assert phrased(outsider_client, series["third"]).status_code == 404
+
+
+def test_phrasing_keeps_only_sentences_citing_a_given_meeting():
+    sources = [{"number": 1}, {"number": 2}]
+    kept, dropped = checked_phrasing("가 [1]. 나. [2] 다 [3]. 라 [1][2].", sources)
+    assert kept == [
+        {"text": "가.", "sources": [1]},
+        {"text": "나.", "sources": [2]},
+        {"text": "라.", "sources": [1, 2]},
+    ]
+    assert dropped == 1

@@ -79,6 +79,7 @@ ACCESS = {
     "conference:schedule_edit": ("object", {"GET": MEMBER, "POST": MEMBER}),
     "conference:meeting_ics": ("object", {"GET": MEMBER}),
     "conference:speakers": ("object", {"GET": MEMBER, "POST": MEMBER}),
+    "conference:since_last_time": ("object", {"GET": MEMBER}),
     "conference:sharing": ("object", {"GET": MANAGER, "POST": MANAGER}),
     "conference:share_revoke": ("object", {"POST": MANAGER}),
     "conference:recap": ("object", {"GET": MANAGER, "POST": MANAGER}),

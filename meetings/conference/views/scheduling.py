@@ -10,6 +10,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.decorators import organization_required
 from meetings.access import get_meeting_for, meetings_for
 from meetings.conference.attendees import attendees_of
+from meetings.conference.calendars import local_today
+from meetings.conference.continuity import can_phrase, phrase_since_last_time, since_last_time
 from meetings.conference.forms import ScheduleForm
 from meetings.conference.items import action_items_for, filter_action_items
 from meetings.conference.scheduling import create_series, schedule_meeting, series_for, update_schedule
@@ -143,3 +145,16 @@ def speakers_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     context = {"meeting": meeting, "rows": rows, "attendees": attendees}
     return render(request, "meetings/conference/speakers.html", context)
+
+
+@login_required
+@require_safe
+def since_last_time_phrased(request: HttpRequest, pk: int) -> HttpResponse:
+    """The since-last-time panel's few cited sentences, written by the organization's model (loaded by
+    HTMX after the page, so a slow model never holds the meeting page)."""
+    meeting = get_meeting_for(request.user, pk)
+    since = since_last_time(meeting, request.user, local_today(request.user))
+    if since is None or since.is_empty or not can_phrase(meeting.organization):
+        return HttpResponse("")  # nothing to say beyond the list: the placeholder is cleared
+    phrasing = phrase_since_last_time(since, meeting)
+    return render(request, "meetings/conference/since_last_time_phrased.html", {"phrasing": phrasing})

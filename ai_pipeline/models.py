@@ -107,3 +107,25 @@ class MeetingSource(models.Model):
 
     def __str__(self):
         return self.external_id
+
+
+class OutOfDateIndex(models.Model):
+    """A meeting whose passages an external search index (SEARCH_BACKEND=milvus) may not match: writing
+    them there failed after every retry. The meeting page and API say so, instead of searches quietly
+    missing or showing old text; the next write that succeeds (a reindex, `manage.py rebuild_index
+    --backend milvus`) removes it. The meeting is a plain id: removing a deleted meeting's passages can
+    fail too, and its row must outlive it."""
+
+    meeting_id = models.PositiveBigIntegerField(unique=True)
+    organization_id = models.PositiveBigIntegerField(null=True, blank=True)
+    backend = models.CharField(max_length=32)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    since = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("out-of-date search index entry")
+        verbose_name_plural = _("out-of-date search index entries")
+
+    def __str__(self):
+        return f"{self.meeting_id}@{self.backend}"

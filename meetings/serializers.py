@@ -268,9 +268,18 @@ class MeetingSerializer(serializers.ModelSerializer):
 class MeetingDetailSerializer(MeetingSerializer):
     recording = RecordingSerializer(read_only=True, allow_null=True)
     latest_job = serializers.SerializerMethodField()
+    search_index_out_of_date = serializers.SerializerMethodField(
+        help_text="True when writing this meeting to the external search index failed: search may miss its latest text."
+    )
 
     class Meta(MeetingSerializer.Meta):
-        fields = [*MeetingSerializer.Meta.fields, "latest_job"]
+        fields = [*MeetingSerializer.Meta.fields, "latest_job", "search_index_out_of_date"]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_search_index_out_of_date(self, meeting):
+        from ai_pipeline.models import OutOfDateIndex
+
+        return OutOfDateIndex.objects.filter(meeting_id=meeting.pk).exists()
 
     @extend_schema_field(JobSerializer(allow_null=True))
     def get_latest_job(self, meeting):

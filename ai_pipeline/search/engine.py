@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils import timezone
 
@@ -535,7 +536,6 @@ def explain_search(scope, query, limit=10, mode="hybrid", params=None, *, releva
     outcome.when = when
     outcome.terms = list(dict.fromkeys(stem(t) for t in query_tokens if stem(t) in terms))
 
-    versions = current_versions(org_ids)
     allowed_meetings, hidden, speakers = scope.meeting_ids, scope.hidden_meeting_ids, scope.speakers
     speaker_ids = speaker_passage_ids(org_ids, speakers)
     boosted = None
@@ -558,6 +558,72 @@ def explain_search(scope, query, limit=10, mode="hybrid", params=None, *, releva
     pending_vector = start_query_embedding(query) if mode != "lexical" else None
     lexical_tokens = lexical_query(query_tokens)
 
+    if backend_name() == "milvus":
+        ranked = _milvus_candidates(
+            org_ids, allowed_meetings, hidden, speaker_ids, lexical_tokens, pending_vector, params, mode, boosted
+        )
+        scored = lex_parts = None
+    else:
+        ranked, scored, lex_parts = _local_candidates(
+            org_ids, allowed_meetings, hidden, speaker_ids, lexical_tokens, pending_vector, params, mode, boosted
+        )
+    query_vector = pending_vector.result() if pending_vector is not None else None
+    if ranked is not None:
+        ids, scores, dense = ranked
+        background = None
+        if query_vector is not None:
+            background = baselines(query_vector, _engine_name(), floor["baseline_quantile"])
+        # The floor drops hits, so candidates are judged a page at a time until the page is full (or
+        # `depth` of them were judged: what ranks lower than that is not offered).
+        depth, chunk = min(max(limit * 3, 30), len(ids)), max(limit * 2, 20)
+        seen, withheld = set(), set(hidden.tolist()) if hidden is not None else set()
+        for begin in range(0, depth, chunk):
+            picked = slice(begin, min(begin + chunk, depth))
+            judged = hydrate(
+                ids[picked],
+                scores[picked],
+                org_ids,
+                query_tokens,
+                query_vector,
+                passage_dense=dense[picked],
+                terms=terms,
+                background=background,
+                floor=floor,
+                speakers=speakers,
+                seen=seen,
+            )
+            judged = [hit for hit in judged if hit.meeting_id not in withheld]
+            outcome.hits += [hit for hit in judged if hit.relevant]
+            outcome.below_floor += sum(1 for hit in judged if not hit.relevant)
+            if len(outcome.hits) >= limit:
+                break
+        outcome.hits = outcome.hits[:limit]
+    if suggest and not outcome.hits:
+        from .suggest import suggestions
+
+        if scored is None:
+            indexes, metadata = [], _milvus_best_metadata(org_ids, allowed_meetings, hidden, lexical_tokens, params)
+        else:
+            indexes = [index for index, _mask in scored]
+            metadata = _best_metadata(scored, lex_parts) if scored else None
+        outcome.suggestions = suggestions(scope, outcome, text=text, mode=mode, indexes=indexes, metadata=metadata)
+    return outcome
+
+
+def backend_name():
+    """Where the index is: "local" (this process's memory) or "milvus" (settings.SEARCH_BACKEND)."""
+    name = (getattr(settings, "SEARCH_BACKEND", "") or "local").strip().lower()
+    if name not in ("local", "milvus"):
+        raise ImproperlyConfigured(f"SEARCH_BACKEND must be local or milvus, not {name!r}")
+    return name
+
+
+def _local_candidates(
+    org_ids, allowed_meetings, hidden, speaker_ids, lexical_tokens, pending_vector, params, mode, boosted
+):
+    """Each organization's in-memory index scored under the scope's mask and fused here: (ids, scores,
+    passage cosines) best first, or None; the indexes scored with their masks; their lexical scores."""
+    versions = current_versions(org_ids)
     lex_parts, meta_parts, id_parts, meeting_parts, scored = [], [], [], [], []
     for org_id in org_ids:
         index = get_org_index(org_id, versions.get(org_id, (0, None)), params)
@@ -578,57 +644,54 @@ def explain_search(scope, query, limit=10, mode="hybrid", params=None, *, releva
         meeting_parts.append(index.meeting_ids)
         scored.append((index, mask))
     query_vector = pending_vector.result() if pending_vector is not None else None
-    if id_parts:
-        den_parts = [
-            np.where(mask, dense_scores(index.matrix, query_vector), -np.inf)
-            if query_vector is not None
-            else np.full(len(index), -np.inf, np.float32)
-            for index, mask in scored
-        ]
-        ids, meeting_ids = np.concatenate(id_parts), np.concatenate(meeting_parts)
-        lexical, dense, is_meta = np.concatenate(lex_parts), np.concatenate(den_parts), np.concatenate(meta_parts)
-        boost = np.isin(meeting_ids, boosted).astype(np.float64) if boosted is not None else None
-        order, scores = fuse(lexical, dense, is_meta, params, mode, boost)
-        background = None
-        if query_vector is not None:
-            background = baselines(query_vector, _engine_name(), floor["baseline_quantile"])
-        # The floor drops hits, so candidates are judged a page at a time until the page is full (or
-        # `depth` of them were judged: what ranks lower than that is not offered).
-        depth, chunk = min(max(limit * 3, 30), len(order)), max(limit * 2, 20)
-        seen, withheld = set(), set(hidden.tolist()) if hidden is not None else set()
-        for begin in range(0, depth, chunk):
-            picked = order[begin : min(begin + chunk, depth)]
-            judged = hydrate(
-                ids[picked],
-                scores[begin : begin + len(picked)],
-                org_ids,
-                query_tokens,
-                query_vector,
-                passage_dense=dense[picked],
-                terms=terms,
-                background=background,
-                floor=floor,
-                speakers=speakers,
-                seen=seen,
-            )
-            judged = [hit for hit in judged if hit.meeting_id not in withheld]
-            outcome.hits += [hit for hit in judged if hit.relevant]
-            outcome.below_floor += sum(1 for hit in judged if not hit.relevant)
-            if len(outcome.hits) >= limit:
-                break
-        outcome.hits = outcome.hits[:limit]
-    if suggest and not outcome.hits:
-        from .suggest import suggestions
+    if not id_parts:
+        return None, scored, lex_parts
+    den_parts = [
+        np.where(mask, dense_scores(index.matrix, query_vector), -np.inf)
+        if query_vector is not None
+        else np.full(len(index), -np.inf, np.float32)
+        for index, mask in scored
+    ]
+    ids, meeting_ids = np.concatenate(id_parts), np.concatenate(meeting_parts)
+    lexical, dense, is_meta = np.concatenate(lex_parts), np.concatenate(den_parts), np.concatenate(meta_parts)
+    boost = np.isin(meeting_ids, boosted).astype(np.float64) if boosted is not None else None
+    order, scores = fuse(lexical, dense, is_meta, params, mode, boost)
+    return (ids[order], scores, dense[order]), scored, lex_parts
 
-        outcome.suggestions = suggestions(
-            scope,
-            outcome,
-            text=text,
-            mode=mode,
-            indexes=[index for index, _mask in scored],
-            metadata=_best_metadata(scored, lex_parts) if scored else None,
-        )
-    return outcome
+
+def _milvus_candidates(
+    org_ids, allowed_meetings, hidden, speaker_ids, lexical_tokens, pending_vector, params, mode, boosted
+):
+    """The scope as a filter expression and one hybrid search in Milvus, fused there; the metadata weight
+    and a date's lift are applied to its scores here, as the local fusion does. A fused search returns no
+    passage cosines: NaN, and hydrate() takes them from the rows it reads."""
+    from . import milvus
+
+    expression = milvus.scope_filter(org_ids, allowed_meetings, hidden, speaker_ids)
+    query_vector = pending_vector.result() if pending_vector is not None else None
+    ids, meeting_ids, is_meta, scores = milvus.candidates(
+        expression, " ".join(lexical_tokens), query_vector, params, mode
+    )
+    if not len(ids):
+        return None
+    scores = np.where(is_meta, scores * params["metadata_weight"], scores)
+    if boosted is not None:
+        scores = scores + params["date_weight"] * np.isin(meeting_ids, boosted)
+    best = np.argsort(-scores, kind="stable")
+    return ids[best], scores[best], np.full(len(ids), np.nan)
+
+
+def _milvus_best_metadata(org_ids, allowed_meetings, hidden, lexical_tokens, params):
+    """The meeting whose title and details hold the most of the query's words (its id), or None."""
+    from . import milvus
+
+    if not lexical_tokens:
+        return None
+    expression = milvus.scope_filter(org_ids, allowed_meetings, hidden)
+    _ids, meeting_ids, _meta, _scores = milvus.candidates(
+        expression, " ".join(lexical_tokens), None, params, "lexical", only_meta=True
+    )
+    return int(meeting_ids[0]) if len(meeting_ids) else None
 
 
 def _engine_name():
@@ -732,6 +795,9 @@ def hydrate(
         margin = None
         if segment_cos is not None and background is not None:
             margin = segment_cos - background[language(text)]
+        if segment_cos is None and query_vector is not None and not np.isfinite(passage_cos):
+            # from a backend that fused without saying how close the passage itself was
+            passage_cos = float(from_blob(passage.embedding)[0] @ query_vector)
         dense = segment_cos if segment_cos is not None else passage_cos
         short, marks = snippet(text, highlight_spans(text, morpheme_set))
         hits.append(

@@ -1,8 +1,11 @@
 """Write side of the index: a meeting's passages replaced in one transaction, the organization's
-version moved forward in the same transaction so every process's cache notices."""
+version moved forward in the same transaction so every process's cache notices. With an external index
+(SEARCH_BACKEND=milvus) the same job then writes the passages there, from the rows just saved
+(write_external: retried, then the meeting marked out of date)."""
 
 import hashlib
 import logging
+import time
 
 import numpy as np
 from django.conf import settings
@@ -10,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ai_pipeline.models import Passage, PassageKind, SearchIndexVersion, SegmentEmbedding
+from ai_pipeline.models import OutOfDateIndex, Passage, PassageKind, SearchIndexVersion, SegmentEmbedding
 from ai_pipeline.search.chunking import (
     DEFAULT_OVERLAP,
     DEFAULT_TARGET_CHARS,
@@ -19,6 +22,7 @@ from ai_pipeline.search.chunking import (
     passage_tokens,
 )
 from ai_pipeline.search.embeddings import combine, from_blob, get_engine, text_hash, to_blob
+from ai_pipeline.search.engine import backend_name
 from ai_pipeline.search.text import morphemes_many
 
 logger = logging.getLogger(__name__)
@@ -187,6 +191,8 @@ def index_meeting(meeting, target_chars=None, overlap=None):
             Passage.objects.bulk_create(passages, batch_size=500)
             for org_id in {org for _h, org in old} | {meeting.organization_id}:
                 bump_version(org_id)
+    if backend_name() != "local" and (not unchanged or is_out_of_date(meeting.pk)):
+        write_external(meeting.pk, meeting.organization_id)
     return len(passages)
 
 
@@ -203,16 +209,96 @@ def remove_meeting(meeting):
         SegmentEmbedding.objects.filter(meeting_id=meeting_id).delete()
         for org in orgs:
             bump_version(org)
+    write_external(meeting_id, org_id, remove=True)
 
 
-def rebuild_index(meetings, progress=None):
-    """Index each of `meetings`; returns (meetings, passages)."""
+def is_out_of_date(meeting_id):
+    return OutOfDateIndex.objects.filter(meeting_id=meeting_id).exists()
+
+
+def external_rows(meeting_id):
+    """The meeting's passages as the external index takes them (plain data, from the database)."""
+    rows = Passage.objects.filter(meeting_id=meeting_id).values_list(
+        "pk", "organization_id", "kind", "tokens", "embedding"
+    )
+    return [
+        {
+            "id": pk,
+            "organization_id": org_id,
+            "is_meta": kind == PassageKind.METADATA,
+            "tokens": tokens,
+            "vector": from_blob(blob)[0],
+        }
+        for pk, org_id, kind, tokens, blob in rows
+    ]
+
+
+def write_external(meeting_id, organization_id=None, *, remove=False, backend=None):
+    """Make the external index (SEARCH_BACKEND, or `backend`) hold the meeting's passages as the database
+    has them now, or none (`remove`). A failed write is tried again MILVUS_WRITE_ATTEMPTS times in all,
+    MILVUS_WRITE_BACKOFF seconds doubling between tries; if none succeeds the meeting is marked out of
+    date (OutOfDateIndex) rather than left silently stale, and the next write that succeeds unmarks it.
+    Returns whether it was written (True as well when there is no external index)."""
+    backend = backend or backend_name()
+    if backend == "local":
+        return True
+    from ai_pipeline.search import milvus
+
+    attempts = max(1, int(getattr(settings, "MILVUS_WRITE_ATTEMPTS", 4) or 1))
+    delay = float(getattr(settings, "MILVUS_WRITE_BACKOFF", 1.0))
+    error = None
+    for attempt in range(1, attempts + 1):
+        try:
+            if remove:
+                milvus.remove_meeting(meeting_id)
+            else:
+                milvus.replace_meeting(meeting_id, external_rows(meeting_id))
+        except Exception as exc:  # the server, the network or the client: all leave the index behind
+            error = exc
+            logger.warning(
+                "writing meeting %s to the %s index failed (try %s of %s): %s",
+                meeting_id,
+                backend,
+                attempt,
+                attempts,
+                exc,
+            )
+            if attempt < attempts:
+                time.sleep(delay * 2 ** (attempt - 1))
+            continue
+        OutOfDateIndex.objects.filter(meeting_id=meeting_id).delete()
+        return True
+    OutOfDateIndex.objects.update_or_create(
+        meeting_id=meeting_id,
+        defaults={
+            "organization_id": organization_id,
+            "backend": backend,
+            "error": f"{type(error).__name__}: {error}"[:2000],
+            "attempts": attempts,
+        },
+    )
+    logger.error("meeting %s is out of date in the %s index: %s", meeting_id, backend, error)
+    return False
+
+
+def rebuild_index(meetings, progress=None, backend=None):
+    """Index each of `meetings`; returns (meetings, passages). backend "milvus": also write each one's
+    passages to Milvus whatever SEARCH_BACKEND says (filling it before the switch, or catching up on
+    meetings marked out of date), and remove from it the deleted meetings marked out of date."""
     count = passages = 0
     for meeting in meetings:
         passages += index_meeting(meeting)
+        if backend and backend != "local":
+            write_external(meeting.pk, meeting.organization_id, backend=backend)
         count += 1
         if progress:
             progress(meeting, count)
+    if backend and backend != "local":
+        from meetings.models import Meeting
+
+        marked = set(OutOfDateIndex.objects.values_list("meeting_id", flat=True))
+        for meeting_id in marked - set(Meeting.objects.filter(pk__in=marked).values_list("pk", flat=True)):
+            write_external(meeting_id, remove=True, backend=backend)
     return count, passages
 
 

@@ -7,6 +7,7 @@ import pytest
 from ai_pipeline.llm import get_provider
 from ai_pipeline.search import engine
 from tests.support.fakes.clova import FakeClova
+from tests.support.milvus import milvus_backend, milvus_server  # noqa: F401 (fixtures: the Milvus backend's tests)
 
 
 @pytest.fixture(scope="session", autouse=True)

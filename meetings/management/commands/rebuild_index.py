@@ -1,4 +1,7 @@
-"""`manage.py rebuild_index [--meeting ID] [--org SLUG]`: (re)build the search index.
+"""`manage.py rebuild_index [--meeting ID] [--org SLUG] [--backend milvus]`: (re)build the search index.
+
+--backend milvus also writes every meeting's passages to Milvus (MILVUS_URI), whatever SEARCH_BACKEND says:
+run it before switching to it, and to catch up on meetings marked "index out of date".
 
 Unchanged segments are not embedded again (their vectors are kept by content hash), so a rebuild that
 stopped goes quickly through what it had done. Progress (meetings, rate, time left) goes to stderr."""
@@ -9,6 +12,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from ai_pipeline.models import OutOfDateIndex
 from meetings.models import Meeting
 
 
@@ -18,6 +22,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--meeting", type=int, action="append", help="a meeting id (repeatable)")
         parser.add_argument("--org", help="organization slug")
+        parser.add_argument(
+            "--backend",
+            choices=["local", "milvus"],
+            default="local",
+            help="milvus: also write the passages to Milvus (MILVUS_URI)",
+        )
 
     def handle(self, *args, **options):
         from meetings.search.indexing import rebuild_index
@@ -40,5 +50,9 @@ class Command(BaseCommand):
             bar.update(done - bar.n)
 
         with bar:
-            count, passages = rebuild_index(meetings.iterator(), progress=progress)
+            count, passages = rebuild_index(meetings.iterator(), progress=progress, backend=options["backend"])
         self.stdout.write(f"Indexed {count} meetings, {passages} passages in {time.monotonic() - began:.1f}s.")
+        if options["backend"] != "local":
+            late = OutOfDateIndex.objects.filter(meeting_id__in=meetings.values("pk")).count()
+            if late:
+                raise CommandError(f"{late} meetings could not be written to {options['backend']}; run it again.")

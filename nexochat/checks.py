@@ -65,3 +65,20 @@ def field_encryption_keys_set(app_configs=None, **kwargs):
             id="nexochat.W002",
         )
     ]
+
+
+@register()
+def live_queue_of_its_own(app_configs=None, **kwargs):
+    """Live transcription on a queue that batch jobs use waits behind them: an hour-long recording's
+    processing holds the live text up for the hour."""
+    live = settings.LIVE_CLUSTER_NAME or settings.Q_CLUSTER["name"]
+    if live not in (settings.Q_CLUSTER["name"], settings.GPU_CLUSTER_NAME):
+        return []
+    return [
+        Warning(
+            f"LIVE_CLUSTER_NAME puts live transcription on the '{live}' queue, where a long batch job holds it up.",
+            hint="Give it a queue of its own (LIVE_CLUSTER_NAME=live, the default) and run one worker for it: "
+            "Q_CLUSTER_NAME=live Q_WORKERS=1 python manage.py qcluster",
+            id="nexochat.W003",
+        )
+    ]

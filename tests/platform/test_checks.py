@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from nexochat.checks import converts_time_zone, mysql_time_zone_tables_loaded
+from nexochat.checks import converts_time_zone, live_queue_of_its_own, mysql_time_zone_tables_loaded
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,3 +31,13 @@ def test_time_zone_tables_check_passes_on_the_suite_database():
         assert converts_time_zone(connection, "Asia/Seoul")
         # A zone the server does not know answers NULL, as every zone does without the tables.
         assert not converts_time_zone(connection, "Nowhere/Atlantis")
+
+
+@pytest.mark.parametrize(
+    ("live", "gpu", "warned"),
+    [("live", "", False), ("live", "gpu", False), ("", "", True), ("default", "", True), ("gpu", "gpu", True)],
+)
+def test_live_text_sharing_a_batch_queue_is_warned_about(settings, live, gpu, warned):
+    settings.LIVE_CLUSTER_NAME = live
+    settings.GPU_CLUSTER_NAME = gpu
+    assert [problem.id for problem in live_queue_of_its_own()] == (["nexochat.W003"] if warned else [])

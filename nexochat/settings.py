@@ -573,9 +573,10 @@ LIVE_CHUNK_MAX_BYTES = env_bytes("LIVE_CHUNK_MAX_BYTES", 8 * 1024**2)
 LIVE_ABANDON_SECONDS = env_int("LIVE_ABANDON_SECONDS", 600)
 # Live transcription's windows: cut at pauses, never longer than this.
 LIVE_WINDOW_SECONDS = env_float("LIVE_WINDOW_SECONDS", 20.0)
-# The queue live transcription and joining run on ("" = the default queue): a worker of its own keeps
-# live text flowing while hour-long batch jobs occupy the others.
-LIVE_CLUSTER_NAME = env("LIVE_CLUSTER_NAME", "")
+# The queue live transcription and joining run on, served by a worker started with Q_CLUSTER_NAME=<it>
+# (make run starts one): hour-long batch jobs on the other queues never hold live text up. "" puts them
+# on the default queue, behind those jobs.
+LIVE_CLUSTER_NAME = env("LIVE_CLUSTER_NAME", "live")
 
 # --- Minutes ---
 MINUTES_AUTO = env_bool("MINUTES_AUTO", True)  # write minutes right after a transcript is saved

@@ -12,6 +12,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -142,18 +143,20 @@ def served(quick_start, tmp_path):
     try:
         wait_for_port(port, process, timeout=120)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            yield client, password
+            yield client, password, tmp_path / "serve.log"
     finally:
-        # What Ctrl-C does: a signal to the script's process group (the worker has its own, stopped by the script).
+        # What Ctrl-C does: a signal to the script's process group (each worker has its own, stopped by the script).
         os.killpg(process.pid, signal.SIGTERM)
-        worker = re.search(r"worker pid (\d+)", (tmp_path / "serve.log").read_text())
+        workers = [int(pid) for pid in re.findall(r"worker pid (\d+)", (tmp_path / "serve.log").read_text())]
         try:
             process.wait(timeout=60)
         finally:
             log.close()
-            if worker and worker_alive(int(worker.group(1))):
-                os.killpg(int(worker.group(1)), signal.SIGKILL)
-                pytest.fail("scripts/serve.sh left its worker running after it was stopped")
+            left = [pid for pid in workers if worker_alive(pid)]
+            for pid in left:
+                os.killpg(pid, signal.SIGKILL)
+            if left:
+                pytest.fail(f"scripts/serve.sh left workers {left} of {workers} running after it was stopped")
 
 
 def worker_alive(pid):
@@ -165,7 +168,7 @@ def worker_alive(pid):
 
 
 def test_make_run_serves_as_in_production_on_127_0_0_1(served):
-    client, password = served
+    client, password, _log = served
     home = client.get("/")
     assert home.status_code == 302 and home.headers["location"].startswith("/accounts/login/")
     assert home.headers["server"].startswith("gunicorn")
@@ -265,3 +268,13 @@ def test_a_malformed_local_env_line_stops_start_up_with_its_place(tmp_path):
     returncode, output = settings_in(tmp_path)
     assert returncode != 0
     assert "local.env, line 2: expected NAME=value" in output
+
+
+def test_make_run_starts_a_worker_for_the_live_queue(served):
+    """Live text has a queue and a worker of its own, so a long recording being processed never holds it up."""
+    _client, _password, log = served
+    deadline = time.monotonic() + 120
+    while not {"default", "live"} <= set(re.findall(r"Q Cluster \S+ \[(\w+)\] running", log.read_text())):
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.5)
+    assert len(re.findall(r"worker pid (\d+)", log.read_text())) == 2

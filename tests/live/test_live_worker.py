@@ -58,13 +58,10 @@ def test_live_text_comes_while_a_long_batch_job_holds_the_default_queue(
 ):
     from django_q.conf import Conf
 
-    from ai_pipeline.stt.offline import whisper_base_dir
-
     monkeypatch.setattr(Conf, "SYNC", False)  # queue through the ORM broker, as production does
     settings.LIVE_CLUSTER_NAME = "live"
     settings.GPU_CLUSTER_NAME = ""
     queues = {"LIVE_CLUSTER_NAME": "live", "GPU_CLUSTER_NAME": ""}
-    whisper_base_dir()  # the bundled model, joined once here rather than by both workers at the same moment
 
     batch_meeting = meeting_services.create_meeting(
         org, owner, title="Long meeting", held_at=timezone.now(), language="en"

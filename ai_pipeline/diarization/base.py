@@ -56,6 +56,36 @@ def embedding_lists(centroids, speakers):
     }
 
 
+def absorb_islands(turns, shortest, touching=0.05):
+    """A turn shorter than `shortest` with speech of other speakers right before and after it is given to them:
+    to its neighbours' speaker when both are one speaker, else split between the two at its middle. Windowed
+    embeddings (senko's 1.5 s windows) label one window wrongly now and then; the window's own stretch then
+    shows up as a short island inside someone else's speech, and no real turn is that short and that closely
+    surrounded."""
+    turns = sorted(turns)
+    out = []
+    for index, (start, end, speaker) in enumerate(turns):
+        before = out[-1] if out else None
+        after = turns[index + 1] if index + 1 < len(turns) else None
+        island = (
+            before is not None
+            and after is not None
+            and end - start < shortest
+            and start - before[1] <= touching
+            and after[0] - end <= touching
+            and speaker not in (before[2], after[2])
+        )
+        if not island:
+            out.append((start, end, speaker))
+        elif before[2] == after[2]:
+            out[-1] = (before[0], end, before[2])
+        else:
+            middle = (start + end) / 2
+            out[-1] = (before[0], middle, before[2])
+            turns[index + 1] = (middle, after[1], after[2])
+    return out
+
+
 def merge_adjacent(turns, gap=0.0):
     merged = []
     for start, end, speaker in sorted(turns):

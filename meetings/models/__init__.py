@@ -10,7 +10,7 @@ from .meeting import Language, Meeting, MeetingStatus, Tag
 from .minutes import ActionItem, Decision, ItemStatus, Minutes, MinutesDraft, MinutesItem, MinutesTemplate
 from .recording import Recording, recording_upload_to
 from .transcript import SPEAKER_COLORS, Segment, Speaker, TranscriptGap
-from .voiceprint import Voiceprint
+from .voiceprint import Voiceprint, VoiceRecording, VoiceRecordingState
 
 __all__ = [
     "SPEAKER_COLORS",
@@ -48,6 +48,8 @@ __all__ = [
     "Visibility",
     "VoiceQuestion",
     "VoiceState",
+    "VoiceRecording",
+    "VoiceRecordingState",
     "Voiceprint",
     "recording_upload_to",
     "voice_upload_to",

@@ -1,8 +1,12 @@
 """Speaker memory: a member's voiceprint, saved only with their own consent, matched against the speakers of
 the organization's new meetings."""
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,3 +29,67 @@ class Voiceprint(models.Model):
 
     def __str__(self):
         return f"{self.member} @ {self.organization_id}"
+
+
+def voice_recording_upload_to(instance, filename):
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"voiceprints/{uuid.uuid4().hex}{suffix}"
+
+
+class VoiceRecordingState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Processing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class VoiceRecording(models.Model):
+    """A short recording a member made of their own voice (profile page) to save or add to their voiceprint,
+    waiting for (or done with) the speech worker that takes the voice out of it. The audio is kept only until
+    the worker has read it. `consented_at` is when the member ticked the consent box and sent it."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="voice_recordings")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="voice_recordings")
+    audio = models.FileField(upload_to=voice_recording_upload_to, max_length=300, blank=True)
+    state = models.CharField(max_length=16, choices=VoiceRecordingState.choices, default=VoiceRecordingState.QUEUED)
+    error = models.TextField(blank=True)
+    speech_seconds = models.FloatField(null=True, blank=True)
+    consented_at = models.DateTimeField(_("consent given"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("voice recording")
+        verbose_name_plural = _("voice recordings")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"#{self.pk} ({self.state})"
+
+    @property
+    def is_finished(self):
+        return self.state in (VoiceRecordingState.DONE, VoiceRecordingState.FAILED)
+
+    def mark_running(self):
+        self.state = VoiceRecordingState.RUNNING
+        self.save(update_fields=["state"])
+
+    def mark_done(self, speech_seconds):
+        self.state = VoiceRecordingState.DONE
+        self.speech_seconds = speech_seconds
+        self.error = ""
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "speech_seconds", "error", "finished_at"])
+
+    def mark_failed(self, error):
+        self.state = VoiceRecordingState.FAILED
+        self.error = str(error)[:2000]
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "error", "finished_at"])
+
+    def discard_audio(self):
+        if not self.audio:
+            return
+        self.audio.storage.delete(self.audio.name)
+        self.audio = ""
+        self.save(update_fields=["audio"])

@@ -1,14 +1,16 @@
-"""API: save your own voice from a speaker ("this is me"), confirm or reject a suggested name, and see or
-delete your voiceprint in an organization."""
+"""API: save your own voice from a speaker ("this is me") or from a short recording of yourself, confirm or
+reject a suggested name, and see or delete your voiceprint in an organization."""
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organization
 from meetings.access import get_meeting_for
+from meetings.models import VoiceRecordingState
 from meetings.transcript.api import TranscriptSpeakerSerializer, _speaker, _speaker_data
 from meetings.voiceprints import services
 from nexochat.errors import ErrorSerializer, ServiceError, error_response
@@ -19,6 +21,9 @@ ERROR_STATUS = {
     "no_voice": status.HTTP_409_CONFLICT,
     "no_suggestion": status.HTTP_409_CONFLICT,
     "member_taken": status.HTTP_409_CONFLICT,
+    "no_consent": status.HTTP_400_BAD_REQUEST,
+    "no_audio": status.HTTP_400_BAD_REQUEST,
+    "too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
 }
 
 
@@ -124,3 +129,42 @@ class VoiceprintView(APIView):
     def delete(self, request, org_id):
         services.delete_voiceprint(request.user, _organization(request.user, org_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RecordingStateSerializer(serializers.Serializer):
+    recording = serializers.IntegerField(allow_null=True, help_text="Your latest recording here; null if none.")
+    state = serializers.ChoiceField(choices=VoiceRecordingState.choices, allow_null=True)
+    state_label = serializers.CharField()
+    finished = serializers.BooleanField(help_text="False while a speech worker has still to take your voice out.")
+    error = serializers.CharField(help_text="Why it failed (no speech, too short, more than one voice, ...).")
+    speech_seconds = serializers.FloatField(allow_null=True, help_text="Seconds of your speech it used.")
+    samples = serializers.IntegerField(help_text="How many voices your voiceprint is made from now.")
+
+
+class RecordingUploadSerializer(serializers.Serializer):
+    audio = serializers.FileField(help_text="10-30 s of your own voice alone (any audio format).")
+    consent = serializers.BooleanField(help_text="You agree that your voice is kept to recognise you (required).")
+
+
+class RecordingView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Your latest recording of your own voice here, and where it is", responses=RecordingStateSerializer
+    )
+    def get(self, request, org_id):
+        return Response(services.recording_state(request.user, _organization(request.user, org_id)))
+
+    @extend_schema(
+        summary="Save your voice from a recording of yourself (your consent, recorded); a speech worker takes it",
+        request={"multipart/form-data": RecordingUploadSerializer},
+        responses={202: RecordingStateSerializer, 400: ErrorSerializer, 413: ErrorSerializer},
+    )
+    def post(self, request, org_id):
+        organization = _organization(request.user, org_id)
+        consent = str(request.data.get("consent", "")).strip().lower() in ("1", "true", "on", "yes")
+        try:
+            services.queue_recording(request.user, organization, request.FILES.get("audio"), consent)
+        except ServiceError as exc:
+            return error_response(exc, ERROR_STATUS)
+        return Response(services.recording_state(request.user, organization), status=status.HTTP_202_ACCEPTED)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import Membership
-from meetings.models import Speaker, Voiceprint
+from meetings.models import Speaker, Voiceprint, VoiceRecording
 from meetings.transcript.services import _reindex_after_commit
 from nexochat.errors import ServiceError
 
@@ -19,6 +19,12 @@ def unit(vector):
     array = np.asarray(vector, dtype=np.float64)
     norm = np.linalg.norm(array)
     return array / norm if norm > 0 and np.all(np.isfinite(array)) else None
+
+
+# a 30 s browser recording (Opus) is well under 1 MB; a WAV of 60 s at 48 kHz stereo is 11 MB
+MAX_RECORDING_BYTES = 20 * 2**20
+# decoding a minute of audio and one diarizer pass: seconds on CPU; the queue's default is for meetings
+RECORDING_TASK_TIMEOUT = 300
 
 
 def _organization_id(speaker):
@@ -53,30 +59,112 @@ def enrol_from_speaker(user, speaker):
     organization_id = _organization_id(speaker)
     if not Membership.objects.filter(user=user, organization_id=organization_id).exists():
         raise ServiceError(_("That person is not a member of this organization."), "not_member")
+    return _save_voice(user, organization_id, speaker.embedding, timezone.now(), meeting=speaker.meeting_id)
+
+
+def _save_voice(user, organization_id, embedding, consented_at, **source):
+    """Create the member's voiceprint from `embedding` (their consent, dated and audited) or add the embedding
+    to the one they have. `source` says where the voice came from, for the audit log. Returns
+    (voiceprint, created)."""
     voiceprint = Voiceprint.objects.select_for_update().filter(organization_id=organization_id, member=user).first()
     if voiceprint is None:
-        now = timezone.now()
         voiceprint = Voiceprint.objects.create(
             organization_id=organization_id,
             member=user,
-            vector=[float(x) for x in unit(speaker.embedding)],
+            vector=[float(x) for x in unit(embedding)],
             samples=1,
-            consented_at=now,
+            consented_at=consented_at,
         )
         audit.record(
             user,
             voiceprint.organization,
             "voiceprint.consent",
             voiceprint,
-            consented_at=now.isoformat(),
-            meeting=speaker.meeting_id,
+            consented_at=consented_at.isoformat(),
+            **source,
         )
-        created = True
-    else:
-        _add_sample(voiceprint, speaker.embedding)
-        audit.record(user, voiceprint.organization, "voiceprint.sample", voiceprint, meeting=speaker.meeting_id)
-        created = False
-    return voiceprint, created
+        return voiceprint, True
+    _add_sample(voiceprint, embedding)
+    audit.record(user, voiceprint.organization, "voiceprint.sample", voiceprint, **source)
+    return voiceprint, False
+
+
+def clean_recording(upload, consent):
+    """The upload of a recording of one's own voice, or ServiceError: consent must be given with it."""
+    if not consent:
+        raise ServiceError(
+            _("Tick the box to agree that NexoChat keeps your voice to recognise you in meetings."), "no_consent"
+        )
+    if upload is None or not upload.size:
+        raise ServiceError(_("No recording was received."), "no_audio")
+    if upload.size > MAX_RECORDING_BYTES:
+        raise ServiceError(
+            _("The recording is too large (at most %(mb)d MB).") % {"mb": MAX_RECORDING_BYTES // 2**20}, "too_large"
+        )
+    return upload
+
+
+def _member_organization(user, organization):
+    if not Membership.objects.filter(user=user, organization=organization).exists():
+        raise ServiceError(_("That person is not a member of this organization."), "not_member")
+
+
+@transaction.atomic
+def queue_recording(user, organization, upload, consent):
+    """Keep a recording of the member's own voice until a speech worker has taken their voice out of it
+    (meetings.voiceprints.tasks), and queue that once the transaction commits. Ticking the consent box and
+    sending the recording is the consent, dated now."""
+    from meetings.processing.services import enqueue_task
+
+    clean_recording(upload, consent)
+    _member_organization(user, organization)
+    recording = VoiceRecording(organization=organization, member=user, consented_at=timezone.now())
+    recording.audio.save(upload.name or "voice", upload, save=False)
+    try:
+        recording.save()
+    except Exception:
+        recording.audio.storage.delete(recording.audio.name)
+        raise
+    transaction.on_commit(
+        lambda: enqueue_task(
+            "meetings.voiceprints.tasks.enrol_from_recording",
+            recording.pk,
+            task_name=f"voiceprint-recording-{recording.pk}",
+            speech=True,
+            timeout=RECORDING_TASK_TIMEOUT,
+        )
+    )
+    return recording
+
+
+@transaction.atomic
+def enrol_from_embedding(recording, embedding):
+    """The voice the worker took out of the member's own recording saves (or adds to) their voiceprint."""
+    if unit(embedding) is None:
+        raise ServiceError(_("No voice could be taken from this recording; please record again."), "no_voice")
+    _member_organization(recording.member, recording.organization)
+    return _save_voice(
+        recording.member, recording.organization_id, embedding, recording.consented_at, recording=recording.pk
+    )
+
+
+def latest_recording(user, organization):
+    return VoiceRecording.objects.filter(member=user, organization=organization).first()
+
+
+def recording_state(user, organization):
+    """Where the member's latest recording of their voice in the organization is, for the page and the API."""
+    recording = latest_recording(user, organization)
+    voiceprint = voiceprint_of(user, organization)
+    return {
+        "recording": recording.pk if recording else None,
+        "state": recording.state if recording else None,
+        "state_label": recording.get_state_display() if recording else "",
+        "finished": recording.is_finished if recording else True,
+        "error": recording.error if recording else "",
+        "speech_seconds": recording.speech_seconds if recording else None,
+        "samples": voiceprint.samples if voiceprint else 0,
+    }
 
 
 @transaction.atomic
@@ -125,6 +213,9 @@ def delete_voiceprint(user, organization, actor, reason="member"):
     """Remove the member's voiceprint in the organization and every copy of their voice's vectors: the
     embeddings of the speakers linked to them, and the suggestions it made. Returns whether there was one."""
     deleted, _rows = Voiceprint.objects.filter(organization=organization, member=user).delete()
+    for recording in VoiceRecording.objects.filter(organization=organization, member=user):
+        recording.discard_audio()
+        recording.delete()
     in_organization = Speaker.objects.filter(meeting__organization=organization)
     cleared = in_organization.filter(member=user).exclude(embedding=None).update(embedding=None)
     in_organization.filter(suggested_member=user).update(suggested_member=None, suggestion_confidence=None)
@@ -177,10 +268,16 @@ def expire_voiceprints(organization, now=None):
 
 
 def summaries_for(user):
-    """[(organization, voiceprint or None, speakers it named)] for each organization of the user (profile page)."""
+    """[(organization, voiceprint or None, speakers it named, latest recording or None)] for each organization of
+    the user (profile page)."""
     from accounts.models import Organization
 
     return [
-        (organization, voiceprint_of(user, organization), list(meetings_named(user, organization)[:20]))
+        (
+            organization,
+            voiceprint_of(user, organization),
+            list(meetings_named(user, organization)[:20]),
+            latest_recording(user, organization),
+        )
         for organization in Organization.objects.filter(memberships__user=user).order_by("name")
     ]

@@ -10,6 +10,8 @@ urlpatterns = [
     path("meetings/<id:pk>/transcript/speakers/<id:speaker_id>/voiceprint/", views.enrol, name="enrol"),
     path("meetings/<id:pk>/transcript/speakers/<id:speaker_id>/suggestion/", views.suggestion, name="suggestion"),
     path("preferences/voiceprint/<id:org_id>/delete/", views.delete, name="delete"),
+    path("preferences/voiceprint/<id:org_id>/recording/", views.record, name="record"),
+    path("preferences/voiceprint/<id:org_id>/recording/status/", views.recording_status, name="recording_status"),
 ]
 
 api_urlpatterns = [
@@ -24,4 +26,9 @@ api_urlpatterns = [
         name="speaker-suggestion",
     ),
     path("organizations/<id:org_id>/voiceprint/", api.VoiceprintView.as_view(), name="member-voiceprint"),
+    path(
+        "organizations/<id:org_id>/voiceprint/recording/",
+        api.RecordingView.as_view(),
+        name="member-voiceprint-recording",
+    ),
 ]

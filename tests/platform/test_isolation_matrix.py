@@ -114,6 +114,8 @@ ACCESS = {
     "voiceprints:enrol": ("object", {"POST": MEMBER}),
     "voiceprints:suggestion": ("object", {"POST": MEMBER}),
     "voiceprints:delete": ("object", {"POST": MEMBER}),
+    "voiceprints:record": ("object", {"POST": MEMBER}),
+    "voiceprints:recording_status": ("object", {"GET": MEMBER}),
     "minutes:panel": ("object", {"GET": MEMBER}),
     "minutes:progress": ("object", {"GET": MEMBER}),
     "minutes:generate": ("object", {"POST": MEMBER}),
@@ -183,6 +185,7 @@ ACCESS = {
     "api:speaker-voiceprint": ("object", {"POST": MEMBER}),
     "api:speaker-suggestion": ("object", {"POST": MEMBER}),
     "api:member-voiceprint": ("object", {"GET": MEMBER, "DELETE": MEMBER}),
+    "api:member-voiceprint-recording": ("object", {"GET": MEMBER, "POST": MEMBER}),
 }
 
 CASES = {name: kind for name, (kind, _methods) in ACCESS.items()}

@@ -1,5 +1,5 @@
 .PHONY: run dev test lint
-run:  ## set up and run web (gunicorn, DEBUG off, local mode) + worker on http://127.0.0.1:8000
+run:  ## set up and run web (gunicorn, DEBUG off, local mode) + workers (default and live queues) on http://127.0.0.1:8000
 	scripts/run.sh
 dev:  ## the same setup, with the auto-reloading development server (DEBUG on)
 	scripts/dev.sh

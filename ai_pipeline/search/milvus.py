@@ -50,7 +50,10 @@ def connection():
                 uri=uri, token=token, timeout=float(getattr(settings, "MILVUS_TIMEOUT", 10))
             )
         if (uri, name) not in _ready:
-            ensure_collection(client, name)
+            from .engine import fusion_params
+
+            params = fusion_params()
+            ensure_collection(client, name, params["k1"], params["b"])
             _ready.add((uri, name))
     return client, name
 

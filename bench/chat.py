@@ -52,11 +52,11 @@ def reuse_cached_vectors():
     engine = embeddings.get_engine()
     model_passage = engine.passage
 
-    def passage(texts):
+    def passage(texts, bulk=False):
         texts = list(texts)
         keys = [hashlib.sha256(t.strip().encode("utf-8")).hexdigest() for t in texts]
         missing = [t for t, k in zip(texts, keys, strict=True) if k not in cached]
-        fresh = dict(zip(missing, model_passage(missing), strict=True)) if missing else {}
+        fresh = dict(zip(missing, model_passage(missing, bulk=bulk), strict=True)) if missing else {}
         return np.vstack([cached[k] if k in cached else fresh[t] for t, k in zip(texts, keys, strict=True)])
 
     engine.passage = passage

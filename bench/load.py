@@ -143,7 +143,7 @@ class VocabularyEngine:
         self.known = {s.strip(): v for s, v in zip(SENTENCES, vectors, strict=True)}
         self.stand_ins = 0
 
-    def passage(self, texts):
+    def passage(self, texts, bulk=False):
         import numpy as np
 
         out = []

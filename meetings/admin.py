@@ -8,7 +8,7 @@ from meetings.minutes import configuration as minutes_configuration
 from meetings.processing import services as processing_services
 from nexochat.errors import ServiceError
 
-from .models import Job, JobState, Meeting, OrganizationAISettings, Recording, Tag, VoiceQuestion
+from .models import Job, JobState, Meeting, OrganizationAISettings, Recording, Tag, VoiceQuestion, VoiceRecording
 
 
 class RecordingInline(admin.StackedInline):
@@ -147,6 +147,25 @@ class VoiceQuestionAdmin(admin.ModelAdmin):
     readonly_fields = (
         "conversation", "user", "audio", "language", "state", "text", "error", "question", "created_at", "finished_at",
     )  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VoiceRecording)
+class VoiceRecordingAdmin(admin.ModelAdmin):
+    """For following the speech queue: a member's recording of their own voice, written by the worker. The
+    audio and the voice taken from it stay out of sight; only the member may use them."""
+
+    list_display = ("id", "organization", "member", "state", "speech_seconds", "created_at")
+    list_filter = ("state",)
+    search_fields = ("member__email",)
+    list_select_related = ("organization", "member")
+    fields = ("organization", "member", "state", "error", "speech_seconds", "consented_at", "created_at", "finished_at")
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

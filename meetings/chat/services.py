@@ -206,12 +206,7 @@ def queue_voice_question(conversation, user, upload, language="", ui_language=""
     from meetings.processing.services import enqueue_task
 
     voice = VoiceQuestion(conversation=conversation, user=user, language=language)
-    voice.audio.save(upload.name or "question", upload, save=False)
-    try:
-        voice.save()
-    except Exception:
-        voice.audio.storage.delete(voice.audio.name)
-        raise
+    voice.store_audio(upload, "question")
     transaction.on_commit(
         lambda: enqueue_task(
             "meetings.chat.tasks.transcribe_voice_question",

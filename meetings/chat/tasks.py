@@ -2,9 +2,7 @@
 processes only store the recording and queue this, so they never load a speech model."""
 
 import logging
-import shutil
 import tempfile
-from pathlib import Path
 
 from django.conf import settings
 from django.utils import translation
@@ -13,6 +11,7 @@ from django.utils.translation import gettext as _
 from ai_pipeline.pipeline import PipelineError
 from meetings.chat.services import finish_voice_question, hold_voice_transcription
 from meetings.models import VoiceQuestion
+from meetings.recordings.local_files import local_path
 from nexochat.errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -55,7 +54,4 @@ def _transcribe(voice):
     if not voice.audio:
         raise PipelineError(_("The recording is no longer available."))
     with tempfile.TemporaryDirectory(prefix="nexochat-voice-") as folder:
-        path = Path(folder) / ("question" + Path(voice.audio.name).suffix)
-        with voice.audio.open("rb") as source, path.open("wb") as out:
-            shutil.copyfileobj(source, out, 1024 * 1024)
-        return transcribe_question(path, voice.language or None)
+        return transcribe_question(local_path(voice.audio, folder, "question"), voice.language or None)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from meetings.access import meetings_for
 from meetings.models import LiveChunk, LiveSession, LiveState, LiveText, MeetingStatus
+from meetings.recordings.local_files import local_path
 from meetings.recordings.media import MediaError, probe
 from nexochat.errors import ServiceError
 
@@ -336,7 +337,7 @@ def complete_finish(session_id):
     }
     try:
         with tempfile.TemporaryDirectory(prefix="nexochat-live-join-", dir=settings.FILE_UPLOAD_TEMP_DIR) as folder:
-            paths = [local_copy(chunk, Path(folder)) for chunk in chunks]
+            paths = [local_path(chunk.file, folder) for chunk in chunks]
             joined = join_chunks(paths, folder)
             duration = probe(joined.path).duration
             report.update(method=joined.method, joined_seconds=duration)
@@ -365,16 +366,6 @@ def complete_finish(session_id):
     )
     _delete_chunk_files(chunks)
     return recording
-
-
-def local_copy(chunk, folder):
-    try:
-        return Path(chunk.file.path)
-    except NotImplementedError:  # object storage: no local path
-        target = folder / Path(chunk.file.name).name
-        with chunk.file.open("rb") as source, target.open("wb") as out:
-            shutil.copyfileobj(source, out, 1024 * 1024)
-        return target
 
 
 def _as_upload(joined, session):

@@ -3,7 +3,6 @@ the audio received so far, the join at finish, and the minute-by-minute sweep of
 
 import logging
 import tempfile
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,6 +13,7 @@ from ai_pipeline.pipeline import PipelineError
 from meetings.live import services
 from meetings.models import LiveSession
 from meetings.processing.stages import job_options
+from meetings.recordings.local_files import local_path
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _transcribe_new_audio(session_id):
         return 0
     offset = pieces[0][0]
     with tempfile.TemporaryDirectory(prefix="nexochat-live-text-") as folder:
-        audio = np.concatenate([decode_audio(services.local_copy(chunk, Path(folder))) for _begin, chunk in pieces])
+        audio = np.concatenate([decode_audio(local_path(chunk.file, folder)) for _begin, chunk in pieces])
     skip = int(round((start - offset) * SAMPLE_RATE))
     audio = audio[skip:]
     offset = start

@@ -33,6 +33,7 @@ class Migration(migrations.Migration):
                             ("running", "Processing"),
                             ("done", "Done"),
                             ("failed", "Failed"),
+                            ("expired", "Expired"),
                         ],
                         default="queued",
                         max_length=16,

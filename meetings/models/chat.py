@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .short_audio import ShortAudioJob
+
 
 class ChatRole(models.TextChoices):
     USER = "user", _("Question")
@@ -71,7 +73,7 @@ def voice_upload_to(instance, filename):
     return f"voice/{uuid.uuid4().hex}{suffix}"
 
 
-class VoiceQuestion(models.Model):
+class VoiceQuestion(ShortAudioJob, models.Model):
     """A spoken question waiting for (or done with) its transcription on the speech queue. The audio
     is kept only until the worker has read it; the question it became is an ordinary ChatMessage."""
 
@@ -92,23 +94,10 @@ class VoiceQuestion(models.Model):
         verbose_name_plural = _("voice questions")
         ordering = ["-created_at", "-pk"]
 
+    expired_message = _("The recording waited too long to be transcribed and was deleted. Please ask again.")
+
     def __str__(self):
         return f"#{self.pk} ({self.state})"
-
-    @property
-    def is_finished(self):
-        return self.state in (VoiceState.DONE, VoiceState.FAILED, VoiceState.EXPIRED)
-
-    @property
-    def error_message(self):
-        """Why it did not become a question, for the user, in the language active now."""
-        if self.state == VoiceState.EXPIRED and not self.error:
-            return str(_("The recording waited too long to be transcribed and was deleted. Please ask again."))
-        return self.error
-
-    def mark_running(self):
-        self.state = VoiceState.RUNNING
-        self.save(update_fields=["state"])
 
     def mark_done(self, question):
         self.state = VoiceState.DONE
@@ -125,16 +114,3 @@ class VoiceQuestion(models.Model):
         self.error = ""
         self.finished_at = timezone.now()
         self.save(update_fields=["state", "text", "error", "finished_at"])
-
-    def mark_failed(self, error):
-        self.state = VoiceState.FAILED
-        self.error = str(error)[:2000]
-        self.finished_at = timezone.now()
-        self.save(update_fields=["state", "error", "finished_at"])
-
-    def discard_audio(self):
-        if not self.audio:
-            return
-        self.audio.storage.delete(self.audio.name)
-        self.audio = ""
-        self.save(update_fields=["audio"])

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .short_audio import ShortAudioJob
+
 
 class Voiceprint(models.Model):
     """One member's voice in one organization: the running mean of the speaker embeddings they confirmed as
@@ -41,9 +43,11 @@ class VoiceRecordingState(models.TextChoices):
     RUNNING = "running", _("Processing")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    # No worker got to it in time (settings.VOICE_CLIP_MAX_AGE): the recording was deleted unheard.
+    EXPIRED = "expired", _("Expired")
 
 
-class VoiceRecording(models.Model):
+class VoiceRecording(ShortAudioJob, models.Model):
     """A short recording a member made of their own voice (profile page) to save or add to their voiceprint,
     waiting for (or done with) the speech worker that takes the voice out of it. The audio is kept only until
     the worker has read it. `consented_at` is when the member ticked the consent box and sent it."""
@@ -63,16 +67,10 @@ class VoiceRecording(models.Model):
         verbose_name_plural = _("voice recordings")
         ordering = ["-created_at", "-pk"]
 
+    expired_message = _("The recording waited too long to be processed and was deleted. Please record again.")
+
     def __str__(self):
         return f"#{self.pk} ({self.state})"
-
-    @property
-    def is_finished(self):
-        return self.state in (VoiceRecordingState.DONE, VoiceRecordingState.FAILED)
-
-    def mark_running(self):
-        self.state = VoiceRecordingState.RUNNING
-        self.save(update_fields=["state"])
 
     def mark_done(self, speech_seconds):
         self.state = VoiceRecordingState.DONE
@@ -80,16 +78,3 @@ class VoiceRecording(models.Model):
         self.error = ""
         self.finished_at = timezone.now()
         self.save(update_fields=["state", "speech_seconds", "error", "finished_at"])
-
-    def mark_failed(self, error):
-        self.state = VoiceRecordingState.FAILED
-        self.error = str(error)[:2000]
-        self.finished_at = timezone.now()
-        self.save(update_fields=["state", "error", "finished_at"])
-
-    def discard_audio(self):
-        if not self.audio:
-            return
-        self.audio.storage.delete(self.audio.name)
-        self.audio = ""
-        self.save(update_fields=["audio"])

@@ -15,7 +15,8 @@ MOVED = {
     "ai_pipeline.chat.tasks": "meetings.chat.tasks",
     "ai_pipeline.search.tasks": "meetings.search.tasks",
     "meetings.retention": "meetings.recordings.retention",
-    "meetings.voice_expiry": "meetings.chat.voice_expiry",
+    "meetings.voice_expiry": "meetings.recordings.short_audio",
+    "meetings.chat.voice_expiry": "meetings.recordings.short_audio",
 }
 
 

@@ -21,6 +21,7 @@ from ai_pipeline.pipeline import PipelineContext, PipelineError, Stage
 from ai_pipeline.stages import AlignStage, DecodeStage, DiarizeStage, VadStage, speech_stages
 from meetings.model_choices import stt_models
 from meetings.models import Job, OrganizationAISettings
+from meetings.recordings.local_files import local_path
 from meetings.recordings.media import MediaError, probe
 from nexochat.errors import ServiceError
 
@@ -51,15 +52,7 @@ class JobContext(PipelineContext):
 
     def local_recording_path(self):
         """A filesystem path for the recording, copied into the scratch folder when its storage has none."""
-        storage = self.recording.file.storage
-        try:
-            return Path(storage.path(self.recording.file.name))
-        except NotImplementedError:
-            target = self.workdir / ("input" + Path(self.recording.file.name).suffix)
-            if not target.exists():
-                with self.recording.file.open("rb") as source, open(target, "wb") as out:
-                    shutil.copyfileobj(source, out, 1024 * 1024)
-            return target
+        return local_path(self.recording.file, self.workdir, "input")
 
 
 def job_options(meeting, options):

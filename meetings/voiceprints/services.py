@@ -119,12 +119,7 @@ def queue_recording(user, organization, upload, consent):
     clean_recording(upload, consent)
     _member_organization(user, organization)
     recording = VoiceRecording(organization=organization, member=user, consented_at=timezone.now())
-    recording.audio.save(upload.name or "voice", upload, save=False)
-    try:
-        recording.save()
-    except Exception:
-        recording.audio.storage.delete(recording.audio.name)
-        raise
+    recording.store_audio(upload, "voice")
     transaction.on_commit(
         lambda: enqueue_task(
             "meetings.voiceprints.tasks.enrol_from_recording",
@@ -161,7 +156,7 @@ def recording_state(user, organization):
         "state": recording.state if recording else None,
         "state_label": recording.get_state_display() if recording else "",
         "finished": recording.is_finished if recording else True,
-        "error": recording.error if recording else "",
+        "error": recording.error_message if recording else "",
         "speech_seconds": recording.speech_seconds if recording else None,
         "samples": voiceprint.samples if voiceprint else 0,
     }

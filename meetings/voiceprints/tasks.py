@@ -2,14 +2,13 @@
 queue): web processes only store the recording and queue this, so they never load a diarization model."""
 
 import logging
-import shutil
 import tempfile
-from pathlib import Path
 
 from django.utils.translation import gettext as _
 
 from ai_pipeline.pipeline import PipelineError
 from meetings.models import VoiceRecording
+from meetings.recordings.local_files import local_path
 from meetings.voiceprints.services import enrol_from_embedding
 from nexochat.errors import ServiceError
 
@@ -50,7 +49,4 @@ def _voice_sample(recording):
     if not recording.audio:
         raise PipelineError(_("The recording is no longer available."))
     with tempfile.TemporaryDirectory(prefix="nexochat-voiceprint-") as folder:
-        path = Path(folder) / ("voice" + Path(recording.audio.name).suffix)
-        with recording.audio.open("rb") as source, path.open("wb") as out:
-            shutil.copyfileobj(source, out, 1024 * 1024)
-        return voice_sample_from_file(path)
+        return voice_sample_from_file(local_path(recording.audio, folder, "voice"))

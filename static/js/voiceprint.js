@@ -20,7 +20,7 @@
 
     function show(data) {
       if (!data.state) return say("");
-      if (data.state === "failed") return say(data.error, true);
+      if (data.state === "failed" || data.state === "expired") return say(data.error, true);
       if (data.state === "done") return say(form.dataset.msgDone);
       say(data.state_label + "…");
     }

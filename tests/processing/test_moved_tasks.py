@@ -10,11 +10,10 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from meetings.chat import voice_expiry
 from meetings.live import tasks as live_tasks
 from meetings.models import Job, JobState
 from meetings.processing import moved_tasks
-from meetings.recordings import retention
+from meetings.recordings import retention, short_audio
 from tests.support import factories
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +40,10 @@ def test_a_job_queued_under_the_old_path_still_runs(org, owner, settings):
 
 def test_setup_schedules_rewrites_schedules_stored_under_old_paths():
     Schedule.objects.create(name=retention.SCHEDULE_NAME, func="meetings.retention.run_retention", repeats=-1)
-    Schedule.objects.create(name=voice_expiry.SCHEDULE_NAME, func="meetings.voice_expiry.run_voice_expiry", repeats=-1)
+    Schedule.objects.create(name=short_audio.SCHEDULE_NAME, func="meetings.voice_expiry.run_voice_expiry", repeats=-1)
     call_command("setup_schedules", stdout=StringIO())
     assert dict(Schedule.objects.values_list("name", "func")) == {
         retention.SCHEDULE_NAME: "meetings.recordings.retention.run_retention",
-        voice_expiry.SCHEDULE_NAME: "meetings.chat.voice_expiry.run_voice_expiry",
+        short_audio.SCHEDULE_NAME: "meetings.recordings.short_audio.run_expiry",
         live_tasks.SCHEDULE_NAME: "meetings.live.tasks.run_live_sweep",
     }

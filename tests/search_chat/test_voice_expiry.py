@@ -11,11 +11,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import Schedule
 
-from meetings.chat import voice_expiry
 from meetings.chat.services import add_question, start_conversation
 from meetings.chat.tasks import transcribe_voice_question
 from meetings.models import ChatMessage, VoiceQuestion
-from meetings.recordings import retention
+from meetings.recordings import retention, short_audio
 
 EXPIRED = "The recording waited too long to be transcribed and was deleted. Please ask again."
 
@@ -59,7 +58,7 @@ def test_old_waiting_recordings_are_deleted_and_shown_expired(voices, member_cli
     fresh_clip = voices["fresh"].audio.name
     done_finished = voices["done"].finished_at
 
-    result = voice_expiry.expire_voice_questions()
+    result = short_audio.expire(VoiceQuestion)
 
     assert result.expired == [voices["old"].pk, voices["running"].pk]
     assert len(result.clips) == 3 and fresh_clip not in result.clips
@@ -83,27 +82,33 @@ def test_old_waiting_recordings_are_deleted_and_shown_expired(voices, member_cli
     # A worker that gets to an expired one at last leaves it alone; a second sweep finds nothing.
     assert transcribe_voice_question(voices["old"].pk) == "expired"
     assert ChatMessage.objects.count() == 1
-    again = voice_expiry.expire_voice_questions()
+    again = short_audio.expire(VoiceQuestion)
     assert again.expired == [] and again.clips == []
 
 
 def test_the_max_age_is_a_setting(voices, media_root, settings):
     settings.VOICE_CLIP_MAX_AGE = 72 * 3600
-    result = voice_expiry.expire_voice_questions()
+    result = short_audio.expire(VoiceQuestion)
     assert result.expired == [] and result.clips == [] and len(clips(media_root)) == 4
     settings.VOICE_CLIP_MAX_AGE = 3600
-    assert voice_expiry.expire_voice_questions().expired == [voices["old"].pk, voices["running"].pk, voices["fresh"].pk]
+    assert short_audio.expire(VoiceQuestion).expired == [voices["old"].pk, voices["running"].pk, voices["fresh"].pk]
     assert clips(media_root) == []
 
 
 def test_the_command_and_its_dry_run(voices, media_root):
     out = StringIO()
     call_command("expire_voice_questions", "--dry-run", stdout=out)
-    assert out.getvalue().strip() == "Would expire 2 voice questions and delete 3 recordings."
+    assert out.getvalue().splitlines() == [
+        "Would expire 2 voice questions and delete 3 recordings.",
+        "Would expire 0 voice samples and delete 0 recordings.",
+    ]
     assert len(clips(media_root)) == 4 and not VoiceQuestion.objects.filter(state="expired").exists()
     out = StringIO()
     call_command("expire_voice_questions", stdout=out)
-    assert out.getvalue().strip() == "Expired 2 voice questions, deleted 3 recordings."
+    assert out.getvalue().splitlines() == [
+        "Expired 2 voice questions, deleted 3 recordings.",
+        "Expired 0 voice samples, deleted 0 recordings.",
+    ]
     assert len(clips(media_root)) == 1
 
 
@@ -112,8 +117,8 @@ def test_setup_schedules_creates_the_hourly_sweep_once(voices, media_root):
     out = StringIO()
     call_command("setup_schedules", stdout=out)
     assert "Kept schedule 'nexochat-voice-expiry'" in out.getvalue()
-    schedule = Schedule.objects.get(name=voice_expiry.SCHEDULE_NAME)
-    assert Schedule.objects.filter(func=voice_expiry.SCHEDULE_FUNC).count() == 1
+    schedule = Schedule.objects.get(name=short_audio.SCHEDULE_NAME)
+    assert Schedule.objects.filter(func=short_audio.SCHEDULE_FUNC).count() == 1
     assert Schedule.objects.filter(name=retention.SCHEDULE_NAME).count() == 1
     assert schedule.schedule_type == Schedule.HOURLY and schedule.repeats == -1 and schedule.next_run > timezone.now()
     # what the cluster will call

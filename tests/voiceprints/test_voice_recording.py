@@ -3,12 +3,16 @@ through the configured diarizer's embedding, on the speech queue run inline), th
 clear refusals (no consent, not audio, no speech, too short, two voices, too big), and nobody saves another
 person's voice or sees their recordings."""
 
+import datetime
+
 import numpy as np
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import AuditLog
 from meetings.models import Voiceprint, VoiceRecording
+from meetings.recordings import short_audio
 from meetings.voiceprints import services
 from tests.support.audio import spoken_sentences, tone_wav_bytes
 
@@ -186,3 +190,25 @@ def test_deleting_the_voiceprint_removes_its_recordings(org, member, my_voice, d
     send(api(member), api_url(org), my_voice, django_capture_on_commit_callbacks)
     assert api(member).delete(f"/api/v1/organizations/{org.pk}/voiceprint/").status_code == 204
     assert not Voiceprint.objects.exists() and not VoiceRecording.objects.exists()
+
+
+def test_a_recording_no_worker_read_in_time_is_deleted_and_says_so(
+    org, member, my_voice, media_root, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False), open(my_voice, "rb") as audio:
+        response = api(member).post(api_url(org), {"audio": audio, "consent": "true"}, format="multipart")
+    assert response.status_code == 202  # queued, and no speech worker ever takes it
+    recording = VoiceRecording.objects.get(member=member)
+    stored = media_root / recording.audio.name
+    assert stored.exists()
+    settings.VOICE_CLIP_MAX_AGE = 3600
+    assert short_audio.run_expiry() == 0  # younger than the limit: kept for the worker
+    VoiceRecording.objects.filter(pk=recording.pk).update(created_at=timezone.now() - datetime.timedelta(hours=2))
+
+    assert short_audio.run_expiry() == 1
+    recording.refresh_from_db()
+    assert recording.state == "expired" and not recording.audio and not stored.exists()
+    state = api(member).get(api_url(org)).json()
+    assert state["state"] == "expired" and state["finished"]
+    assert state["error"] == "The recording waited too long to be processed and was deleted. Please record again."
+    assert not Voiceprint.objects.exists()

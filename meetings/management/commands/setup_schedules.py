@@ -1,14 +1,14 @@
 from django.core.management.base import BaseCommand
 
-from meetings.chat import voice_expiry
 from meetings.live import tasks as live_tasks
-from meetings.recordings import retention
+from meetings.recordings import retention, short_audio
 
 
 class Command(BaseCommand):
     help = (
         "Create the django-q2 schedules NexoChat needs (daily retention, hourly expiry of voice questions "
-        "never transcribed, every minute: finishing live recordings left idle). Safe to run on every deploy."
+        "and voice samples no worker read, every minute: finishing live recordings left idle). Safe to run on "
+        "every deploy."
     )
 
     def add_arguments(self, parser):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, hour, **options):
         for schedule, created in (
             retention.setup_schedule(hour=hour),
-            voice_expiry.setup_schedule(),
+            short_audio.setup_schedule(),
             live_tasks.setup_schedule(),
         ):
             verb = "Created" if created else "Kept"

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pipeline.py                    # the dev set, one file after another
     .venv/bin/python bench/pipeline.py extra.wav --ref-dir DIR --language en --num-speakers 2
+    .venv/bin/python bench/pipeline.py --batch-size 8     # faster-whisper's BatchedInferencePipeline
 
 A reference transcript (NAME.txt: `SPEAKER<TAB>text` per line) and speaker timing (NAME.rttm)
 next to each audio file (or in --ref-dir) are used when present. Scoring comes from the shared
@@ -59,6 +60,7 @@ def bench_file(path, args, score):  # noqa: C901 - one flat measurement script
         ("stt_model", args.stt_model),
         ("diarizer", args.diarizer),
         ("diarizer_model", args.diarizer_model),
+        ("batch_size", args.batch_size),
     ):
         if value:
             options[key] = value
@@ -137,6 +139,9 @@ def main():
     parser.add_argument("--stt-model")
     parser.add_argument("--diarizer")
     parser.add_argument("--diarizer-model")
+    parser.add_argument(
+        "--batch-size", type=int, help="speech-to-text batch size (2 or more: faster-whisper's batched pipeline)"
+    )
     parser.add_argument("--skip-bare", action="store_true", help="skip the bare faster-whisper comparison")
     parser.add_argument("--json", action="store_true", help="one JSON object per file instead of a table")
     parser.add_argument("--progress", action="store_true", help="stage progress on stderr")

@@ -115,6 +115,10 @@ class E5Torch:
     twice as fast there; the vectors stay within cosine 0.9999 of float32's."""
 
     def __init__(self, path=None, num_threads=None, bf16=None):
+        # oneDNN keeps a compiled kernel for every matrix shape it meets (1,024 by default) and nearly
+        # every batch has a shape of its own: an import of the dev corpus grew past 2.5 GB. Read when
+        # oneDNN first runs, so it holds where nothing in the process used it before.
+        os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "8")
         import torch
 
         self.torch = torch

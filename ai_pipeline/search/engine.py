@@ -659,16 +659,37 @@ def _local_candidates(
     return (ids[order], scores, dense[order]), scored, lex_parts
 
 
+def milvus_fusion():
+    """Where Milvus's two retrievers are fused: "app" (default), by fuse() as the local engine does, from
+    two searches; "server", in one hybrid request fused by Milvus's own ranker (one round trip, but its
+    weighted ranker does not normalise scores as fuse() does: it ranked the dev questions lower)."""
+    name = (getattr(settings, "MILVUS_FUSION", "") or "app").strip().lower()
+    if name not in ("app", "server"):
+        raise ImproperlyConfigured(f"MILVUS_FUSION must be app or server, not {name!r}")
+    return name
+
+
 def _milvus_candidates(
     org_ids, allowed_meetings, hidden, speaker_ids, lexical_tokens, pending_vector, params, mode, boosted
 ):
-    """The scope as a filter expression and one hybrid search in Milvus, fused there; the metadata weight
-    and a date's lift are applied to its scores here, as the local fusion does. A fused search returns no
-    passage cosines: NaN, and hydrate() takes them from the rows it reads."""
+    """The scope as a filter expression, and Milvus's best passages for it, fused as milvus_fusion() says.
+    Fused by the server: the metadata weight and a date's lift are applied to its scores here, as the local
+    fusion does, and it returns no passage cosines (NaN: hydrate() takes them from the rows it reads)."""
     from . import milvus
 
     expression = milvus.scope_filter(org_ids, allowed_meetings, hidden, speaker_ids)
     query_vector = pending_vector.result() if pending_vector is not None else None
+    if milvus_fusion() == "app":
+        ids, meeting_ids, is_meta, lexical, dense = milvus.retriever_scores(
+            expression, " ".join(lexical_tokens), query_vector, params, mode
+        )
+        if not len(ids):
+            return None
+        boost = np.isin(meeting_ids, boosted).astype(np.float64) if boosted is not None else None
+        order, scores = fuse(lexical, dense, is_meta, params, mode, boost)
+        if not len(order):
+            return None
+        return ids[order], scores, np.where(np.isfinite(dense[order]), dense[order], np.nan)
     ids, meeting_ids, is_meta, scores = milvus.candidates(
         expression, " ".join(lexical_tokens), query_vector, params, mode
     )

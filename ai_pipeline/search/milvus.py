@@ -250,3 +250,50 @@ def candidates(expression, lexical_text, query_vector, params, mode="hybrid", on
     if len(requests) == 1 and lexical:
         scores = np.abs(scores)
     return ids, meetings, is_meta, scores
+
+
+def retriever_scores(expression, lexical_text, query_vector, params, mode="hybrid"):
+    """The best passages of each retriever under `expression`, searched one after the other in Milvus and
+    not fused there, so that the app can fuse them as the local engine does (MILVUS_FUSION=app). Returns
+    (ids, meeting ids, is_meta, lexical scores, dense scores) over the union of both lists; a passage one
+    retriever did not return has -inf from it."""
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0), np.zeros(0))
+    if expression is None:
+        return empty
+    depth = int(params["depth"])
+    client, name = connection()
+    fields = ["meeting_id", "is_meta"]
+    found = {}  # passage id -> [meeting id, is_meta, lexical, dense]
+    searches = []
+    if lexical_text.strip() and mode != "dense":
+        searches.append((2, [lexical_text], "sparse", {}))
+    if query_vector is not None and mode != "lexical":
+        vector = np.asarray(query_vector, dtype=np.float32).tolist()
+        searches.append((3, [vector], "vector", {"ef": max(64, depth)}))
+    for slot, data, field, search_params in searches:
+        hits = client.search(
+            name,
+            data=data,
+            anns_field=field,
+            filter=expression,
+            limit=depth,
+            search_params={"params": search_params},
+            output_fields=fields,
+        )[0]
+        for hit in hits:
+            row = found.setdefault(
+                hit["id"], [hit["entity"]["meeting_id"], bool(hit["entity"]["is_meta"]), -np.inf, -np.inf]
+            )
+            # Some servers report BM25 as a negative distance; its size is the score.
+            row[slot] = abs(hit["distance"]) if field == "sparse" else hit["distance"]
+    if not found:
+        return empty
+    ids = np.fromiter(found.keys(), np.int64, len(found))
+    rows = list(found.values())
+    return (
+        ids,
+        np.asarray([r[0] for r in rows], np.int64),
+        np.asarray([r[1] for r in rows], bool),
+        np.asarray([r[2] for r in rows], np.float64),
+        np.asarray([r[3] for r in rows], np.float64),
+    )

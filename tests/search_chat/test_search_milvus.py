@@ -9,6 +9,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
 from ai_pipeline.models import OutOfDateIndex, Passage
@@ -34,7 +35,9 @@ def in_index(*meetings):
     return milvus.meeting_row_counts([m.pk for m in meetings])
 
 
-def test_every_passage_is_in_milvus_and_nothing_stays_in_the_web_process(archive, member):
+@pytest.mark.parametrize("fusion", ["app", "server"])
+def test_every_passage_is_in_milvus_and_nothing_stays_in_the_web_process(archive, member, settings, fusion):
+    settings.MILVUS_FUSION = fusion  # app: the two retrievers fused as the local engine fuses; server: by Milvus
     for meeting in archive.values():
         assert in_index(meeting) == {meeting.pk: Passage.objects.filter(meeting=meeting).count()}
     hits = search(member, "마케팅 비용은 얼마로 정해졌나요?")
@@ -42,7 +45,23 @@ def test_every_passage_is_in_milvus_and_nothing_stays_in_the_web_process(archive
     assert engine.cached_bytes() == 0
 
 
-def test_an_organization_never_sees_another_organizations_passages(archive, member, outsider):
+def test_milvus_ranks_as_the_local_engine_when_the_app_fuses(archive, member, settings):
+    queries = ["마케팅 비용은 얼마로 정해졌나요?", "신제품 출시일", "서버 비밀번호 유출 사고", "예산 회의"]
+    through_milvus = [places(search(member, query)) for query in queries]
+    settings.SEARCH_BACKEND = "local"
+    engine.clear_cache()
+    assert [places(search(member, query)) for query in queries] == through_milvus
+
+
+def test_an_unknown_fusion_is_refused(archive, member, settings):
+    settings.MILVUS_FUSION = "both"
+    with pytest.raises(ImproperlyConfigured, match="MILVUS_FUSION"):
+        search(member, "예산")
+
+
+@pytest.mark.parametrize("fusion", ["app", "server"])
+def test_an_organization_never_sees_another_organizations_passages(archive, member, outsider, settings, fusion):
+    settings.MILVUS_FUSION = fusion
     query = "서버 비밀번호 유출 사고는 언제 일어났나요?"
     for mode in ("hybrid", "lexical", "dense"):
         hits = search(member, query, mode=mode)

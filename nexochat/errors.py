@@ -35,6 +35,7 @@ STATUSES = {
     "no_minutes": 409,
     "no_recording": 409,
     "running": 409,
+    "search_unavailable": 503,  # the search index server did not answer: not "no results"
 }
 
 

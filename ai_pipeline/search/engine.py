@@ -659,6 +659,10 @@ def _local_candidates(
     return (ids[order], scores, dense[order]), scored, lex_parts
 
 
+class SearchUnavailable(RuntimeError):
+    """The index server did not answer: the search did not run, which is not the same as "no results"."""
+
+
 def milvus_fusion():
     """Where Milvus's two retrievers are fused: "app" (default), by fuse() as the local engine does, from
     two searches; "server", in one hybrid request fused by Milvus's own ranker (one round trip, but its
@@ -675,11 +679,36 @@ def _milvus_candidates(
     """The scope as a filter expression, and Milvus's best passages for it, fused as milvus_fusion() says.
     Fused by the server: the metadata weight and a date's lift are applied to its scores here, as the local
     fusion does, and it returns no passage cosines (NaN: hydrate() takes them from the rows it reads)."""
+    fusion = milvus_fusion()
+    try:
+        return _milvus_ranked(
+            org_ids,
+            allowed_meetings,
+            hidden,
+            speaker_ids,
+            lexical_tokens,
+            pending_vector,
+            params,
+            mode,
+            boosted,
+            fusion,
+        )
+    except Exception as exc:
+        from pymilvus.exceptions import MilvusException
+
+        if isinstance(exc, MilvusException | ConnectionError | TimeoutError):
+            raise SearchUnavailable(str(exc)) from exc
+        raise
+
+
+def _milvus_ranked(
+    org_ids, allowed_meetings, hidden, speaker_ids, lexical_tokens, pending_vector, params, mode, boosted, fusion
+):
     from . import milvus
 
     expression = milvus.scope_filter(org_ids, allowed_meetings, hidden, speaker_ids)
     query_vector = pending_vector.result() if pending_vector is not None else None
-    if milvus_fusion() == "app":
+    if fusion == "app":
         ids, meeting_ids, is_meta, lexical, dense = milvus.retriever_scores(
             expression, " ".join(lexical_tokens), query_vector, params, mode
         )

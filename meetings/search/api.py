@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.access import organizations_for
 from meetings.access import meetings_for
+from nexochat.errors import ErrorSerializer, ServiceError, error_response
 from nexochat.ids import ID_RANGE
 from nexochat.security import rate_limit
 
@@ -83,10 +84,12 @@ class SearchView(APIView):
                 serializers=[SearchResultSerializer(many=True), SearchDetailsSerializer],
                 resource_type_field_name=None,
                 many=False,
-            )
+            ),
+            503: ErrorSerializer,
         },
         description="Only results that clear the relevance floor are listed (none: []). With `details=true` the "
-        "answer is an object (SearchDetails) that also says what was searched and offers near misses.",
+        "answer is an object (SearchDetails) that also says what was searched and offers near misses. 503 "
+        "(code search_unavailable): the search index server did not answer, so nothing was searched.",
         tags=["search"],
     )
     @rate_limit("search", methods=("GET",))
@@ -108,7 +111,10 @@ class SearchView(APIView):
         if data.get("meeting"):
             visible = visible.filter(pk=data["meeting"])
             filters["meeting"] = [data["meeting"]] if visible.exists() else [-1]  # [] would mean "any"
-        explained = run_search(request.user, data["q"], filters, limit=data["limit"])
+        try:
+            explained = run_search(request.user, data["q"], filters, limit=data["limit"])
+        except ServiceError as exc:
+            return error_response(exc)
         visible_ids = set(visible.filter(pk__in=[r.meeting.pk for r in explained.results]).values_list("pk", flat=True))
         rows = []
         for result in explained.results:

@@ -2,6 +2,7 @@
 the current organization, each opening the meeting at that moment. Retrieval is meetings.search
 (scoped to the user before ranking)."""
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -18,7 +19,10 @@ from accounts.access import members_of
 from accounts.decorators import organization_required
 from meetings.access import meetings_for
 from meetings.models import Tag
+from nexochat.errors import ServiceError
 from nexochat.security import rate_limit
+
+logger = logging.getLogger(__name__)
 
 RESULTS = 20
 RECENT_MEETINGS = 50
@@ -124,9 +128,17 @@ def run_search(user, query, filters, limit=RESULTS):
     """Search hits paired with their meetings (a meeting the user may not see never appears: the
     core scopes before ranking, and the pairing goes through meetings_for again, for the near
     misses too)."""
+    from ai_pipeline.search.engine import SearchUnavailable
     from meetings.search import explain_search
 
-    outcome = explain_search(user, query, filters=filters, limit=limit)
+    try:
+        outcome = explain_search(user, query, filters=filters, limit=limit)
+    except SearchUnavailable as exc:
+        logger.warning("search unavailable: %s", exc)
+        raise ServiceError(
+            _("Search is unavailable right now: the search index did not answer. Please try again in a moment."),
+            "search_unavailable",
+        ) from exc
     wanted = {h.meeting_id for h in outcome.hits} | {s.meeting_id for s in outcome.suggestions}
     meetings = meetings_for(user).in_bulk(list(wanted))
     outcome.suggestions = [s for s in outcome.suggestions if s.meeting_id in meetings]
@@ -140,15 +152,24 @@ def run_search(user, query, filters, limit=RESULTS):
 @require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, user=request.user, organization=request.organization)
-    explained, query = None, ""
+    explained, query, search_error = None, "", ""
     if form.is_bound and form.is_valid():
         query = form.cleaned_data["q"].strip()
         if query:
-            explained = run_search(request.user, query, form.search_filters())
+            try:
+                explained = run_search(request.user, query, form.search_filters())
+            except ServiceError as exc:
+                search_error = exc.message
     template = "meetings/search/page.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    context = {"form": form, "results": explained.results if explained else [], "explained": explained, "query": query}
-    response = render(request, template, context)
+    context = {
+        "form": form,
+        "results": explained.results if explained else [],
+        "explained": explained,
+        "query": query,
+        "search_error": search_error,
+    }
+    response = render(request, template, context, status=503 if search_error else 200)
     patch_vary_headers(response, ["HX-Request"])
     return response

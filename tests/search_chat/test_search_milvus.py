@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from ai_pipeline.models import OutOfDateIndex, Passage
 from ai_pipeline.search import engine, milvus
@@ -198,3 +198,20 @@ def test_a_failed_removal_is_caught_up_by_a_rebuild(archive, member, settings):
     call_command("rebuild_index", "--backend", "milvus", stdout=StringIO(), stderr=StringIO())
     assert milvus.meeting_row_counts([budget_id]) == {}
     assert not OutOfDateIndex.objects.exists()
+
+
+def test_a_search_milvus_cannot_answer_says_so_instead_of_no_results(archive, org, member, member_client, settings):
+    reachable = settings.MILVUS_URI
+    settings.MILVUS_URI = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    settings.MILVUS_TIMEOUT = 2
+    milvus.forget_connections()
+    unavailable = "Search is unavailable right now: the search index did not answer."
+    page = member_client.get("/search/", {"q": "마케팅 예산"}, headers={"Accept-Language": "en"})
+    assert page.status_code == 503 and unavailable in page.content.decode()
+    assert "No results." not in page.content.decode()
+    api = member_client.get("/api/v1/search/", {"q": "마케팅 예산"}, headers={"Accept-Language": "en"})
+    assert api.status_code == 503 and api.json()["code"] == "search_unavailable"
+    with pytest.raises(CommandError, match="Search is unavailable"):
+        call_command("search", "마케팅 예산", "--org", org.slug, "--json", stdout=StringIO())
+    settings.MILVUS_URI = reachable  # for the fixture's clean-up
+    milvus.forget_connections()

@@ -37,6 +37,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from ai_pipeline.models import MeetingSource
+        from ai_pipeline.search.engine import SearchUnavailable
         from ai_pipeline.search.present import describe_suggestion, not_an_answer, outcome_data, searched_lines
         from meetings.search import explain_search
         from meetings.search.importer import external_ids
@@ -59,6 +60,8 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        except SearchUnavailable as exc:
+            raise CommandError(f"Search is unavailable: the search index did not answer ({exc}).") from exc
         hits = outcome.hits
         names = external_ids({hit.meeting_id for hit in hits} | {s.meeting_id for s in outcome.suggestions})
         rows = [

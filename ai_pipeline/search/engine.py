@@ -612,10 +612,15 @@ def explain_search(scope, query, limit=10, mode="hybrid", params=None, *, releva
 
 def backend_name():
     """Where the index is: "local" (this process's memory) or "milvus" (settings.SEARCH_BACKEND)."""
-    name = (getattr(settings, "SEARCH_BACKEND", "") or "local").strip().lower()
-    if name not in ("local", "milvus"):
-        raise ImproperlyConfigured(f"SEARCH_BACKEND must be local or milvus, not {name!r}")
-    return name
+    return _choice_setting("SEARCH_BACKEND", ("local", "milvus"))
+
+
+def _choice_setting(name, choices):
+    """A setting that names one of `choices` (the first is the default), or ImproperlyConfigured."""
+    value = (getattr(settings, name, "") or choices[0]).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be {' or '.join(choices)}, not {value!r}")
+    return value
 
 
 def _local_candidates(
@@ -667,10 +672,7 @@ def milvus_fusion():
     """Where Milvus's two retrievers are fused: "app" (default), by fuse() as the local engine does, from
     two searches; "server", in one hybrid request fused by Milvus's own ranker (one round trip, but its
     weighted ranker does not normalise scores as fuse() does: it ranked the dev questions lower)."""
-    name = (getattr(settings, "MILVUS_FUSION", "") or "app").strip().lower()
-    if name not in ("app", "server"):
-        raise ImproperlyConfigured(f"MILVUS_FUSION must be app or server, not {name!r}")
-    return name
+    return _choice_setting("MILVUS_FUSION", ("app", "server"))
 
 
 def _milvus_candidates(

@@ -12,7 +12,7 @@ from ai_pipeline.pipeline import PipelineError
 from meetings.chat.services import finish_voice_question, hold_voice_transcription
 from meetings.models import VoiceQuestion
 from meetings.recordings.local_files import local_path
-from nexochat.errors import ServiceError
+from meetings.recordings.short_audio import run_once
 
 logger = logging.getLogger(__name__)
 
@@ -25,27 +25,16 @@ def transcribe_voice_question(voice_id, ui_language="", ask=True):
     if voice is None:
         logger.warning("voice question %s no longer exists (conversation deleted?)", voice_id)
         return "missing"
-    try:
-        if voice.is_finished:
-            return voice.state
-        voice.mark_running()
-        with translation.override(ui_language or settings.LANGUAGE_CODE):
-            try:
-                text = _transcribe(voice)
-                if ask:
-                    finish_voice_question(voice, text)
-                else:
-                    hold_voice_transcription(voice, text)
-            except PipelineError as exc:
-                voice.mark_failed(str(exc))
-            except ServiceError as exc:
-                voice.mark_failed(exc.message)
-            except Exception:
-                logger.exception("voice question %s failed", voice_id)
-                voice.mark_failed(_("The question could not be transcribed. Please try again."))
-        return voice.state
-    finally:
-        voice.discard_audio()
+
+    def transcribe(voice):
+        text = _transcribe(voice)
+        if ask:
+            finish_voice_question(voice, text)
+        else:
+            hold_voice_transcription(voice, text)
+
+    with translation.override(ui_language or settings.LANGUAGE_CODE):
+        return run_once(voice, transcribe, _("The question could not be transcribed. Please try again."))
 
 
 def _transcribe(voice):

@@ -29,6 +29,31 @@ class Expiry:
     clips: list  # names of the recordings deleted (or, in a dry run, to delete)
 
 
+def run_once(row, work, failure_message):
+    """A speech worker's job on one short recording: `work(row)` finishes it (and marks it done). Safe to
+    deliver twice: a finished row is left alone. A refusal (PipelineError, ServiceError) fails it with its own
+    words, anything else with `failure_message`; the recording is deleted whatever happens. Returns the state."""
+    from ai_pipeline.pipeline import PipelineError
+    from nexochat.errors import ServiceError
+
+    try:
+        if row.is_finished:
+            return row.state
+        row.mark_running()
+        try:
+            work(row)
+        except PipelineError as exc:
+            row.mark_failed(str(exc))
+        except ServiceError as exc:
+            row.mark_failed(exc.message)
+        except Exception:
+            logger.exception("%s %s failed", row._meta.verbose_name, row.pk)
+            row.mark_failed(failure_message)
+        return row.state
+    finally:
+        row.discard_audio()
+
+
 def stale(model, now=None):
     """Rows past VOICE_CLIP_MAX_AGE that never came to anything."""
     cutoff = (now or timezone.now()) - datetime.timedelta(seconds=settings.VOICE_CLIP_MAX_AGE)

